@@ -1,0 +1,39 @@
+# tests/: unit tests (cmocka), test tools, benchmarks, fuzz targets and the
+# programs that run inside the Xen system test's guests.
+
+UNIT_TESTS := test_lib_basics test_untrusted test_vchan_socket
+TEST_BINS += $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBBULKHEAD)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(XEN_LIBS)
+
+# vchan-xfer: checksummed transfers over lib/vchan (integration, system, demo)
+BINS += $(BUILD)/bin/vchan-xfer
+$(BUILD)/bin/vchan-xfer: $(BUILD)/tests/tools/vchan-xfer.o $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
+
+# Its static twin for the busybox dom0 and guest of the system test.
+GUEST_BINS += $(BUILD)/guest/vchan-xfer
+$(BUILD)/guest/vchan-xfer: $(BUILD)/static/tests/tools/vchan-xfer.o $(LIBBULKHEAD_STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) -static -o $@ $^ $(XEN_STATIC_LIBS)
+
+BENCH_BINS += $(BUILD)/bench/bench-vchan
+$(BUILD)/bench/bench-vchan: $(BUILD)/tests/bench/bench-vchan.o $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
+
+# libFuzzer targets: clang, always with ASan+UBSan, in their own directory.
+FUZZ_TARGETS := fuzz_untrusted
+FUZZ_DIR := build/fuzz
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=undefined -MMD -MP
+FUZZ_LIB_SRCS := lib/untrusted.c lib/log.c lib/buf.c lib/ring.c
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
+
+$(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) | deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS)
+
+fuzz: $(FUZZ_BINS)

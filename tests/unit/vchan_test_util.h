@@ -1,0 +1,43 @@
+/* Helpers for tests that need socket-vchan pairs in one process or across
+ * a fork. */
+#ifndef BULKHEAD_TESTS_VCHAN_TEST_UTIL_H
+#define BULKHEAD_TESTS_VCHAN_TEST_UTIL_H
+
+#include "lib/vchan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* A private socket directory per test process. */
+static inline void vt_use_private_dir(char *dir, size_t dirsz)
+{
+    snprintf(dir, dirsz, "/tmp/bulkhead-vchan-test.XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        exit(1);
+    }
+    setenv("VCHAN_SOCKET_DIR", dir, 1);
+    setenv("BULKHEAD_VCHAN", "socket", 1);
+}
+
+static inline void vt_set_domid(int d)
+{
+    char s[16];
+
+    snprintf(s, sizeof(s), "%d", d);
+    setenv("VCHAN_DOMAIN", s, 1);
+}
+
+/* Both ends of one channel in this process: server in domain a, client in
+ * domain b. */
+static inline void vt_pair(int a, int b, int port, struct vchan **srv, struct vchan **cli)
+{
+    vt_set_domid(a);
+    *srv = vchan_server_init(b, port, 65536, 65536);
+    vt_set_domid(b);
+    *cli = *srv ? vchan_client_init(a, port, 2000) : NULL;
+    vt_set_domid(a);
+}
+
+#endif
