@@ -99,8 +99,12 @@ static int do_recv(struct vchan *v, const char *who)
         if ((r = vchan_read(v, buf, n)) < 0)
             goto fail;
         xfer_pattern_fill(&pat, want, n);
-        if (bad_at == UINT64_MAX && memcmp(buf, want, n) != 0)
-            bad_at = bytes - left;
+        if (bad_at == UINT64_MAX && memcmp(buf, want, n) != 0) {
+            size_t i = 0;
+            while (buf[i] == want[i])
+                i++;
+            bad_at = bytes - left + i;
+        }
         sum = xfer_sum(sum, buf, n);
         left -= n;
     }
@@ -109,7 +113,7 @@ static int do_recv(struct vchan *v, const char *who)
         goto fail;
     dt = now_s() - t0;
     if (bad_at != UINT64_MAX)
-        printf("VCHAN_XFER %s received %" PRIu64 " bytes, first bad chunk at byte %" PRIu64
+        printf("VCHAN_XFER %s received %" PRIu64 " bytes, first wrong byte at %" PRIu64
                " MISMATCH\n",
                who, bytes, bad_at);
     else
