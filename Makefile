@@ -73,8 +73,17 @@ $(BUILD)/static/%.o: %.c | deps
 
 RUN := BULKHEAD_BUILD=$(BUILD) BULKHEAD_DEPS_DONE=1
 
+# make check: every suite on the normal build, then unit and integration
+# again under ASan+UBSan, then a short run of every fuzz target. With
+# SANITIZE=1 it runs every suite (system included) on the sanitizer build.
+ifeq ($(SANITIZE),1)
 check: all
 	@$(RUN) tests/run unit integration system
+else
+check: all fuzz
+	@$(MAKE) --no-print-directory SANITIZE=1 BULKHEAD_DEPS_DONE=1 all
+	@$(RUN) tests/run unit integration system san:unit san:integration fuzz
+endif
 check-unit: all
 	@$(RUN) tests/run unit
 check-integration: all
