@@ -3,6 +3,7 @@
 #include "lib/vchan_backend.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,14 +41,47 @@ struct vchan *vchan_client_init(int server_domid, int port, int timeout_ms)
     return vchan_pick()->client_init(server_domid, port, timeout_ms);
 }
 
+/* The blocking calls are the non-blocking ones plus the backend's wait. */
 int vchan_read(struct vchan *v, void *buf, size_t len)
 {
-    return len ? v->ops->read(v, buf, len) : 0;
+    size_t got = 0;
+
+    while (got < len) {
+        ssize_t n = v->ops->read_nb(v, (uint8_t *)buf + got, len - got);
+        int r;
+
+        if (n < 0)
+            return (int)n;
+        if (n > 0) {
+            got += (size_t)n;
+            continue;
+        }
+        r = v->ops->block(v, false);
+        if (r < 0)
+            return r;
+    }
+    return 0;
 }
 
 int vchan_write(struct vchan *v, const void *buf, size_t len)
 {
-    return len ? v->ops->write(v, buf, len) : 0;
+    size_t put = 0;
+
+    while (put < len) {
+        ssize_t n = v->ops->write_nb(v, (const uint8_t *)buf + put, len - put);
+        int r;
+
+        if (n < 0)
+            return (int)n;
+        if (n > 0) {
+            put += (size_t)n;
+            continue;
+        }
+        r = v->ops->block(v, true);
+        if (r < 0)
+            return r;
+    }
+    return v->ops->drain ? v->ops->drain(v) : 0;
 }
 
 ssize_t vchan_read_nb(struct vchan *v, void *buf, size_t len)

@@ -4,14 +4,19 @@
 
 #include "lib/vchan.h"
 
+#include <stdbool.h>
+
 struct vchan_ops {
     const char *name;
     struct vchan *(*server_init)(int peer_domid, int port, size_t read_min, size_t write_min);
     struct vchan *(*client_init)(int server_domid, int port, int timeout_ms);
-    int (*read)(struct vchan *v, void *buf, size_t len);
-    int (*write)(struct vchan *v, const void *buf, size_t len);
     ssize_t (*read_nb)(struct vchan *v, void *buf, size_t len);
     ssize_t (*write_nb)(struct vchan *v, const void *buf, size_t len);
+    /* Waits until a read (for_write false) or write could make progress,
+     * or the channel closed. 0, or a negative errno (-EPIPE: closed). */
+    int (*block)(struct vchan *v, bool for_write);
+    /* Optional: waits until nothing written is left queued in the process. */
+    int (*drain)(struct vchan *v);
     int (*fd)(const struct vchan *v);
     int (*wait)(struct vchan *v);
     size_t (*data_ready)(struct vchan *v);

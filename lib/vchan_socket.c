@@ -281,6 +281,8 @@ static int sock_block(struct vchan_sock *s, short events)
     p.events = events;
     if (ring_used(&s->tx) > 0)
         p.events |= POLLOUT;
+    if (p.events == 0)
+        return 0; /* the flush above did all there was to wait for */
     if (poll(&p, 1, -1) < 0 && errno != EINTR)
         return -errno;
     if (p.revents & POLLOUT)
@@ -288,61 +290,23 @@ static int sock_block(struct vchan_sock *s, short events)
     return 0;
 }
 
-static int sock_read(struct vchan *v, void *buf, size_t len)
+static int sock_block_op(struct vchan *v, bool for_write)
 {
-    struct vchan_sock *s = to_sock(v);
-    size_t got = 0;
-
-    while (got < len) {
-        ssize_t n = sock_read_nb(v, (uint8_t *)buf + got, len - got);
-        int r;
-
-        if (n < 0)
-            return (int)n;
-        if (n > 0) {
-            got += (size_t)n;
-            continue;
-        }
-        r = sock_block(s, POLLIN);
-        if (r < 0)
-            return r;
-    }
-    return 0;
+    return sock_block(to_sock(v), for_write ? POLLOUT : POLLIN);
 }
 
-static int sock_write(struct vchan *v, const void *buf, size_t len)
+/* After a blocking write nothing stays queued here: the bytes are in the
+ * kernel's hands even if this process exits without closing. */
+static int sock_drain(struct vchan *v)
 {
     struct vchan_sock *s = to_sock(v);
-    const uint8_t *p = buf;
-    int r;
 
-    /* bytes queued earlier go first, and a blocking write leaves nothing
-     * queued: once it returns, the bytes are in the kernel's hands */
-    while (s->fd < 0 || ring_used(&s->tx) > 0) {
+    while (ring_used(&s->tx) > 0) {
+        int r;
+
         if (s->peer_closed)
             return -EPIPE;
         r = sock_block(s, 0);
-        if (r < 0)
-            return r;
-    }
-    while (len > 0) {
-        ssize_t w;
-
-        if (s->peer_closed)
-            return -EPIPE;
-        w = send(s->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (w > 0) {
-            p += w;
-            len -= (size_t)w;
-            continue;
-        }
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && errno != EAGAIN) {
-            sock_mark_closed(s);
-            return -EPIPE;
-        }
-        r = sock_block(s, POLLOUT);
         if (r < 0)
             return r;
     }
@@ -586,10 +550,10 @@ const struct vchan_ops vchan_socket_ops = {
     .name = "socket",
     .server_init = sock_server_init,
     .client_init = sock_client_init,
-    .read = sock_read,
-    .write = sock_write,
     .read_nb = sock_read_nb,
     .write_nb = sock_write_nb,
+    .block = sock_block_op,
+    .drain = sock_drain,
     .fd = sock_fd,
     .wait = sock_wait,
     .data_ready = sock_data_ready,

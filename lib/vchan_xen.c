@@ -158,46 +158,10 @@ static ssize_t xen_write_nb(struct vchan *v, const void *buf, size_t len)
     return n < 0 ? -EPIPE : n;
 }
 
-static int xen_read(struct vchan *v, void *buf, size_t len)
+static int xen_block_op(struct vchan *v, bool for_write)
 {
-    size_t got = 0;
-
-    while (got < len) {
-        ssize_t n = xen_read_nb(v, (uint8_t *)buf + got, len - got);
-        int r;
-
-        if (n < 0)
-            return (int)n;
-        if (n > 0) {
-            got += (size_t)n;
-            continue;
-        }
-        r = xen_block(to_xen(v));
-        if (r < 0)
-            return r;
-    }
-    return 0;
-}
-
-static int xen_write(struct vchan *v, const void *buf, size_t len)
-{
-    size_t put = 0;
-
-    while (put < len) {
-        ssize_t n = xen_write_nb(v, (const uint8_t *)buf + put, len - put);
-        int r;
-
-        if (n < 0)
-            return (int)n;
-        if (n > 0) {
-            put += (size_t)n;
-            continue;
-        }
-        r = xen_block(to_xen(v));
-        if (r < 0)
-            return r;
-    }
-    return 0;
+    (void)for_write; /* one event channel signals both directions */
+    return xen_block(to_xen(v));
 }
 
 static int xen_fd(const struct vchan *v)
@@ -357,10 +321,9 @@ const struct vchan_ops vchan_xen_ops = {
     .name = "xen",
     .server_init = xen_server_init,
     .client_init = xen_client_init,
-    .read = xen_read,
-    .write = xen_write,
     .read_nb = xen_read_nb,
     .write_nb = xen_write_nb,
+    .block = xen_block_op,
     .fd = xen_fd,
     .wait = xen_wait,
     .data_ready = xen_data_ready,

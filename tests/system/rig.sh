@@ -134,7 +134,10 @@ rig_boot() {
         -initrd "$RIG_VMLINUZ console=hvc0 earlyprintk=xen $args,$initrd" \
         </dev/null > "$log" 2>&1
     local rc=$?
-    read -r RIG_QEMU_SECS RIG_QEMU_KIB < "$log.time" 2>/dev/null || true
+    # GNU time prepends "Command exited with non-zero status N" when it did
+    read -r RIG_QEMU_SECS RIG_QEMU_KIB < <(tail -n1 "$log.time" 2>/dev/null) || true
+    [[ "${RIG_QEMU_SECS:-}" =~ ^[0-9.]+$ ]] || RIG_QEMU_SECS="?"
+    [[ "${RIG_QEMU_KIB:-}" =~ ^[0-9]+$ ]] || RIG_QEMU_KIB=0
     rig_log "QEMU exited (status $rc) after ${RIG_QEMU_SECS:-?} s, peak RSS $(( ${RIG_QEMU_KIB:-0} / 1024 )) MiB"
     return 0
 }

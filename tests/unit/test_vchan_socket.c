@@ -408,6 +408,35 @@ static void test_server_not_yet_there(void **state)
     vchan_close(cli);
 }
 
+/* A blocking write issued before the client arrives returns once the bytes
+ * are handed over, and they arrive even if the writer exits without
+ * closing. */
+static void test_blocking_write_before_client(void **state)
+{
+    struct vchan *cli;
+    char buf[16];
+    pid_t pid;
+    (void)state;
+
+    pid = fork();
+    if (pid == 0) {
+        struct vchan *s;
+        vt_set_domid(0);
+        s = vchan_server_init(8, 960, 4096, 4096);
+        if (!s || vchan_write(s, "header-16-bytes", 16) < 0)
+            _exit(1);
+        _exit(0); /* no close: nothing may be left queued in the process */
+    }
+    usleep(100 * 1000);
+    vt_set_domid(8);
+    cli = vchan_client_init(0, 960, 5000);
+    assert_non_null(cli);
+    assert_int_equal(vchan_read(cli, buf, 16), 0);
+    assert_string_equal(buf, "header-16-bytes");
+    assert_int_equal(child_exit_status(pid), 0);
+    vchan_close(cli);
+}
+
 /* A socket file left by a dead server: the client waits instead of failing,
  * and a new server replaces the file. */
 static void test_stale_socket_file(void **state)
@@ -460,6 +489,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_server_death, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nonblocking_under_poll, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_not_yet_there, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blocking_write_before_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_socket_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
     };
