@@ -35,8 +35,11 @@ CFG
 xl create /tmp/guest.cfg && D=$(xl domid guest)
 M "xl create rc=$? guest domid=$D"
 # the guest's console, live, on ours
-i=0; while [ ! -f /var/log/xen/console/guest-guest.log ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-tail -f /var/log/xen/console/guest-guest.log | tr -d '\r' | sed 's/^/  guest| /' &
+# (xenconsoled creates the file some seconds after the domain exists, and
+# busybox's tail gives up on a file that is not there yet)
+GLOG=/var/log/xen/console/guest-guest.log
+( i=0; while [ ! -f $GLOG ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
+  tail -n +1 -f $GLOG | tr -d '\r' | sed 's/^/  guest| /' ) &
 
 # Each step has a time limit so that a failure still reaches the guest's
 # console instead of hanging the run.
@@ -61,6 +64,6 @@ else
     M "DEAD_PEER_SEEN rc=$rc after $(awk -v a=$t0 -v b=$t1 'BEGIN{printf "%.1f", b-a}') s: $(cat /tmp/dead.out)"
 fi
 
-sleep 1
+sleep 2 # tail polls the guest's console once a second
 M "ALL_DONE"
 sync; poweroff -f
