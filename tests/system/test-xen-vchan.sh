@@ -8,6 +8,7 @@ cd "$(dirname "$0")/../.."
 . tests/system/rig.sh
 DEMO=0; [ "${1:-}" = --demo ] && DEMO=1
 BYTES=${XFER_BYTES:-33554432}
+MIB=$((BYTES >> 20))
 W=$RIG_BUILD/xen-rig/vchan
 GUEST_XFER=$RIG_BUILD/guest/vchan-xfer
 echo "1..8"
@@ -49,10 +50,10 @@ check() {   # check DESCRIPTION GREP-PATTERN...: ok if every pattern is in the l
 check "Xen 4.17 boots under QEMU" '\(XEN\) Xen version 4\.17' 'XL_INFO xen_version +: 4\.17'
 check "dom0 brings up the toolstack" 'DOM0_MARK.*toolstack up'
 check "a PV guest boots" 'xl create rc=0' 'guest\| DOMU_MARK.*guest init started.*PV guest'
-check "vchan dom0 -> guest: $BYTES bytes, checksum matches on both ends" \
+check "vchan dom0 -> guest: $MIB MiB, checksum matches on both ends" \
     'VCHAN_XFER xen/server\(dom0<->dom[0-9]+:4000\) sent .* OK' \
     'guest\| VCHAN_XFER xen/client\(dom[0-9]+<->dom0:4000\) received .* OK'
-check "vchan guest -> dom0: $BYTES bytes, checksum matches on both ends" \
+check "vchan guest -> dom0: $MIB MiB, checksum matches on both ends" \
     'VCHAN_XFER xen/client\(dom0<->dom[0-9]+:4001\) received .* OK' \
     'guest\| VCHAN_XFER xen/server\(dom[0-9]+<->dom0:4001\) sent .* OK'
 check "dom0 sees a destroyed guest as a closed channel, not a hang" \
@@ -69,6 +70,10 @@ if [ "$DEMO" = 1 ] || [ -n "${VERBOSE:-}" ]; then
     echo
     echo "---- what happened (from the serial console; full log: $LOG)"
     grep -E '\(XEN\) Xen version|XL_INFO xen_version|DOM0_MARK|DOMU_MARK|VCHAN_XFER|DEAD_PEER' <<<"$S" |
-        sed -E 's/^\(XEN\) /Xen:  /; s/^  guest\| /guest: /; s/^XL_INFO /dom0: xl info: /; s/^(DOM0_MARK|VCHAN_XFER)/dom0: \1/' | cut -c1-150
+        sed -E 's/^\(XEN\) (Xen version [^ ]+).*/xen    \1 is running/;
+                s/^XL_INFO (xen_version) +: /dom0   xl info: \1 /;
+                s/^DOM0_MARK\[([0-9.]+)\]: /dom0   [\1 s] /;
+                s/^  guest\| DOMU_MARK\[([0-9.]+)\]: /guest  [\1 s] /;
+                s/^VCHAN_XFER /dom0   vchan: /; s/^  guest\| VCHAN_XFER /guest  vchan: /' | cut -c1-160
 fi
 echo "# QEMU ran ${RIG_QEMU_SECS:-?} s, peak RSS $(( ${RIG_QEMU_KIB:-0} / 1024 )) MiB"
