@@ -39,6 +39,10 @@ XEN_LIBS := $(shell pkg-config --libs xenvchan xenevtchn xenstore 2>/dev/null)
 XEN_STATIC_LIBS := $(shell pkg-config --static --libs xenvchan xenevtchn xenstore 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
+# Keep every intermediate file (objects of pattern-built programs): no
+# rebuilds, and no "rm ..." printed after the test summary.
+.SECONDARY:
+
 # Module fragments append to these.
 BINS :=
 TEST_BINS :=

@@ -114,11 +114,15 @@ static bool xen_peer_alive(struct vchan_xen *v)
 }
 
 /* Waits for the next event (or a liveness check). 0, or -EPIPE if the peer
- * domain is gone. */
-static int xen_block(struct vchan_xen *v)
+ * domain is gone. One event channel signals both directions, so reads and
+ * writes wait alike. */
+static int xen_block(struct vchan *vc, bool for_write)
 {
+    struct vchan_xen *v = to_xen(vc);
     struct pollfd p = {.fd = libxenvchan_fd_for_select(v->x), .events = POLLIN};
     int r = poll(&p, 1, XEN_LIVENESS_MS);
+
+    (void)for_write;
 
     if (r > 0) {
         if (libxenvchan_wait(v->x) < 0)
@@ -156,12 +160,6 @@ static ssize_t xen_write_nb(struct vchan *v, const void *buf, size_t len)
     xv->x->blocking = 0;
     n = libxenvchan_write(xv->x, buf, len);
     return n < 0 ? -EPIPE : n;
-}
-
-static int xen_block_op(struct vchan *v, bool for_write)
-{
-    (void)for_write; /* one event channel signals both directions */
-    return xen_block(to_xen(v));
 }
 
 static int xen_fd(const struct vchan *v)
@@ -323,7 +321,7 @@ const struct vchan_ops vchan_xen_ops = {
     .client_init = xen_client_init,
     .read_nb = xen_read_nb,
     .write_nb = xen_write_nb,
-    .block = xen_block_op,
+    .block = xen_block,
     .fd = xen_fd,
     .wait = xen_wait,
     .data_ready = xen_data_ready,
