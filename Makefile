@@ -60,6 +60,7 @@ ifndef BULKHEAD_DEPS_DONE
 endif
 
 include lib/module.mk
+include qrexec/module.mk
 include tests/module.mk
 
 all: $(BINS) $(TEST_BINS) $(BENCH_BINS) $(GUEST_BINS)

@@ -1,10 +1,11 @@
 # tests/: unit tests (cmocka), test tools, benchmarks, fuzz targets and the
 # programs that run inside the Xen system test's guests.
 
-UNIT_TESTS := test_lib_basics test_untrusted test_vchan_socket
+UNIT_TESTS := test_lib_basics test_untrusted test_vchan_socket test_qrexec_proto \
+              test_qrexec_names
 TEST_BINS += $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBBULKHEAD)
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(QREXEC_PROTO_LIB) $(LIBBULKHEAD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(XEN_LIBS)
 
 # vchan-xfer: checksummed transfers over lib/vchan (integration, system, demo)
@@ -25,11 +26,11 @@ $(BUILD)/bench/bench-vchan: $(BUILD)/tests/bench/bench-vchan.o $(LIBBULKHEAD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
 
 # libFuzzer targets: clang, always with ASan+UBSan, in their own directory.
-FUZZ_TARGETS := fuzz_untrusted
+FUZZ_TARGETS := fuzz_untrusted fuzz_qrexec_msg fuzz_qrexec_cmdline
 FUZZ_DIR := build/fuzz
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined -MMD -MP
-FUZZ_LIB_SRCS := lib/untrusted.c lib/log.c lib/buf.c lib/ring.c
+FUZZ_LIB_SRCS := lib/untrusted.c lib/log.c lib/buf.c lib/ring.c $(QREXEC_PROTO_SRCS)
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
 $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) | deps
