@@ -1,8 +1,10 @@
-# qrexec/: the RPC system. proto/ is the wire-protocol library both sides use.
-QREXEC_PROTO_SRCS := qrexec/proto/parse.c qrexec/proto/build.c qrexec/proto/names.c
-QREXEC_PROTO_LIB := $(BUILD)/qrexec/libqrexec-proto.a
+# qrexec/: the RPC system. proto/ (wire protocol) and common/ (message I/O,
+# the data pump) are used on both sides.
+QREXEC_PROTO_SRCS := qrexec/proto/parse.c qrexec/proto/build.c qrexec/proto/names.c \
+                     qrexec/common/msgio.c qrexec/common/pump.c qrexec/common/spawn.c
+QREXEC_LIB := $(BUILD)/qrexec/libqrexec.a
 
-$(QREXEC_PROTO_LIB): $(QREXEC_PROTO_SRCS:%.c=$(BUILD)/%.o)
+$(QREXEC_LIB): $(QREXEC_PROTO_SRCS:%.c=$(BUILD)/%.o)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^

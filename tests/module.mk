@@ -2,10 +2,10 @@
 # programs that run inside the Xen system test's guests.
 
 UNIT_TESTS := test_lib_basics test_untrusted test_vchan_socket test_qrexec_proto \
-              test_qrexec_names
+              test_qrexec_names test_qrexec_pump
 TEST_BINS += $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(QREXEC_PROTO_LIB) $(LIBBULKHEAD)
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(QREXEC_LIB) $(LIBBULKHEAD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(XEN_LIBS)
 
 # vchan-xfer: checksummed transfers over lib/vchan (integration, system, demo)
@@ -30,7 +30,8 @@ FUZZ_TARGETS := fuzz_untrusted fuzz_qrexec_msg fuzz_qrexec_cmdline
 FUZZ_DIR := build/fuzz
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined -MMD -MP
-FUZZ_LIB_SRCS := lib/untrusted.c lib/log.c lib/buf.c lib/ring.c $(QREXEC_PROTO_SRCS)
+FUZZ_LIB_SRCS := lib/untrusted.c lib/log.c lib/buf.c lib/ring.c qrexec/proto/parse.c \
+                 qrexec/proto/build.c qrexec/proto/names.c
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
 $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) | deps

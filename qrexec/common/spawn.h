@@ -1,0 +1,21 @@
+/* Starting a local program with its stdin, stdout and stderr on pipes: the
+ * service in the agent, LOCAL_PROG in qrexec-client. */
+#ifndef BULKHEAD_QREXEC_SPAWN_H
+#define BULKHEAD_QREXEC_SPAWN_H
+
+#include <sys/types.h>
+
+struct qrexec_child {
+    pid_t pid;
+    int stdin_fd;  /* write end: the child's stdin */
+    int stdout_fd; /* read end */
+    int stderr_fd; /* read end, or -1 when stderr was left alone */
+};
+
+/* Runs argv[0] (a path) with argv and envp (NULL: our environment). With
+ * keep_stderr the child inherits our stderr instead of getting a pipe.
+ * 0 or a negative errno; a program that cannot be executed exits 127. */
+int qrexec_spawn(char *const argv[], char *const envp[], int keep_stderr,
+                 struct qrexec_child *out);
+
+#endif
