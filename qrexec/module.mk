@@ -8,3 +8,10 @@ $(QREXEC_LIB): $(QREXEC_PROTO_SRCS:%.c=$(BUILD)/%.o)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
+
+# qrexec-agent (VM side)
+QREXEC_AGENT_SRCS := qrexec/agent/main.c qrexec/agent/exec.c qrexec/agent/services.c
+BINS += $(BUILD)/bin/qrexec-agent
+$(BUILD)/bin/qrexec-agent: $(QREXEC_AGENT_SRCS:%.c=$(BUILD)/%.o) $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)

@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,8 +67,11 @@ static void flush_out(struct pump_state *s)
             close_fd(&p->out_fd);
         }
     }
-    if (s->pending.len == 0 && s->out_eof)
+    if (s->pending.len == 0 && s->out_eof && p->out_fd >= 0) {
+        /* a socket service sees EOF only if its write side is shut down */
+        shutdown(p->out_fd, SHUT_WR);
         close_fd(&p->out_fd);
+    }
 }
 
 /* One message from the link. 1: the call ended (client got the exit
@@ -224,14 +228,14 @@ int qrexec_pump_run(struct qrexec_pump *p, int *exit_code)
         s.out_flags = fcntl(p->out_fd, F_GETFL);
         io_set_nonblock(p->out_fd, 1);
     }
-    if (p->service && p->pid > 0) {
+    /* a service without a process (a socket service) ends with status 0 */
+    if (p->service && p->pid <= 0)
+        s.status = 0;
+    if (p->service && p->pid > 0)
         s.pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
-        if (s.pidfd < 0)
-            r = -errno;
-    }
     if (!s.chunk)
         r = -ENOMEM;
-    else if (p->service && s.pidfd < 0)
+    else if (p->service && p->pid > 0 && s.pidfd < 0)
         r = -ECHILD;
     else
         r = pump_loop(&s, exit_code);

@@ -28,7 +28,8 @@ struct qrexec_pump {
     int in2_fd;       /* sent as DATA_STDERR: service stderr (or -1) */
     int out_fd;       /* received: service stdin / client stdout (or -1) */
     int err_fd;       /* received DATA_STDERR: client stderr (or -1) */
-    pid_t pid;        /* service: the process whose exit code is sent */
+    pid_t pid;        /* service: the process whose exit code is sent;
+                         0 for a socket service (exit code 0 at EOF) */
 };
 
 /* Runs the data phase to its end: 0 when the call ended normally (client:

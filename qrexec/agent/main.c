@@ -1,0 +1,181 @@
+/* qrexec-agent: the VM end of qrexec. Offers the control vchan to dom0 on
+ * port 512, and for each call dom0 sends runs a process of its own
+ * (exec.c); when that process ends, tells dom0 the data port is free.
+ * If dom0's daemon goes away, offers the channel again. (VM side.)
+ *
+ *   qrexec-agent        (no arguments in production)
+ *
+ * Environment: QREXEC_SERVICE_PATH, BULKHEAD_QREXEC_DEFAULT_USER (the user
+ * "DEFAULT" means when running as root; "user" if unset). */
+#include "lib/log.h"
+#include "lib/vchan.h"
+#include "qrexec/agent/exec.h"
+#include "qrexec/agent/services.h"
+#include "qrexec/common/msgio.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CONTROL_RING 4096
+
+struct running_call {
+    pid_t pid; /* 0: slot free */
+    uint32_t domain, port;
+};
+
+static struct running_call calls[QREXEC_MAX_CLIENTS];
+static uint8_t body[QREXEC_MAX_BODY];
+
+static int remember_call(pid_t pid, uint32_t domain, uint32_t port)
+{
+    for (size_t i = 0; i < QREXEC_MAX_CLIENTS; i++) {
+        if (!calls[i].pid) {
+            calls[i] = (struct running_call){pid, domain, port};
+            return 0;
+        }
+    }
+    return -EAGAIN;
+}
+
+/* Reaps finished calls and tells dom0 their ports are free. */
+static int reap_calls(struct vchan *v)
+{
+    pid_t pid;
+
+    while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+        for (size_t i = 0; i < QREXEC_MAX_CLIENTS; i++) {
+            uint8_t m[QREXEC_HDR_SIZE + 8];
+            ssize_t n;
+            if (calls[i].pid != pid)
+                continue;
+            calls[i].pid = 0;
+            n = qrexec_build_terminated(m, sizeof(m), calls[i].domain, calls[i].port);
+            if (v && n > 0 && vchan_write(v, m, (size_t)n) < 0)
+                return -EPIPE;
+        }
+    }
+    return 0;
+}
+
+static int handle_control(struct vchan *v, uint32_t version, const struct agent_config *cfg,
+                          sigset_t *blocked)
+{
+    struct qrexec_exec_params p;
+    struct qrexec_hdr h;
+    pid_t pid;
+    int r = qrexec_vchan_recv(v, QREXEC_LINK_DAEMON_TO_AGENT, version, &h, body, sizeof(body));
+
+    if (r < 0)
+        return r;
+    switch (h.type) {
+    case QREXEC_MSG_EXEC_CMDLINE:
+    case QREXEC_MSG_JUST_EXEC:
+        if (qrexec_parse_exec_params(body, h.len, &p) < 0)
+            return -EPROTO;
+        pid = fork();
+        if (pid < 0)
+            return 0; /* dom0's client sees the data link never come */
+        if (pid == 0) {
+            sigprocmask(SIG_UNBLOCK, blocked, NULL);
+            agent_run_exec(cfg, h.type, p.connect_domain, p.connect_port, p.cmdline,
+                           p.cmdline_len);
+        }
+        if (remember_call(pid, p.connect_domain, p.connect_port) < 0)
+            log_warnx("more than %d calls at once; port %u stays busy", QREXEC_MAX_CLIENTS,
+                      p.connect_port);
+        return 0;
+    case QREXEC_MSG_SERVICE_CONNECT:
+    case QREXEC_MSG_SERVICE_REFUSED:
+        /* answers to calls this VM makes (qrexec-client-vm), which this
+         * agent does not offer yet: nothing is waiting for them */
+        log_info("ignoring an answer (type 0x%x) to a call this agent did not make", h.type);
+        return 0;
+    default:
+        return -EPROTO;
+    }
+}
+
+static void serve(struct vchan *v, uint32_t version, const struct agent_config *cfg, int sigfd,
+                  sigset_t *blocked)
+{
+    for (;;) {
+        struct pollfd fds[2] = {{.fd = vchan_fd(v), .events = POLLIN},
+                                {.fd = sigfd, .events = POLLIN}};
+        int r;
+
+        while (vchan_data_ready(v) >= QREXEC_HDR_SIZE) {
+            r = handle_control(v, version, cfg, blocked);
+            if (r < 0) {
+                log_warnx("control link from dom0: %s; starting over", strerror(-r));
+                return;
+            }
+        }
+        if (vchan_is_open(v) != VCHAN_CONNECTED) {
+            log_info("dom0's daemon closed the control link; waiting for it again");
+            return;
+        }
+        if (poll(fds, 2, -1) < 0 && errno != EINTR)
+            fatal("poll");
+        if (fds[0].revents)
+            vchan_wait(v);
+        if (fds[1].revents) {
+            struct signalfd_siginfo si;
+            while (read(sigfd, &si, sizeof(si)) == sizeof(si))
+                ;
+            if (reap_calls(v) < 0)
+                return;
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct agent_config cfg = {
+        .service_path = getenv("QREXEC_SERVICE_PATH"),
+        .default_user = getenv("BULKHEAD_QREXEC_DEFAULT_USER"),
+        .connect_timeout_ms = 10000,
+    };
+    sigset_t blocked;
+    int sigfd;
+
+    log_init(argv[0]);
+    if (argc > 1) {
+        fprintf(stderr, "usage: qrexec-agent\n");
+        return 2;
+    }
+    if (!cfg.default_user)
+        cfg.default_user = "user";
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &blocked, NULL);
+    sigfd = signalfd(-1, &blocked, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (sigfd < 0)
+        fatal("signalfd");
+
+    for (;;) {
+        struct vchan *v = vchan_server_init(0, QREXEC_VCHAN_BASE_PORT, CONTROL_RING, CONTROL_RING);
+        uint32_t version;
+        int r;
+
+        if (!v)
+            fatal("cannot offer the control vchan on port %d", QREXEC_VCHAN_BASE_PORT);
+        r = qrexec_vchan_handshake(v, true, QREXEC_PROTOCOL_VERSION, QREXEC_MIN_AGENT_VERSION,
+                                   QREXEC_LINK_DAEMON_TO_AGENT, &version);
+        if (r == 0) {
+            log_info("dom0 connected, protocol version %u", version);
+            serve(v, version, &cfg, sigfd, &blocked);
+        } else {
+            log_warnx("handshake with dom0 failed: %s", strerror(-r));
+        }
+        vchan_close(v);
+        reap_calls(NULL);
+    }
+}

@@ -1,0 +1,99 @@
+/* Service lookup and environment; see services.h. (VM side.) */
+#include "qrexec/agent/services.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static bool try_dir(const char *dir, size_t dirlen, const char *file, struct service_lookup *out)
+{
+    struct stat st;
+    int n;
+
+    n = snprintf(out->path, sizeof(out->path), "%.*s/%s", (int)dirlen, dir, file);
+    if (n < 0 || (size_t)n >= sizeof(out->path) || dirlen == 0)
+        return false;
+    /* the first name that exists decides, even if it is unusable */
+    if (stat(out->path, &st) < 0) {
+        struct stat lst;
+        if (lstat(out->path, &lst) < 0)
+            return false;
+        out->kind = SERVICE_EXECUTABLE; /* a dangling link: exec fails, 127 */
+        return true;
+    }
+    out->kind = S_ISSOCK(st.st_mode) ? SERVICE_SOCKET : SERVICE_EXECUTABLE;
+    return true;
+}
+
+static bool try_all(const char *search_path, const char *file, struct service_lookup *out)
+{
+    const char *p = search_path;
+
+    if (strlen(file) > NAME_MAX)
+        return false;
+    for (;;) {
+        const char *colon = strchr(p, ':');
+        size_t len = colon ? (size_t)(colon - p) : strlen(p);
+        if (try_dir(p, len, file, out))
+            return true;
+        if (!colon)
+            return false;
+        p = colon + 1;
+    }
+}
+
+void service_lookup(const char *search_path, const char *name, const char *arg,
+                    struct service_lookup *out)
+{
+    char full[NAME_MAX + 2];
+    int n;
+
+    memset(out, 0, sizeof(*out));
+    if (!search_path || !*search_path)
+        search_path = QREXEC_DEFAULT_SERVICE_PATH;
+    n = snprintf(full, sizeof(full), "%s+%s", name, arg);
+    if (*arg && n > 0 && (size_t)n < sizeof(full) && try_all(search_path, full, out)) {
+        out->with_arg = true;
+        return;
+    }
+    if (try_all(search_path, name, out))
+        return;
+    out->kind = SERVICE_NOT_FOUND;
+    out->path[0] = '\0';
+}
+
+char **service_env(char *const envp[], const char *source, const char *full_name,
+                   const char *arg)
+{
+    const char *keys[] = {"QREXEC_REMOTE_DOMAIN=", "QREXEC_SERVICE_FULL_NAME=",
+                          "QREXEC_SERVICE_ARGUMENT="};
+    const char *vals[] = {source, full_name, arg};
+    size_t count = 0, bytes = 0;
+    char **env, *p;
+
+    for (size_t i = 0; envp && envp[i]; i++) {
+        if (strncmp(envp[i], "QREXEC", 6) != 0) {
+            count++;
+            bytes += strlen(envp[i]) + 1;
+        }
+    }
+    for (size_t i = 0; i < 3; i++)
+        bytes += strlen(keys[i]) + strlen(vals[i]) + 1;
+    env = malloc((count + 4) * sizeof(char *) + bytes);
+    if (!env)
+        return NULL;
+    p = (char *)(env + count + 4);
+    count = 0;
+    for (size_t i = 0; envp && envp[i]; i++) {
+        if (strncmp(envp[i], "QREXEC", 6) != 0)
+            env[count++] = envp[i];
+    }
+    for (size_t i = 0; i < 3; i++) {
+        env[count++] = p;
+        p += sprintf(p, "%s%s", keys[i], vals[i]) + 1;
+    }
+    env[count] = NULL;
+    return env;
+}
