@@ -15,3 +15,17 @@ BINS += $(BUILD)/bin/qrexec-agent
 $(BUILD)/bin/qrexec-agent: $(QREXEC_AGENT_SRCS:%.c=$(BUILD)/%.o) $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
+
+# qrexec-daemon (dom0)
+QREXEC_DAEMON_SRCS := qrexec/daemon/main.c qrexec/daemon/agent.c qrexec/daemon/clients.c \
+                      qrexec/daemon/ports.c
+BINS += $(BUILD)/bin/qrexec-daemon
+$(BUILD)/bin/qrexec-daemon: $(QREXEC_DAEMON_SRCS:%.c=$(BUILD)/%.o) $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
+
+# qrexec-client (dom0)
+BINS += $(BUILD)/bin/qrexec-client
+$(BUILD)/bin/qrexec-client: $(BUILD)/qrexec/client/qrexec-client.o $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)

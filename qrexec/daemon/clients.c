@@ -1,0 +1,96 @@
+/* dom0 clients (qrexec-client) on the daemon's socket: HELLO, one request,
+ * the answer with the data port, and the request passed on to the agent.
+ * (dom0: clients are trusted, but requests are still checked, since they
+ * are forwarded to a VM.) */
+#include "lib/io.h"
+#include "lib/log.h"
+#include "qrexec/common/msgio.h"
+#include "qrexec/daemon/daemon.h"
+#include "qrexec/proto/qrexec_names.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static uint8_t body[QREXEC_MAX_BODY];
+static char cmd[QREXEC_MAX_CMD_LEN + 64];
+
+/* "DEFAULT:rest" becomes "<default user>:rest" when the daemon knows the
+ * VM's default user. */
+static int rewrite_user(const struct daemon *d, const struct qrexec_exec_params *p)
+{
+    static const char dflt[] = "DEFAULT:";
+    int n;
+
+    if (d->default_user && !strncmp(p->cmdline, dflt, sizeof(dflt) - 1))
+        n = snprintf(cmd, sizeof(cmd), "%s:%s", d->default_user, p->cmdline + sizeof(dflt) - 1);
+    else
+        n = snprintf(cmd, sizeof(cmd), "%s", p->cmdline);
+    return (n < 0 || (size_t)n >= QREXEC_MAX_CMD_LEN) ? -ENAMETOOLONG : 0;
+}
+
+static int handle_exec(struct daemon *d, int fd, const struct qrexec_hdr *h)
+{
+    struct qrexec_exec_params p;
+    struct qrexec_cmdline c;
+    uint8_t reply[QREXEC_HDR_SIZE + QREXEC_EXEC_PARAMS_SIZE + 1];
+    uint8_t *fwd = body; /* the request is parsed already: reuse its buffer */
+    ssize_t n;
+    int port;
+
+    if (qrexec_parse_exec_params(body, h->len, &p) < 0 ||
+        qrexec_parse_vm_cmdline(p.cmdline, p.cmdline_len, &c) < 0 || rewrite_user(d, &p) < 0) {
+        log_warnx("refusing a malformed request from a dom0 client");
+        return 0;
+    }
+    port = port_alloc(&d->ports, PORT_ANY, 0);
+    if (port < 0) {
+        log_warnx("all %d data ports of %s are busy", QREXEC_MAX_CLIENTS, d->name);
+        return 0;
+    }
+    /* the client serves the data link for the VM on this port */
+    n = qrexec_build_exec(reply, sizeof(reply), h->type, d->domid, (uint32_t)port, "");
+    if (n < 0 || io_write_full(fd, reply, (size_t)n) < 0) {
+        port_free(&d->ports, (uint32_t)port, 0);
+        return 0;
+    }
+    n = qrexec_build_exec(fwd, sizeof(body), h->type, 0, (uint32_t)port, cmd);
+    if (n < 0)
+        return 0;
+    return vchan_write(d->agent, fwd, (size_t)n);
+}
+
+int daemon_serve_client(struct daemon *d)
+{
+    struct timeval tv = {.tv_sec = DAEMON_CLIENT_TIMEOUT_S};
+    struct qrexec_hdr h;
+    uint32_t version;
+    int fd, r = 0;
+
+    fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (qrexec_fd_handshake(fd, true, QREXEC_CLIENT_PROTOCOL_VERSION, QREXEC_MIN_CLIENT_VERSION,
+                            QREXEC_LINK_CLIENT_TO_DAEMON, &version) < 0 ||
+        qrexec_fd_recv(fd, QREXEC_LINK_CLIENT_TO_DAEMON, version, &h, body, sizeof(body)) < 0) {
+        log_warnx("a dom0 client did not complete its request");
+        close(fd);
+        return 0;
+    }
+    switch (h.type) {
+    case QREXEC_MSG_EXEC_CMDLINE:
+    case QREXEC_MSG_JUST_EXEC:
+        r = handle_exec(d, fd, &h);
+        break;
+    default:
+        log_warnx("dom0 client request type 0x%x is not supported", h.type);
+        break;
+    }
+    close(fd);
+    return r;
+}
