@@ -39,3 +39,9 @@ $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) | deps
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS)
 
 fuzz: $(FUZZ_BINS)
+
+# qrexec-fake-agent: a scriptable (hostile) agent for the daemon's tests
+BINS += $(BUILD)/bin/qrexec-fake-agent
+$(BUILD)/bin/qrexec-fake-agent: $(BUILD)/tests/tools/qrexec-fake-agent.o $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)

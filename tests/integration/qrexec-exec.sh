@@ -34,7 +34,7 @@ t() {   # t DESCRIPTION COMMAND...: ok if COMMAND succeeds
     if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fi
 }
 
-echo "1..12"
+echo "1..13"
 t "daemon listens as qrexec.5 with links for the name and the uuid" \
     test -S "$T/run/qrexec.5" -a -L "$T/run/qrexec.work" -a \
          -L "$T/run/qrexec.uuid:0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -88,3 +88,6 @@ t "300 sequential calls: data ports are freed when calls end" ports
 t "an unknown VM is a clear error with exit 125" \
     bash -c "VCHAN_DOMAIN=0 '$B/qrexec-client' --socket-dir '$T/run' -d nosuchvm 'x:true' 2>&1 |
              grep -q 'cannot reach the qrexec daemon of nosuchvm'; test \${PIPESTATUS[0]} = 125"
+
+t "no sanitizer reports from the agent and the daemon" \
+    bash -c "! grep -q Sanitizer '$T/agent.log' '$T/daemon.log'"
