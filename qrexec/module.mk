@@ -18,7 +18,7 @@ $(BUILD)/bin/qrexec-agent: $(QREXEC_AGENT_SRCS:%.c=$(BUILD)/%.o) $(QREXEC_LIB) $
 
 # qrexec-daemon (dom0)
 QREXEC_DAEMON_SRCS := qrexec/daemon/main.c qrexec/daemon/agent.c qrexec/daemon/clients.c \
-                      qrexec/daemon/ports.c
+                      qrexec/daemon/ports.c qrexec/daemon/policy.c qrexec/daemon/calls.c
 BINS += $(BUILD)/bin/qrexec-daemon
 $(BUILD)/bin/qrexec-daemon: $(QREXEC_DAEMON_SRCS:%.c=$(BUILD)/%.o) $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
@@ -29,3 +29,10 @@ BINS += $(BUILD)/bin/qrexec-client
 $(BUILD)/bin/qrexec-client: $(BUILD)/qrexec/client/qrexec-client.o $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
+
+# qrexec-policy-simple (dom0): the interim policy program
+BINS += $(BUILD)/bin/qrexec-policy-simple
+$(BUILD)/bin/qrexec-policy-simple: $(BUILD)/qrexec/policy/qrexec-policy-simple.o \
+                                   $(BUILD)/qrexec/policy/simple.o $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^

@@ -13,8 +13,8 @@
 static uint8_t untrusted_body[QREXEC_MAX_BODY];
 
 /* A call from the VM to another qube or dom0. The names are sanitized
- * here; what is allowed is policy's decision (not available yet, so every
- * call is refused: deny is the only safe default). */
+ * here; what is allowed is policy's decision, taken in a process of its own
+ * (calls.c). */
 static int handle_trigger(struct daemon *d, const struct qrexec_hdr *h)
 {
     struct qrexec_trigger untrusted_t;
@@ -39,8 +39,9 @@ static int handle_trigger(struct daemon *d, const struct qrexec_hdr *h)
         return -EPROTO;
     /* the request id was checked by the parser */
     /* sanitize end */
-    log_info("%s asked for %s to %s: refused (no policy in force yet)", d->name, service,
-             target);
+    if (daemon_start_call(d, target, service, untrusted_t.request_id) == 0)
+        return 0;
+    log_warnx("%s has too many calls waiting for a decision; refusing %s", d->name, service);
     n = qrexec_build_service_refused(reply, sizeof(reply), untrusted_t.request_id);
     if (n < 0)
         return -EPROTO;

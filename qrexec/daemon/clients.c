@@ -46,7 +46,10 @@ static int handle_exec(struct daemon *d, int fd, const struct qrexec_hdr *h)
         log_warnx("refusing a malformed request from a dom0 client");
         return 0;
     }
-    port = port_alloc(&d->ports, PORT_ANY, 0);
+    /* connect_domain 0: a dom0 client; otherwise the calling VM, whose
+     * client will serve the data link (the split keeps the two daemons of a
+     * pair from picking the same port) */
+    port = port_alloc(&d->ports, port_parity_for(d->domid, p.connect_domain), p.connect_domain);
     if (port < 0) {
         log_warnx("all %d data ports of %s are busy", QREXEC_MAX_CLIENTS, d->name);
         return 0;
@@ -54,10 +57,10 @@ static int handle_exec(struct daemon *d, int fd, const struct qrexec_hdr *h)
     /* the client serves the data link for the VM on this port */
     n = qrexec_build_exec(reply, sizeof(reply), h->type, d->domid, (uint32_t)port, "");
     if (n < 0 || io_write_full(fd, reply, (size_t)n) < 0) {
-        port_free(&d->ports, (uint32_t)port, 0);
+        port_free(&d->ports, (uint32_t)port, p.connect_domain);
         return 0;
     }
-    n = qrexec_build_exec(fwd, sizeof(body), h->type, 0, (uint32_t)port, cmd);
+    n = qrexec_build_exec(fwd, sizeof(body), h->type, p.connect_domain, (uint32_t)port, cmd);
     if (n < 0)
         return 0;
     return vchan_write(d->agent, fwd, (size_t)n);

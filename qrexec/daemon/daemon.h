@@ -9,6 +9,16 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+#define DAEMON_MAX_PENDING 64
+
+/* A call from the VM being decided by a process of its own. */
+struct pending_call {
+    int fd; /* result pipe, -1: slot free */
+    pid_t pid;
+    char request_id[QREXEC_REQUEST_ID_SIZE];
+};
 
 struct daemon {
     uint32_t domid;
@@ -20,6 +30,9 @@ struct daemon {
     uint32_t agent_version;
     int listen_fd;
     struct port_table ports;
+    const char *policy_socket;  /* NULL: the default */
+    const char *policy_program; /* NULL: the default */
+    struct pending_call pending[DAEMON_MAX_PENDING];
 };
 
 /* The agent sent something: read and act on one message. 0, or a negative
@@ -34,5 +47,12 @@ int daemon_handle_agent(struct daemon *d);
 int daemon_serve_client(struct daemon *d);
 
 #define DAEMON_CLIENT_TIMEOUT_S 5
+
+/* A call from the VM (names already sanitized): starts deciding it.
+ * -EAGAIN if too many are pending (the caller refuses it at once). */
+int daemon_start_call(struct daemon *d, const char *target, const char *service,
+                      const char *request_id);
+/* Its decider reported: answers the agent. <0: the agent link broke. */
+int daemon_finish_call(struct daemon *d, struct pending_call *c);
 
 #endif

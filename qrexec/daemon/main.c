@@ -2,12 +2,13 @@
  * VM). Connects to the VM's agent, then serves dom0 clients on
  * DIR/qrexec.DOMID and handles what the agent sends. (dom0.)
  *
- *   qrexec-daemon [-q] [-u|--uuid UUID] [--socket-dir DIR] [-D|--direct]
- *                 DOMID NAME [DEFAULT_USER]
+ *   qrexec-daemon [-q] [-u|--uuid UUID] [--socket-dir DIR]
+ *                 [-p|--policy-program PATH] [-D|--direct] DOMID NAME [DEFAULT_USER]
  */
 #include "lib/log.h"
 #include "qrexec/common/msgio.h"
 #include "qrexec/daemon/daemon.h"
+#include "qrexec/daemon/policy.h"
 #include "qrexec/proto/qrexec_names.h"
 
 #include <errno.h>
@@ -30,17 +31,20 @@ static char sock_path[108], name_link[PATH_MAX], uuid_link[PATH_MAX];
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: qrexec-daemon [-q] [-u|--uuid UUID] [--socket-dir DIR] [-D|--direct]\n"
+    fprintf(f, "usage: qrexec-daemon [-q] [-u|--uuid UUID] [--socket-dir DIR]\n"
+               "                     [-p|--policy-program PATH] [-D|--direct]\n"
                "                     DOMID NAME [DEFAULT_USER]\n"
                "\n"
                "  -q, --quiet        log only warnings and errors\n"
                "  -u, --uuid UUID    also listen as qrexec.uuid:UUID\n"
                "  --socket-dir DIR   where the sockets go (default " DEFAULT_SOCKET_DIR ")\n"
+               "  -p, --policy-program PATH  asked when the policy daemon does not answer\n"
+               "                     (default " POLICY_DEFAULT_PROGRAM ")\n"
                "  -D, --direct       stay in the foreground (default: go to the background\n"
                "                     once the VM's agent is connected)\n"
                "\n"
-               "Environment: QREXEC_STARTUP_TIMEOUT (seconds to wait for the agent, default "
-               "60)\n");
+               "Environment: QREXEC_STARTUP_TIMEOUT (seconds to wait for the agent, default\n"
+               "60), BULKHEAD_POLICY_SOCKET (default " POLICY_DEFAULT_SOCKET ")\n");
 }
 
 static void cleanup(void)
@@ -109,9 +113,14 @@ static int connect_agent(struct daemon *d)
 static void serve(struct daemon *d, int sigfd)
 {
     for (;;) {
-        struct pollfd fds[3] = {{.fd = vchan_fd(d->agent), .events = POLLIN},
-                                {.fd = d->listen_fd, .events = POLLIN},
-                                {.fd = sigfd, .events = POLLIN}};
+        struct pollfd fds[3 + DAEMON_MAX_PENDING] = {
+            {.fd = vchan_fd(d->agent), .events = POLLIN},
+            {.fd = d->listen_fd, .events = POLLIN},
+            {.fd = sigfd, .events = POLLIN}};
+        nfds_t nfds = 3;
+
+        for (size_t i = 0; i < DAEMON_MAX_PENDING; i++)
+            fds[nfds++] = (struct pollfd){.fd = d->pending[i].fd, .events = POLLIN};
 
         while (vchan_data_ready(d->agent) >= QREXEC_HDR_SIZE) {
             if (daemon_handle_agent(d) < 0) {
@@ -123,8 +132,11 @@ static void serve(struct daemon *d, int sigfd)
             log_info("the agent of %s is gone", d->name);
             return;
         }
-        if (poll(fds, 3, -1) < 0 && errno != EINTR)
+        if (poll(fds, nfds, -1) < 0 && errno != EINTR)
             return;
+        for (size_t i = 0; i < DAEMON_MAX_PENDING; i++)
+            if (fds[3 + i].revents && daemon_finish_call(d, &d->pending[i]) < 0)
+                return;
         if (fds[0].revents)
             vchan_wait(d->agent);
         if (fds[1].revents && daemon_serve_client(d) < 0)
@@ -140,6 +152,7 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},     {"uuid", required_argument, NULL, 'u'},
         {"socket-dir", required_argument, NULL, 'S'},
         {"direct", no_argument, NULL, 'D'},    {"help", no_argument, NULL, 'h'},
+        {"policy-program", required_argument, NULL, 'p'},
         {NULL, 0, NULL, 0}};
     struct daemon d = {.socket_dir = DEFAULT_SOCKET_DIR, .listen_fd = -1};
     bool direct = false;
@@ -149,12 +162,16 @@ int main(int argc, char **argv)
     unsigned long id;
 
     log_init(argv[0]);
-    while ((c = getopt_long(argc, argv, "qu:Dh", opts, NULL)) != -1) {
+    for (size_t i = 0; i < DAEMON_MAX_PENDING; i++)
+        d.pending[i].fd = -1;
+    d.policy_socket = getenv("BULKHEAD_POLICY_SOCKET");
+    while ((c = getopt_long(argc, argv, "qu:Dp:h", opts, NULL)) != -1) {
         switch (c) {
         case 'q': log_set_level(LOG_LEVEL_WARNING); break;
         case 'u': d.uuid = optarg; break;
         case 'S': d.socket_dir = optarg; break;
         case 'D': direct = true; break;
+        case 'p': d.policy_program = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
