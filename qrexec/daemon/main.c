@@ -113,14 +113,8 @@ static int connect_agent(struct daemon *d)
 static void serve(struct daemon *d, int sigfd)
 {
     for (;;) {
-        struct pollfd fds[3 + DAEMON_MAX_PENDING] = {
-            {.fd = vchan_fd(d->agent), .events = POLLIN},
-            {.fd = d->listen_fd, .events = POLLIN},
-            {.fd = sigfd, .events = POLLIN}};
-        nfds_t nfds = 3;
-
-        for (size_t i = 0; i < DAEMON_MAX_PENDING; i++)
-            fds[nfds++] = (struct pollfd){.fd = d->pending[i].fd, .events = POLLIN};
+        struct pollfd fds[3 + DAEMON_MAX_PENDING];
+        nfds_t nfds = 0;
 
         while (vchan_data_ready(d->agent) >= QREXEC_HDR_SIZE) {
             if (daemon_handle_agent(d) < 0) {
@@ -132,6 +126,12 @@ static void serve(struct daemon *d, int sigfd)
             log_info("the agent of %s is gone", d->name);
             return;
         }
+        /* built after the messages above, which may have started calls */
+        fds[nfds++] = (struct pollfd){.fd = vchan_fd(d->agent), .events = POLLIN};
+        fds[nfds++] = (struct pollfd){.fd = d->listen_fd, .events = POLLIN};
+        fds[nfds++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
+        for (size_t i = 0; i < DAEMON_MAX_PENDING; i++)
+            fds[nfds++] = (struct pollfd){.fd = d->pending[i].fd, .events = POLLIN};
         if (poll(fds, nfds, -1) < 0 && errno != EINTR)
             return;
         for (size_t i = 0; i < DAEMON_MAX_PENDING; i++)
