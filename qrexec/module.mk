@@ -10,7 +10,8 @@ $(QREXEC_LIB): $(QREXEC_PROTO_SRCS:%.c=$(BUILD)/%.o)
 	ar rcs $@ $^
 
 # qrexec-agent (VM side)
-QREXEC_AGENT_SRCS := qrexec/agent/main.c qrexec/agent/exec.c qrexec/agent/services.c
+QREXEC_AGENT_SRCS := qrexec/agent/main.c qrexec/agent/exec.c qrexec/agent/services.c \
+                     qrexec/agent/trigger.c
 BINS += $(BUILD)/bin/qrexec-agent
 $(BUILD)/bin/qrexec-agent: $(QREXEC_AGENT_SRCS:%.c=$(BUILD)/%.o) $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
@@ -36,3 +37,9 @@ $(BUILD)/bin/qrexec-policy-simple: $(BUILD)/qrexec/policy/qrexec-policy-simple.o
                                    $(BUILD)/qrexec/policy/simple.o $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# qrexec-client-vm (VM side)
+BINS += $(BUILD)/bin/qrexec-client-vm
+$(BUILD)/bin/qrexec-client-vm: $(BUILD)/qrexec/client/qrexec-client-vm.o $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)

@@ -3,7 +3,10 @@
  * (exec.c); when that process ends, tells dom0 the data port is free.
  * If dom0's daemon goes away, offers the channel again. (VM side.)
  *
- *   qrexec-agent        (no arguments in production)
+ *   qrexec-agent [--agent-socket PATH]     (no arguments in production)
+ *
+ * --agent-socket: where qrexec-client-vm reaches the agent (default
+ * /var/run/qubes/qrexec-agent).
  *
  * Environment: QREXEC_SERVICE_PATH, BULKHEAD_QREXEC_DEFAULT_USER (the user
  * "DEFAULT" means when running as root; "user" if unset). */
@@ -11,9 +14,11 @@
 #include "lib/vchan.h"
 #include "qrexec/agent/exec.h"
 #include "qrexec/agent/services.h"
+#include "qrexec/agent/trigger.h"
 #include "qrexec/common/msgio.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -91,23 +96,42 @@ static int handle_control(struct vchan *v, uint32_t version, const struct agent_
             log_warnx("more than %d calls at once; port %u stays busy", QREXEC_MAX_CLIENTS,
                       p.connect_port);
         return 0;
-    case QREXEC_MSG_SERVICE_CONNECT:
-    case QREXEC_MSG_SERVICE_REFUSED:
-        /* answers to calls this VM makes (qrexec-client-vm), which this
-         * agent does not offer yet: nothing is waiting for them */
-        log_info("ignoring an answer (type 0x%x) to a call this agent did not make", h.type);
+    case QREXEC_MSG_SERVICE_CONNECT: {
+        /* answers to calls this VM makes: passed to the waiting caller */
+        struct qrexec_service_connect sc;
+        uint8_t m[QREXEC_HDR_SIZE + QREXEC_EXEC_PARAMS_SIZE + QREXEC_REQUEST_ID_SIZE];
+        ssize_t n;
+        if (qrexec_parse_service_connect(body, h.len, &sc) < 0)
+            return -EPROTO;
+        n = qrexec_build_service_connect(m, sizeof(m), sc.connect_domain, sc.connect_port,
+                                         sc.request_id);
+        if (n > 0)
+            trigger_answer(sc.request_id, m, (size_t)n);
         return 0;
+    }
+    case QREXEC_MSG_SERVICE_REFUSED: {
+        char id[QREXEC_REQUEST_ID_SIZE];
+        uint8_t m[QREXEC_HDR_SIZE + QREXEC_REQUEST_ID_SIZE];
+        ssize_t n;
+        if (qrexec_parse_request_id(body, h.len, id) < 0)
+            return -EPROTO;
+        n = qrexec_build_service_refused(m, sizeof(m), id);
+        if (n > 0)
+            trigger_answer(id, m, (size_t)n);
+        return 0;
+    }
     default:
         return -EPROTO;
     }
 }
 
 static void serve(struct vchan *v, uint32_t version, const struct agent_config *cfg, int sigfd,
-                  sigset_t *blocked)
+                  int trigger_fd, sigset_t *blocked)
 {
     for (;;) {
-        struct pollfd fds[2] = {{.fd = vchan_fd(v), .events = POLLIN},
-                                {.fd = sigfd, .events = POLLIN}};
+        struct pollfd fds[3] = {{.fd = vchan_fd(v), .events = POLLIN},
+                                {.fd = sigfd, .events = POLLIN},
+                                {.fd = trigger_fd, .events = POLLIN}};
         int r;
 
         while (vchan_data_ready(v) >= QREXEC_HDR_SIZE) {
@@ -121,8 +145,10 @@ static void serve(struct vchan *v, uint32_t version, const struct agent_config *
             log_info("dom0's daemon closed the control link; waiting for it again");
             return;
         }
-        if (poll(fds, 2, -1) < 0 && errno != EINTR)
+        if (poll(fds, 3, -1) < 0 && errno != EINTR)
             fatal("poll");
+        if (fds[2].revents && trigger_accept(trigger_fd, v, version) < 0)
+            return;
         if (fds[0].revents)
             vchan_wait(v);
         if (fds[1].revents) {
@@ -142,12 +168,24 @@ int main(int argc, char **argv)
         .default_user = getenv("BULKHEAD_QREXEC_DEFAULT_USER"),
         .connect_timeout_ms = 10000,
     };
+    static const struct option opts[] = {{"agent-socket", required_argument, NULL, 'a'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *agent_socket = QREXEC_AGENT_DEFAULT_SOCKET;
     sigset_t blocked;
-    int sigfd;
+    int sigfd, trigger_fd, c;
 
     log_init(argv[0]);
-    if (argc > 1) {
-        fprintf(stderr, "usage: qrexec-agent\n");
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'a') {
+            agent_socket = optarg;
+        } else {
+            fprintf(c == 'h' ? stdout : stderr, "usage: qrexec-agent [--agent-socket PATH]\n");
+            return c == 'h' ? 0 : 2;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "usage: qrexec-agent [--agent-socket PATH]\n");
         return 2;
     }
     if (!cfg.default_user)
@@ -159,6 +197,11 @@ int main(int argc, char **argv)
     sigfd = signalfd(-1, &blocked, SFD_NONBLOCK | SFD_CLOEXEC);
     if (sigfd < 0)
         fatal("signalfd");
+    trigger_fd = trigger_listen(agent_socket);
+    if (trigger_fd < 0) {
+        errno = -trigger_fd;
+        fatal("cannot listen on %s", agent_socket);
+    }
 
     for (;;) {
         struct vchan *v = vchan_server_init(0, QREXEC_VCHAN_BASE_PORT, CONTROL_RING, CONTROL_RING);
@@ -171,11 +214,12 @@ int main(int argc, char **argv)
                                    QREXEC_LINK_DAEMON_TO_AGENT, &version);
         if (r == 0) {
             log_info("dom0 connected, protocol version %u", version);
-            serve(v, version, &cfg, sigfd, &blocked);
+            serve(v, version, &cfg, sigfd, trigger_fd, &blocked);
         } else {
             log_warnx("handshake with dom0 failed: %s", strerror(-r));
         }
         vchan_close(v);
+        trigger_refuse_all();
         reap_calls(NULL);
     }
 }

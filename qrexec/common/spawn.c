@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -24,7 +25,10 @@ int qrexec_spawn(char *const argv[], char *const envp[], int keep_stderr,
         signal(SIGPIPE, SIG_DFL);
         if (dup2(in[0], 0) < 0 || dup2(o[1], 1) < 0 || (!keep_stderr && dup2(e[1], 2) < 0))
             _exit(127);
-        execve(argv[0], argv, envp ? envp : environ);
+        if (strchr(argv[0], '/'))
+            execve(argv[0], argv, envp ? envp : environ);
+        else
+            execvpe(argv[0], argv, envp ? envp : environ);
         _exit(127);
     }
     close(in[0]);

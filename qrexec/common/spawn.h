@@ -12,7 +12,7 @@ struct qrexec_child {
     int stderr_fd; /* read end, or -1 when stderr was left alone */
 };
 
-/* Runs argv[0] (a path) with argv and envp (NULL: our environment). With
+/* Runs argv[0] (a path, or a name looked up in $PATH) with argv and envp (NULL: our environment). With
  * keep_stderr the child inherits our stderr instead of getting a pipe.
  * 0 or a negative errno; a program that cannot be executed exits 127. */
 int qrexec_spawn(char *const argv[], char *const envp[], int keep_stderr,

@@ -20,7 +20,7 @@ str0() { printf '%s00' "$(hexof "$1")"; }
 
 # A well-behaved VM next door, which must keep working throughout.
 U=root; [ "$(id -u)" = 0 ] || U=$(id -un)
-VCHAN_DOMAIN=5 "$B/qrexec-agent" 2> "$T/agent5.log" &
+VCHAN_DOMAIN=5 "$B/qrexec-agent" --agent-socket "$T/agent5.sock" 2> "$T/agent5.log" &
 VCHAN_DOMAIN=0 "$B/qrexec-daemon" -D --socket-dir "$T/run" 5 work 2> "$T/daemon5.log" &
 for i in $(seq 100); do [ -S "$T/run/qrexec.5" ] && break; sleep 0.1; done
 

@@ -22,7 +22,7 @@ printf '#!/bin/sh\nexec cat\n' > "$T/rpc/test.Cat"
 chmod +x "$T"/rpc/*
 
 QREXEC_LEAK=yes QREXEC_SERVICE_PATH=$T/nonexistent:$T/rpc VCHAN_DOMAIN=5 \
-    "$B/qrexec-agent" 2> "$T/agent.log" &
+    "$B/qrexec-agent" --agent-socket "$T/agent.sock" 2> "$T/agent.log" &
 VCHAN_DOMAIN=0 "$B/qrexec-daemon" -D -u 0f8fad5b-d9cb-469f-a165-70867728950e \
     --socket-dir "$T/run" 5 work 2> "$T/daemon.log" &
 for i in $(seq 100); do [ -S "$T/run/qrexec.5" ] && break; sleep 0.1; done

@@ -1,0 +1,91 @@
+#!/bin/bash
+# Integration: calls between two VMs under dom0 policy, with the real
+# binaries over the socket vchan: "work" (domain 5) and "personal"
+# (domain 6), each with its agent and its daemon; qrexec-client-vm in one
+# VM calls a service in the other, as the interim simple policy decides.
+set -u
+cd "$(dirname "$0")/../.."
+B=${BULKHEAD_BUILD:-build/release}/bin
+T=$(mktemp -d /tmp/bulkhead-qrexec-v2v.XXXXXX)
+export VCHAN_SOCKET_DIR=$T/vchan BULKHEAD_VCHAN=socket
+export BULKHEAD_POLICY_SOCKET=$T/no-policy-daemon.sock BULKHEAD_SIMPLE_POLICY=$T/policy
+mkdir -p "$T/vchan" "$T/run" "$T/rpc"
+U=root; [ "$(id -u)" = 0 ] || U=$(id -un)
+cleanup() { kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+
+printf '#!/bin/sh\necho "arg=$1 from=$QREXEC_REMOTE_DOMAIN in=$(hostname -s 2>/dev/null || true)"\n' \
+    > "$T/rpc/test.Echo"
+printf '#!/bin/sh\nexec cat\n' > "$T/rpc/test.Cat"
+printf '#!/bin/sh\ntr a-z A-Z\nexit 7\n' > "$T/rpc/test.Upper"
+printf '#!/bin/sh\ntouch %s/denied-ran\n' "$T" > "$T/rpc/test.Secret"
+chmod +x "$T"/rpc/*
+cat > "$T/policy" <<P
+# interim simple policy for this test
+test.Echo   *   work  personal  allow user=$U
+test.Cat    *   work  personal  allow user=$U
+test.Upper  +   work  @default  allow target=personal user=$U
+test.Echo   *   work  offline   allow user=$U
+*           *   @anyvm @anyvm   deny
+P
+
+start_vm() {   # start_vm DOMID NAME
+    QREXEC_SERVICE_PATH=$T/rpc VCHAN_DOMAIN=$1 "$B/qrexec-agent" --agent-socket "$T/agent.$2" \
+        2> "$T/agent.$2.log" &
+    VCHAN_DOMAIN=0 "$B/qrexec-daemon" -D -p "$B/qrexec-policy-simple" --socket-dir "$T/run" \
+        "$1" "$2" 2> "$T/daemon.$2.log" &
+}
+start_vm 5 work
+start_vm 6 personal
+for i in $(seq 100); do [ -S "$T/run/qrexec.5" ] && [ -S "$T/run/qrexec.6" ] && break; sleep 0.1; done
+
+call() {   # call FROM_DOMID FROM_NAME TARGET SERVICE [LOCAL_PROG...]
+    local d=$1 n=$2; shift 2
+    VCHAN_DOMAIN=$d "$B/qrexec-client-vm" --agent-socket "$T/agent.$n" "$@"
+}
+n=0
+t() { local d=$1; shift; n=$((n + 1)); if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fi; }
+
+echo "1..10"
+out=$(call 5 work personal test.Echo+hi); rc=$?
+t "work calls personal's test.Echo as policy allows; argument and caller arrive" \
+    test $rc = 0 -a "${out%% in=*}" = "arg=hi from=work"
+
+out=$(call 6 personal work test.Echo 2> "$T/err"); rc=$?
+t "personal -> work is denied: exit 126 and 'Request refused'" \
+    test $rc = 126 -a "$(cat "$T/err")" = "Request refused"
+
+out=$(echo hello | call 5 work @default test.Upper); rc=$?
+t "@default is redirected by target=; stdin, stdout and the exit code cross" \
+    test "$out" = HELLO -a $rc = 7
+
+call 5 work personal test.Secret; rc=$?
+t "a service no rule allows does not run" test $rc = 126 -a ! -e "$T/denied-ran"
+
+head -c $((64 << 20)) /dev/urandom > "$T/big"
+call 5 work personal test.Cat < "$T/big" > "$T/big.back"
+t "64 MiB from one VM to the other and back, byte for byte" cmp -s "$T/big" "$T/big.back"
+rm -f "$T/big" "$T/big.back"
+
+call 5 work personal test.Cat sh -c 'echo via-local-prog; exec cat > '"$T/lp.out"
+t "LOCAL_PROG is connected to the service" test "$(cat "$T/lp.out")" = via-local-prog
+
+many() {
+    local i pids=() rc=0
+    for i in $(seq 20); do
+        (test "$(call 5 work personal test.Echo+c$i | cut -d' ' -f1)" = "arg=c$i") & pids+=($!)
+    done
+    for i in "${pids[@]}"; do wait "$i" || rc=1; done
+    return $rc
+}
+t "20 VM-to-VM calls at once" many
+
+call 5 work offline test.Echo 2> /dev/null; rc=$?
+t "an allowed target that is not running is refused (126)" test $rc = 126
+
+echo "test.Echo * work personal allow bogus=1" > "$T/policy"
+call 5 work personal test.Echo 2> /dev/null; rc=$?
+t "a policy file that does not parse denies everything" test $rc = 126
+
+t "no sanitizer reports from agents and daemons" \
+    bash -c "! grep -q Sanitizer '$T'/*.log"
