@@ -2,10 +2,16 @@
 # programs that run inside the Xen system test's guests.
 
 UNIT_TESTS := test_lib_basics test_untrusted test_vchan_socket test_qrexec_proto \
-              test_qrexec_names test_qrexec_pump
+              test_qrexec_names test_qrexec_pump test_qrexec_dom0
 TEST_BINS += $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(QREXEC_LIB) $(LIBBULKHEAD)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(XEN_LIBS)
+
+# dom0-side qrexec modules under unit test
+$(BUILD)/tests/unit/test_qrexec_dom0: $(BUILD)/tests/unit/test_qrexec_dom0.o \
+        $(BUILD)/qrexec/daemon/ports.o $(BUILD)/qrexec/daemon/policy.o \
+        $(BUILD)/qrexec/policy/simple.o $(QREXEC_LIB) $(LIBBULKHEAD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(XEN_LIBS)
 
 # vchan-xfer: checksummed transfers over lib/vchan (integration, system, demo)
@@ -26,12 +32,13 @@ $(BUILD)/bench/bench-vchan: $(BUILD)/tests/bench/bench-vchan.o $(LIBBULKHEAD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
 
 # libFuzzer targets: clang, always with ASan+UBSan, in their own directory.
-FUZZ_TARGETS := fuzz_untrusted fuzz_qrexec_msg fuzz_qrexec_cmdline
+FUZZ_TARGETS := fuzz_untrusted fuzz_qrexec_msg fuzz_qrexec_cmdline fuzz_qrexec_policy
 FUZZ_DIR := build/fuzz
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined -MMD -MP
-FUZZ_LIB_SRCS := lib/untrusted.c lib/log.c lib/buf.c lib/ring.c qrexec/proto/parse.c \
-                 qrexec/proto/build.c qrexec/proto/names.c
+FUZZ_LIB_SRCS := lib/untrusted.c lib/log.c lib/buf.c lib/ring.c lib/io.c qrexec/proto/parse.c \
+                 qrexec/proto/build.c qrexec/proto/names.c qrexec/policy/simple.c \
+                 qrexec/daemon/policy.c
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
 $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) | deps
