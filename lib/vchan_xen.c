@@ -113,6 +113,27 @@ static bool xen_peer_alive(struct vchan_xen *v)
     return !v->dead;
 }
 
+/* Once its client is there, a server's xenstore entry has done its job.
+ * It is removed now, and libxenvchan_close() is kept from removing it later:
+ * by then the same path may belong to the next channel on this port (qrexec
+ * hands a port out again as soon as a call ends), and removing that one
+ * would strand or, worse, misdirect the next client. */
+static void xen_server_forget_path(struct vchan_xen *xv)
+{
+    struct xs_handle *xs;
+
+    if (!xv->x->is_server || !xv->x->xs_path || libxenvchan_is_open(xv->x) != 1)
+        return;
+    xs = xv->xs ? xv->xs : xs_open(0);
+    if (xs) {
+        xs_rm(xs, XBT_NULL, xv->x->xs_path);
+        if (xs != xv->xs)
+            xs_close(xs);
+    }
+    free(xv->x->xs_path);
+    xv->x->xs_path = NULL;
+}
+
 /* Waits for the next event (or a liveness check). 0, or -EPIPE if the peer
  * domain is gone. One event channel signals both directions, so reads and
  * writes wait alike. */
@@ -127,6 +148,7 @@ static int xen_block(struct vchan *vc, bool for_write)
     if (r > 0) {
         if (libxenvchan_wait(v->x) < 0)
             return -EPIPE;
+        xen_server_forget_path(v);
         return 0;
     }
     if (r < 0 && errno != EINTR)
@@ -141,6 +163,7 @@ static ssize_t xen_read_nb(struct vchan *v, void *buf, size_t len)
 
     if (len > INT_MAX)
         len = INT_MAX;
+    xen_server_forget_path(xv);
     xv->x->blocking = 0;
     n = libxenvchan_read(xv->x, buf, len);
     if (n < 0 || (n == 0 && xv->dead))
@@ -157,6 +180,7 @@ static ssize_t xen_write_nb(struct vchan *v, const void *buf, size_t len)
         return -EPIPE;
     if (len > INT_MAX)
         len = INT_MAX;
+    xen_server_forget_path(xv);
     xv->x->blocking = 0;
     n = libxenvchan_write(xv->x, buf, len);
     return n < 0 ? -EPIPE : n;
@@ -169,7 +193,10 @@ static int xen_fd(const struct vchan *v)
 
 static int xen_wait(struct vchan *v)
 {
-    return libxenvchan_wait(to_xen(v)->x) < 0 ? -EIO : 0;
+    if (libxenvchan_wait(to_xen(v)->x) < 0)
+        return -EIO;
+    xen_server_forget_path(to_xen(v));
+    return 0;
 }
 
 static size_t xen_data_ready(struct vchan *v)
@@ -197,6 +224,7 @@ static enum vchan_state xen_is_open(struct vchan *v)
 
     if (!xen_peer_alive(xv))
         return VCHAN_CLOSED;
+    xen_server_forget_path(xv);
     st = libxenvchan_is_open(xv->x);
     if (st == 2)
         return VCHAN_WAITING;

@@ -43,3 +43,22 @@ BINS += $(BUILD)/bin/qrexec-client-vm
 $(BUILD)/bin/qrexec-client-vm: $(BUILD)/qrexec/client/qrexec-client-vm.o $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
+
+# Static twins of the qrexec programs, for the busybox dom0 and guest of the
+# Xen system test (same sources, no sanitizers).
+QREXEC_STATIC_LIB := $(BUILD)/static/qrexec/libqrexec.a
+$(QREXEC_STATIC_LIB): $(QREXEC_PROTO_SRCS:%.c=$(BUILD)/static/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+# $(call qrexec_static,NAME,SOURCES)
+define qrexec_static
+GUEST_BINS += $(BUILD)/guest/$(1)
+$(BUILD)/guest/$(1): $(2:%.c=$(BUILD)/static/%.o) $(QREXEC_STATIC_LIB) $(LIBBULKHEAD_STATIC)
+	@mkdir -p $$(dir $$@)
+	$$(CC) -static -o $$@ $$^ $(XEN_STATIC_LIBS)
+endef
+$(eval $(call qrexec_static,qrexec-agent,$(QREXEC_AGENT_SRCS)))
+$(eval $(call qrexec_static,qrexec-daemon,$(QREXEC_DAEMON_SRCS)))
+$(eval $(call qrexec_static,qrexec-client,qrexec/client/qrexec-client.c))

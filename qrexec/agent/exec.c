@@ -44,6 +44,8 @@ static int become_user(const char *user, const struct agent_config *cfg)
         return 0;
     if (!strcmp(user, "DEFAULT"))
         user = cfg->default_user;
+    if (!strcmp(user, "root"))
+        return 0; /* already; and no user database is needed for it */
     pw = getpwnam(user);
     if (!pw) {
         log_warnx("no user %s", user);

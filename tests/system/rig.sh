@@ -10,7 +10,8 @@
 # Facts this depends on (each cost time to find; see docs/xen-rig.md):
 #  - QEMU's multiboot loader takes the 32-bit ELF of Xen, not xen.gz;
 #  - with -cpu max, Xen needs smap=0 or the PV dom0 dies at its first
-#    exception bounce;
+#    exception bounce, and PV guests see corrupted data now and then, so the
+#    rig uses -cpu qemu64 (RIG_CPU overrides);
 #  - xl dlopen()s libgcc_s.so.1, which ldd does not list;
 #  - /var/run must point at /run or xl cannot take its lock;
 #  - Debian's init does not load xen-gntalloc; a vchan server needs it.
@@ -123,12 +124,14 @@ rig_accel() {
 rig_boot() {
     local initrd=$1 log=$2 args=${3:-} accel cpu
     accel=${RIG_ACCEL:-$(rig_accel)}
-    cpu=max
+    # -cpu max corrupts PV guests' state under TCG now and then (memcpy
+    # results, a static binary's TLS at start-up): see docs/xen-rig.md
+    cpu=${RIG_CPU:-qemu64}
     [ "$accel" = kvm ] && cpu=host
     rig_log "booting Xen + dom0 under QEMU ($accel); serial log: $log"
     /usr/bin/time -f '%e %M' -o "$log.time" \
     timeout -k 10 "${RIG_TIMEOUT:-600}" qemu-system-x86_64 -accel "$accel" -machine q35 \
-        -cpu "$cpu" -m 3072 -smp 2 -display none -monitor none -serial stdio -no-reboot -nic none \
+        -cpu "$cpu" -m 3072 -smp "${RIG_SMP:-2}" -display none -monitor none -serial stdio -no-reboot -nic none \
         -kernel "$RIG_XEN_ELF" \
         -append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M smap=0 loglvl=all guest_loglvl=all" \
         -initrd "$RIG_VMLINUZ console=hvc0 earlyprintk=xen $args,$initrd" \

@@ -11,8 +11,10 @@ BYTES=${XFER_BYTES:-33554432}
 MIB=$((BYTES >> 20))
 W=$RIG_BUILD/xen-rig/vchan
 GUEST_XFER=$RIG_BUILD/guest/vchan-xfer
-echo "1..8"
-[ -x "$GUEST_XFER" ] || { echo "not ok 1 - $GUEST_XFER is not built (run make)"; exit 1; }
+echo "1..12"
+for b in vchan-xfer qrexec-agent qrexec-daemon qrexec-client; do
+    [ -x "$RIG_BUILD/guest/$b" ] || { echo "not ok 1 - $RIG_BUILD/guest/$b is not built (run make)"; exit 1; }
+done
 rig_init || { echo "not ok 1 - rig set-up failed"; exit 1; }
 mkdir -p "$W"
 
@@ -20,12 +22,19 @@ mkdir -p "$W"
 rig_mkroot "$W/domU"
 rig_modules "$W/domU" drivers/xen/xen-evtchn drivers/xen/xen-gntdev drivers/xen/xen-gntalloc
 cp "$GUEST_XFER" "$W/domU/bin/vchan-xfer"
+cp "$RIG_BUILD/guest/qrexec-agent" "$W/domU/bin/"
+echo 'root:x:0:0:root:/root:/bin/sh' > "$W/domU/etc/passwd"
+mkdir -p "$W/domU/etc/qubes-rpc" "$W/domU/root"
+printf '#!/bin/sh\ncat > /tmp/in\necho "$(wc -c < /tmp/in) $(md5sum < /tmp/in | cut -d" " -f1) $(head -c 8 /tmp/in | od -An -tx1 | tr -d " ") $(tail -c 8 /tmp/in | od -An -tx1 | tr -d " ")"\n' > "$W/domU/etc/qubes-rpc/test.Sum"
+printf '#!/bin/sh\nexec cat\n' > "$W/domU/etc/qubes-rpc/test.Cat"
+chmod +x "$W/domU/etc/qubes-rpc/test.Sum" "$W/domU/etc/qubes-rpc/test.Cat"
 install -m 755 tests/system/guest/domU-vchan-init.sh "$W/domU/init"
 rig_cpio "$W/domU" "$W/domU.gz" gzip
 
 rig_mkroot "$W/dom0"
 rig_xen_dom0_tools "$W/dom0"
 cp "$GUEST_XFER" "$W/dom0/bin/vchan-xfer"
+cp "$RIG_BUILD/guest/qrexec-daemon" "$RIG_BUILD/guest/qrexec-client" "$W/dom0/bin/"
 mkdir -p "$W/dom0/guest"
 cp "$RIG_VMLINUZ" "$W/dom0/guest/vmlinuz"
 cp "$W/domU.gz" "$W/dom0/guest/initrd.gz"
@@ -56,6 +65,18 @@ check "vchan dom0 -> guest: $MIB MiB, checksum matches on both ends" \
 check "vchan guest -> dom0: $MIB MiB, checksum matches on both ends" \
     'VCHAN_XFER xen/client\(dom0<->dom[0-9]+:4001\) received .* OK' \
     'guest\| VCHAN_XFER xen/server\(dom[0-9]+<->dom0:4001\) sent .* OK'
+check "qrexec: dom0 runs a command in the guest (qrexec-client, -daemon, -agent over Xen)" \
+    'QREXEC exec rc=0 out=QREXEC_HELLO PV'
+n=$((n + 1))
+if grep -qE 'QREXEC rpc rc=0 local=(.+) remote=\1$' <<<"$S"; then
+    echo "ok $n - qrexec: 4 MiB through an RPC service in the guest, checksums match"
+else
+    echo "not ok $n - qrexec: 4 MiB through an RPC service in the guest, checksums match"
+    grep -E 'QREXEC rpc' <<<"$S" | sed 's/^/# /'
+fi
+check "qrexec: the guest command's exit code reaches dom0" 'QREXEC exitcode rc=42'
+check "qrexec: 4 MiB to a service in the guest and back, byte for byte" \
+    'QREXEC cat rc=0 sizes 4194304 4194304: $'
 check "dom0 sees a destroyed guest as a closed channel, not a hang" \
     'DEAD_PEER_SEEN rc=1 .*receive failed'
 check "dom0 powers off cleanly" 'DOM0_MARK.*ALL_DONE'
@@ -69,7 +90,7 @@ fi
 if [ "$DEMO" = 1 ] || [ -n "${VERBOSE:-}" ]; then
     echo
     echo "---- what happened (from the serial console; full log: $LOG)"
-    grep -E '\(XEN\) Xen version|XL_INFO xen_version|DOM0_MARK|DOMU_MARK|VCHAN_XFER|DEAD_PEER' <<<"$S" |
+    grep -E '\(XEN\) Xen version|XL_INFO xen_version|DOM0_MARK|DOMU_MARK|VCHAN_XFER|DEAD_PEER|QREXEC' <<<"$S" |
         sed -E 's/^\(XEN\) (Xen version [^ ]+).*/xen    \1 is running/;
                 s/^XL_INFO (xen_version) +: /dom0   xl info: \1 /;
                 s/^DOM0_MARK\[([0-9.]+)\]: /dom0   [\1 s] /;

@@ -34,19 +34,29 @@ extra = "console=hvc0 xfer_bytes=$BYTES"
 CFG
 xl create /tmp/guest.cfg && D=$(xl domid guest)
 M "xl create rc=$? guest domid=$D"
-# the guest's console, live, on ours
-# (xenconsoled creates the file some seconds after the domain exists, and
-# busybox's tail gives up on a file that is not there yet)
-GLOG=/var/log/xen/console/guest-guest.log
-( i=0; while [ ! -f $GLOG ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
-  tail -n +1 -f $GLOG | tr -d '\r' | sed 's/^/  guest| /' ) &
 
 # Each step has a time limit so that a failure still reaches the guest's
-# console instead of hanging the run.
+# console (dumped at the end) instead of hanging the run.
 # 1: dom0 is the server and sends; the guest connects and receives.
 timeout 180 vchan-xfer server "$D" 4000 send "$BYTES"; M "transfer dom0->guest rc=$?"
 # 2: the guest is the server and sends; dom0 connects and receives.
 timeout 180 vchan-xfer client "$D" 4001 recv 0 120000; M "transfer guest->dom0 rc=$?"
+# qrexec: dom0 runs a command and an RPC service in the guest through
+# qrexec-daemon and the guest's qrexec-agent, over libxenvchan.
+mkdir -p /run/qubes
+qrexec-daemon -D --socket-dir /run/qubes "$D" guest root > /tmp/qrexec-daemon.log 2>&1 &
+i=0; while [ ! -S /run/qubes/qrexec.$D ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
+out=$(timeout 120 qrexec-client -d guest -w 60 'root:echo QREXEC_HELLO $(cat /sys/hypervisor/guest_type)')
+M "QREXEC exec rc=$? out=$out"
+head -c 4194304 /dev/urandom > /tmp/rnd
+sum=$(timeout 120 qrexec-client -d guest -w 60 'root:QUBESRPC test.Sum dom0' < /tmp/rnd)
+M "QREXEC rpc rc=$? local=$(wc -c < /tmp/rnd) $(md5sum < /tmp/rnd | cut -d' ' -f1) $(head -c 8 /tmp/rnd | od -An -tx1 | tr -d ' ') $(tail -c 8 /tmp/rnd | od -An -tx1 | tr -d ' ') remote=$sum"
+timeout 120 qrexec-client -d guest -w 60 'root:exit 42'
+M "QREXEC exitcode rc=$?"
+timeout 120 qrexec-client -d guest -w 60 'root:QUBESRPC test.Cat dom0' < /tmp/rnd > /tmp/back
+M "QREXEC cat rc=$? sizes $(wc -c < /tmp/rnd) $(wc -c < /tmp/back): $(cmp /tmp/rnd /tmp/back 2>&1 | head -1)"
+sed 's/^/  qrexec-daemon| /' /tmp/qrexec-daemon.log
+
 # 3: the guest serves an endless stream; dom0 reads it until the guest is
 #    destroyed under it. dom0's blocking read must end with "closed".
 vchan-xfer client "$D" 4002 recv 0 120000 > /tmp/dead.out 2>&1 &
@@ -64,6 +74,9 @@ else
     M "DEAD_PEER_SEEN rc=$rc after $(awk -v a=$t0 -v b=$t1 'BEGIN{printf "%.1f", b-a}') s: $(cat /tmp/dead.out)"
 fi
 
-sleep 2 # tail polls the guest's console once a second
+# the guest's console (xenconsoled keeps the file after the guest is gone)
+sleep 1
+echo "---- guest console"
+tr -d '\r' < /var/log/xen/console/guest-guest.log | sed 's/^/  guest| /'
 M "ALL_DONE"
 sync; poweroff -f

@@ -1,6 +1,6 @@
 #!/bin/sh
 # /init of the busybox PV guest in the Xen vchan system test: the other end
-# of each transfer dom0-vchan-init.sh runs.
+# of each transfer dom0-vchan-init.sh runs, and qrexec-agent.
 export PATH=/bin:/sbin:/usr/bin
 mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
 M() { echo "DOMU_MARK[$(cut -d' ' -f1 /proc/uptime)]: $*"; }
@@ -9,6 +9,9 @@ M "guest init started, kernel $(uname -r), $(cat /sys/hypervisor/guest_type 2>/d
 for m in xen-evtchn xen-gntdev xen-gntalloc; do insmod /lib/modules/$m.ko || M "insmod $m FAILED"; done
 timeout 180 vchan-xfer client 0 4000 recv 0 120000; M "transfer dom0->guest rc=$?"
 timeout 180 vchan-xfer server 0 4001 send "$BYTES"; M "transfer guest->dom0 rc=$?"
+# qrexec: the real agent, for dom0's qrexec-daemon and qrexec-client
+qrexec-agent --agent-socket /run/qrexec-agent 2>&1 &
+M "qrexec-agent started"
 M "serving an endless stream until destroyed"
 vchan-xfer server 0 4002 send 1099511627776
 M "endless stream ended rc=$?"
