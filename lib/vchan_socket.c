@@ -501,7 +501,7 @@ static struct vchan *sock_client_init(int server_domid, int port, int timeout_ms
     struct sockaddr_un sa;
     struct vchan_sock *s;
     long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-    int own = sock_own_domid(), fd, r, delay_ms = 1;
+    int own = sock_own_domid(), fd, r, delay_us = 100;
 
     if (own < 0) {
         errno = -own;
@@ -529,9 +529,11 @@ static struct vchan *sock_client_init(int server_domid, int port, int timeout_ms
             errno = ETIMEDOUT;
             return NULL;
         }
-        usleep((useconds_t)delay_ms * 1000);
-        if (delay_ms < 50)
-            delay_ms *= 2;
+        /* the server is usually a moment away (qrexec starts both ends at
+         * once): retry fast first, then back off to 50 ms */
+        usleep((useconds_t)delay_us);
+        if (delay_us < 50000)
+            delay_us *= 2;
     }
     r = io_set_nonblock(fd, 1);
     s = r < 0 ? NULL : sock_new(0, 0);

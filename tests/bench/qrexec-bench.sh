@@ -1,0 +1,85 @@
+#!/bin/bash
+# qrexec benchmarks on the socket vchan: two VMs ("work" = 5, "personal" =
+# 6), each with its agent and daemon, the real policy path (the simple
+# policy program). Prints latency of sequential trivial calls and 1 GiB
+# throughput, with CPU time (clients + daemons + agents) beside wall time,
+# medians of 3 runs, and the plain Unix-socket copy limit from bench-vchan.
+set -u
+cd "$(dirname "$0")/../.."
+B=${BULKHEAD_BUILD:-build/release}/bin
+CALLS=${BENCH_CALLS:-500}
+T=$(mktemp -d /tmp/bulkhead-qrexec-bench.XXXXXX)
+export VCHAN_SOCKET_DIR=$T/vchan BULKHEAD_VCHAN=socket
+export BULKHEAD_POLICY_SOCKET=$T/none BULKHEAD_SIMPLE_POLICY=$T/policy
+mkdir -p "$T/vchan" "$T/run" "$T/rpc"
+U=root; [ "$(id -u)" = 0 ] || U=$(id -un)
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
+printf '#!/bin/sh\nexit 0\n' > "$T/rpc/test.Nop"
+printf '#!/bin/sh\nexec cat > /dev/null\n' > "$T/rpc/test.Sink"
+printf '#!/bin/sh\nexec head -c 1073741824 /dev/zero\n' > "$T/rpc/test.Source"
+chmod +x "$T"/rpc/*
+printf 'test.Nop * work personal allow user=%s\ntest.Sink * work personal allow user=%s\n' \
+    "$U" "$U" > "$T/policy"
+pids=()
+for vm in "5 work" "6 personal"; do
+    set -- $vm
+    QREXEC_SERVICE_PATH=$T/rpc VCHAN_DOMAIN=$1 "$B/qrexec-agent" --agent-socket "$T/agent.$2" \
+        2>/dev/null & pids+=($!)
+    VCHAN_DOMAIN=0 "$B/qrexec-daemon" -D -q -p "$B/qrexec-policy-simple" --socket-dir "$T/run" \
+        "$1" "$2" 2>/dev/null & pids+=($!)
+done
+for i in $(seq 100); do [ -S "$T/run/qrexec.5" ] && [ -S "$T/run/qrexec.6" ] && break; sleep 0.1; done
+
+now() { date +%s%N; }
+# CPU ticks of the daemons and agents, with their reaped per-call children
+dticks() { local p t=0; for p in "${pids[@]}"; do
+    t=$((t + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat"))); done; echo $t; }
+# CPU seconds of finished children of this shell
+cticks() { times | tail -n1 | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/);
+    printf "%.0f", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }'; }
+HZ=$(getconf CLK_TCK)
+
+measure() {   # measure NAME N CMD...: prints "wall_ms cpu_ms" for N runs of CMD
+    local n=$1 t0 c0 d0 t1 c1 d1 i; shift
+    t0=$(now); c0=$(cticks); d0=$(dticks)
+    for ((i = 0; i < n; i++)); do "$@" || { echo "FAILED: $*" >&2; return 1; }; done
+    t1=$(now); c1=$(cticks); d1=$(dticks)
+    echo "$(( (t1 - t0) / 1000000 )) $(( c1 - c0 + (d1 - d0) * 1000 / HZ ))"
+}
+median3() { sort -n | sed -n 2p; }
+
+dom0_nop() { VCHAN_DOMAIN=0 "$B/qrexec-client" -d work --socket-dir "$T/run" "$U:QUBESRPC test.Nop dom0"; }
+vm_nop() { VCHAN_DOMAIN=5 "$B/qrexec-client-vm" --agent-socket "$T/agent.work" personal test.Nop; }
+dom0_in() { head -c 1073741824 /dev/zero | VCHAN_DOMAIN=0 "$B/qrexec-client" -d work \
+    --socket-dir "$T/run" "$U:QUBESRPC test.Sink dom0"; }
+dom0_out() { VCHAN_DOMAIN=0 "$B/qrexec-client" -d work --socket-dir "$T/run" \
+    "$U:QUBESRPC test.Source dom0" > /dev/null; }
+vm_vm() { head -c 1073741824 /dev/zero | VCHAN_DOMAIN=5 "$B/qrexec-client-vm" \
+    --agent-socket "$T/agent.work" personal test.Sink; }
+
+row_latency() {   # row_latency LABEL FUNC
+    local r w c; r=$(for k in 1 2 3; do measure "$CALLS" "$2"; done | sort -n | sed -n 2p)
+    w=${r% *}; c=${r#* }
+    printf '%-36s %10s %12s %12s\n' "$1" "$CALLS calls" \
+        "$(awk -v w="$w" -v n="$CALLS" 'BEGIN{printf "%.3f ms", w / n}')" \
+        "$(awk -v c="$c" -v n="$CALLS" 'BEGIN{printf "%.3f ms", c / n}')"
+}
+row_throughput() {   # row_throughput LABEL FUNC
+    local r w c; r=$(for k in 1 2 3; do measure 1 "$2"; done | sort -n | sed -n 2p)
+    w=${r% *}; c=${r#* }
+    printf '%-36s %10s %12s %12s\n' "$1" "1 GiB" \
+        "$(awk -v w="$w" 'BEGIN{printf "%.0f MB/s", 1073.741824 / (w / 1000)}')" \
+        "$(awk -v c="$c" 'BEGIN{printf "%.2f s/GiB", c / 1000}')"
+}
+
+echo "qrexec on the socket vchan: medians of 3 runs"
+echo
+printf '%-36s %10s %12s %12s\n' "what" "size" "wall" "CPU"
+row_latency "dom0 -> VM call (qrexec-client)" dom0_nop
+row_latency "VM -> VM call with policy" vm_nop
+row_throughput "dom0 -> VM (stdin to a service)" dom0_in
+row_throughput "VM -> dom0 (a service's stdout)" dom0_out
+row_throughput "VM -> VM with policy" vm_vm
+echo
+echo "The limit, measured in the same run (bench-vchan, 1 GiB per row):"
+"${BULKHEAD_BUILD:-build/release}/bench/bench-vchan" 1024 | grep -E 'memcpy|64 KiB  '
