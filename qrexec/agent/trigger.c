@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/un.h>
+#include <limits.h>
 #include <unistd.h>
 
 #define TRIGGER_TIMEOUT_S 5
@@ -38,24 +38,21 @@ static void init_waiting(void)
 
 int trigger_listen(const char *path)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    char dir[sizeof(sa.sun_path)], *slash;
+    char dir[PATH_MAX], *slash;
     int fd;
 
     init_waiting();
-    if (strlen(path) >= sizeof(sa.sun_path))
+    if (strlen(path) >= sizeof(dir))
         return -ENAMETOOLONG;
-    memcpy(sa.sun_path, path, strlen(path) + 1);
     memcpy(dir, path, strlen(path) + 1);
     slash = strrchr(dir, '/');
     if (slash && slash != dir) {
         *slash = '\0';
         mkdir(dir, 0755);
     }
-    unlink(path);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0)
-        return -errno;
+    fd = io_unix_listen(path, 64);
+    if (fd < 0)
+        return fd;
     chmod(path, 0666); /* every user of the VM may make calls */
     return fd;
 }

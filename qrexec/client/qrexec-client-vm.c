@@ -21,8 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,24 +40,16 @@ static int ask_agent(const char *path, const char *target, const char *service,
                      struct qrexec_service_connect *out)
 {
     static uint8_t msg[QREXEC_HDR_SIZE + QREXEC_MAX_BODY];
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     struct qrexec_hdr h;
     ssize_t n;
     int fd, r;
 
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return -ENAMETOOLONG;
-    memcpy(sa.sun_path, path, strlen(path) + 1);
     n = qrexec_build_trigger3(msg, sizeof(msg), service, target, "");
     if (n < 0)
         return (int)n;
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        r = -errno;
-        if (fd >= 0)
-            close(fd);
-        return r;
-    }
+    fd = io_unix_connect(path);
+    if (fd < 0)
+        return fd;
     r = io_write_full(fd, msg, (size_t)n);
     if (r == 0)
         r = qrexec_fd_recv(fd, QREXEC_LINK_DAEMON_TO_AGENT, QREXEC_PROTOCOL_V3, &h, msg,

@@ -13,6 +13,7 @@
 #include "qrexec/common/spawn.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -45,20 +46,12 @@ static void usage(FILE *f)
 
 static int connect_daemon(const char *dir, const char *dom)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    int fd, n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/qrexec.%s", dir, dom);
+    char path[PATH_MAX];
+    int n = snprintf(path, sizeof(path), "%s/qrexec.%s", dir, dom);
 
-    if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+    if (n < 0 || (size_t)n >= sizeof(path))
         return -ENAMETOOLONG;
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        n = -errno;
-        close(fd);
-        return n;
-    }
-    return fd;
+    return io_unix_connect(path);
 }
 
 /* Asks the daemon for the call; returns the data link's (domain, port). */

@@ -11,12 +11,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,7 +32,7 @@ static int connect_target(const struct daemon *d, const char *target, const char
                           struct call_result *res)
 {
     static uint8_t buf[QREXEC_HDR_SIZE + QREXEC_EXEC_PARAMS_SIZE + QREXEC_MAX_CMD_LEN];
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    char path[PATH_MAX];
     struct timeval tv = {.tv_sec = DAEMON_CLIENT_TIMEOUT_S};
     struct qrexec_exec_params p;
     struct qrexec_hdr h;
@@ -40,16 +40,12 @@ static int connect_target(const struct daemon *d, const char *target, const char
     ssize_t n;
     int fd, r;
 
-    n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/qrexec.%s", d->socket_dir, target);
-    if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+    n = snprintf(path, sizeof(path), "%s/qrexec.%s", d->socket_dir, target);
+    if (n < 0 || (size_t)n >= sizeof(path))
         return -ENAMETOOLONG;
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        r = -errno;
-        if (fd >= 0)
-            close(fd);
-        return r;
-    }
+    fd = io_unix_connect(path);
+    if (fd < 0)
+        return fd;
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     r = qrexec_fd_handshake(fd, false, QREXEC_CLIENT_PROTOCOL_VERSION, QREXEC_MIN_CLIENT_VERSION,
                             QREXEC_LINK_DAEMON_TO_CLIENT, &version);

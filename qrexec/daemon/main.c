@@ -5,6 +5,7 @@
  *   qrexec-daemon [-q] [-u|--uuid UUID] [--socket-dir DIR]
  *                 [-p|--policy-program PATH] [-D|--direct] DOMID NAME [DEFAULT_USER]
  */
+#include "lib/io.h"
 #include "lib/log.h"
 #include "qrexec/common/msgio.h"
 #include "qrexec/daemon/daemon.h"
@@ -21,7 +22,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #define DEFAULT_SOCKET_DIR "/run/qubes"
@@ -70,19 +70,18 @@ static int make_link(char *dst, size_t dstsz, const char *dir, const char *prefi
 
 static int listen_socket(struct daemon *d)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     char target[32];
     int fd, n;
 
     mkdir(d->socket_dir, 0755);
-    n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/qrexec.%u", d->socket_dir, d->domid);
-    if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+    n = snprintf(sock_path, sizeof(sock_path), "%s/qrexec.%u", d->socket_dir, d->domid);
+    if (n < 0 || (size_t)n >= sizeof(sock_path))
         return -ENAMETOOLONG;
-    unlink(sa.sun_path);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0)
-        return -errno;
-    memcpy(sock_path, sa.sun_path, sizeof(sock_path));
+    fd = io_unix_listen(sock_path, 64);
+    if (fd < 0) {
+        *sock_path = '\0';
+        return fd;
+    }
     snprintf(target, sizeof(target), "qrexec.%u", d->domid);
     if (make_link(name_link, sizeof(name_link), d->socket_dir, "", d->name, target) < 0 ||
         (d->uuid && make_link(uuid_link, sizeof(uuid_link), d->socket_dir, "uuid:", d->uuid,

@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,23 +88,13 @@ static ssize_t read_all(int fd, char *buf, size_t max)
 
 static int ask_socket(const struct policy_query *q, char *reply, size_t max)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     const char *path = q->socket_path ? q->socket_path : POLICY_DEFAULT_SOCKET;
     char req[1024];
-    int fd, n;
+    int fd = io_unix_connect(path), n;
     ssize_t got;
 
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return -ENAMETOOLONG;
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return -errno;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        n = -errno;
-        close(fd);
-        return n;
-    }
+        return fd;
     n = snprintf(req, sizeof(req),
                  "domain_id=%u\nsource=%s\nintended_target=%s\nservice_and_arg=%s\n"
                  "process_ident=%s\n\n",
@@ -117,7 +105,7 @@ static int ask_socket(const struct policy_query *q, char *reply, size_t max)
     }
     got = read_all(fd, reply, max);
     close(fd);
-    return got < 0 ? (int)got : (int)got;
+    return (int)got;
 }
 
 static int ask_program(const struct policy_query *q, char *reply, size_t max)

@@ -26,18 +26,13 @@ static int port = 600;
 static int setup(void **state)
 {
     (void)state;
-    vt_use_private_dir(dir, sizeof(dir));
-    alarm(120);
-    return 0;
+    return vt_fixture_setup(dir, sizeof(dir), 120);
 }
 
 static int teardown(void **state)
 {
-    char cmd[128];
     (void)state;
-    alarm(0);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return vt_fixture_teardown(dir);
 }
 
 static char *path(const char *name)

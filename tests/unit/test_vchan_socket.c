@@ -24,20 +24,13 @@ static char test_dir[64];
 static int setup(void **state)
 {
     (void)state;
-    vt_use_private_dir(test_dir, sizeof(test_dir));
-    vt_set_domid(0);
-    alarm(60);
-    return 0;
+    return vt_fixture_setup(test_dir, sizeof(test_dir), 60);
 }
 
 static int teardown(void **state)
 {
-    char cmd[128];
-
     (void)state;
-    alarm(0);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", test_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return vt_fixture_teardown(test_dir);
 }
 
 static int child_exit_status(pid_t pid)

@@ -29,6 +29,25 @@ static inline void vt_set_domid(int d)
     setenv("VCHAN_DOMAIN", s, 1);
 }
 
+/* Per-test fixture: a private socket directory (in dir) and a watchdog
+ * alarm, so a hang fails the test instead of stalling the suite. */
+static inline int vt_fixture_setup(char *dir, size_t dirsz, unsigned alarm_s)
+{
+    vt_use_private_dir(dir, dirsz);
+    vt_set_domid(0);
+    alarm(alarm_s);
+    return 0;
+}
+
+static inline int vt_fixture_teardown(const char *dir)
+{
+    char cmd[128];
+
+    alarm(0);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
 /* Both ends of one channel in this process: server in domain a, client in
  * domain b. */
 static inline void vt_pair(int a, int b, int port, struct vchan **srv, struct vchan **cli)
