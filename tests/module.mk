@@ -52,3 +52,9 @@ BINS += $(BUILD)/bin/qrexec-fake-agent
 $(BUILD)/bin/qrexec-fake-agent: $(BUILD)/tests/tools/qrexec-fake-agent.o $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
+
+# fake-policy-daemon: the policy socket's other end, for the daemon's tests
+BINS += $(BUILD)/bin/fake-policy-daemon
+$(BUILD)/bin/fake-policy-daemon: $(BUILD)/tests/tools/fake-policy-daemon.o $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 B=${BULKHEAD_BUILD:-build/release}/bin
 T=$(mktemp -d /tmp/bulkhead-qrexec-v2v.XXXXXX)
 export VCHAN_SOCKET_DIR=$T/vchan BULKHEAD_VCHAN=socket
-export BULKHEAD_POLICY_SOCKET=$T/no-policy-daemon.sock BULKHEAD_SIMPLE_POLICY=$T/policy
+export BULKHEAD_POLICY_SOCKET=$T/policy.sock BULKHEAD_SIMPLE_POLICY=$T/policy
 mkdir -p "$T/vchan" "$T/run" "$T/rpc"
 U=root; [ "$(id -u)" = 0 ] || U=$(id -un)
 cleanup() { kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
@@ -46,7 +46,7 @@ call() {   # call FROM_DOMID FROM_NAME TARGET SERVICE [LOCAL_PROG...]
 n=0
 t() { local d=$1; shift; n=$((n + 1)); if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fi; }
 
-echo "1..10"
+echo "1..14"
 out=$(call 5 work personal test.Echo+hi); rc=$?
 t "work calls personal's test.Echo as policy allows; argument and caller arrive" \
     test $rc = 0 -a "${out%% in=*}" = "arg=hi from=work"
@@ -86,6 +86,24 @@ t "an allowed target that is not running is refused (126)" test $rc = 126
 echo "test.Echo * work personal allow bogus=1" > "$T/policy"
 call 5 work personal test.Echo 2> /dev/null; rc=$?
 t "a policy file that does not parse denies everything" test $rc = 126
+
+# The policy daemon, when its socket answers, is asked first (the file would
+# deny these calls).
+printf 'result=allow\ntarget=work\nuser=%s\nautostart=True\n' "$U" > "$T/reply"
+"$B/fake-policy-daemon" "$T/policy.sock" "$T/policy-requests.log" "$T/reply" &
+for i in $(seq 50); do [ -S "$T/policy.sock" ] && break; sleep 0.1; done
+out=$(call 6 personal work test.Echo+viasocket); rc=$?
+t "the policy daemon's answer is used before the policy program" \
+    test $rc = 0 -a "${out%% in=*}" = "arg=viasocket from=personal"
+req=$(tr '\n' ' ' < "$T/policy-requests.log")
+t "the request carries domain_id, source, intended_target, service_and_arg, process_ident" \
+    bash -c "[[ '$req' == 'domain_id=6 source=personal intended_target=work service_and_arg=test.Echo+viasocket process_ident=SOCKET'*' -- ' ]]"
+printf 'result=deny\n' > "$T/reply"
+call 6 personal work test.Echo 2> /dev/null; rc=$?
+t "the policy daemon's deny is final" test $rc = 126
+printf 'result=allow\n' > "$T/reply"
+call 6 personal work test.Echo 2> /dev/null; rc=$?
+t "an unusable answer (allow without a target) is a deny" test $rc = 126
 
 t "no sanitizer reports from agents and daemons" \
     bash -c "! grep -q Sanitizer '$T'/*.log"
