@@ -1,7 +1,8 @@
 # qrexec/: the RPC system. proto/ (wire protocol) and common/ (message I/O,
 # the data pump) are used on both sides.
 QREXEC_PROTO_SRCS := qrexec/proto/parse.c qrexec/proto/build.c qrexec/proto/names.c \
-                     qrexec/common/msgio.c qrexec/common/pump.c qrexec/common/spawn.c
+                     qrexec/common/msgio.c qrexec/common/pump.c qrexec/common/spawn.c \
+                     qrexec/common/services.c qrexec/common/service_run.c
 QREXEC_LIB := $(BUILD)/qrexec/libqrexec.a
 
 $(QREXEC_LIB): $(QREXEC_PROTO_SRCS:%.c=$(BUILD)/%.o)
@@ -10,7 +11,7 @@ $(QREXEC_LIB): $(QREXEC_PROTO_SRCS:%.c=$(BUILD)/%.o)
 	ar rcs $@ $^
 
 # qrexec-agent (VM side)
-QREXEC_AGENT_SRCS := qrexec/agent/main.c qrexec/agent/exec.c qrexec/agent/services.c \
+QREXEC_AGENT_SRCS := qrexec/agent/main.c qrexec/agent/exec.c \
                      qrexec/agent/trigger.c
 BINS += $(BUILD)/bin/qrexec-agent
 $(BUILD)/bin/qrexec-agent: $(QREXEC_AGENT_SRCS:%.c=$(BUILD)/%.o) $(QREXEC_LIB) $(LIBBULKHEAD)

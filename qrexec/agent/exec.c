@@ -4,7 +4,7 @@
 #include "qrexec/agent/exec.h"
 
 #include "lib/log.h"
-#include "qrexec/agent/services.h"
+#include "qrexec/common/service_run.h"
 #include "qrexec/common/msgio.h"
 #include "qrexec/common/pump.h"
 #include "qrexec/common/spawn.h"
@@ -18,21 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-extern char **environ;
-
 #define FIELD_MAX 256
-
-static void copy_field(char *dst, const char *src, size_t len)
-{
-    if (len >= FIELD_MAX)
-        len = FIELD_MAX - 1;
-    memcpy(dst, src, len);
-    dst[len] = '\0';
-}
 
 /* As root, the call runs as the user dom0 named (the pump too: nothing
  * of it keeps root). Not as root, everything runs as ourselves. */
@@ -65,16 +53,6 @@ static int become_user(const char *user, const struct agent_config *cfg)
     return 0;
 }
 
-static noreturn void finish(struct vchan *v, int code)
-{
-    uint8_t c[4] = {(uint8_t)code, (uint8_t)(code >> 8), (uint8_t)(code >> 16),
-                    (uint8_t)(code >> 24)};
-
-    qrexec_vchan_send(v, QREXEC_MSG_DATA_EXIT_CODE, c, sizeof(c));
-    vchan_close(v);
-    _exit(code == 0 ? 0 : 1);
-}
-
 static noreturn void run_detached(struct vchan *v, const char *command)
 {
     pid_t pid = fork();
@@ -88,74 +66,7 @@ static noreturn void run_detached(struct vchan *v, const char *command)
         execl("/bin/sh", "sh", "-c", command, (char *)NULL);
         _exit(127);
     }
-    finish(v, pid < 0 ? QREXEC_EXIT_PROBLEM : 0);
-}
-
-static noreturn void pump_child(struct vchan *v, uint32_t version, struct qrexec_child *c)
-{
-    struct qrexec_pump p = {.v = v, .version = version, .service = true,
-                            .in_fd = c->stdout_fd, .in2_fd = c->stderr_fd,
-                            .out_fd = c->stdin_fd, .err_fd = -1, .pid = c->pid};
-    int r = qrexec_pump_run(&p, NULL);
-
-    if (r < 0)
-        log_warnx("call ended early: %s", strerror(-r));
-    vchan_close(v);
-    _exit(r < 0 ? 1 : 0);
-}
-
-/* A socket service reads "SERVICE+ARG SOURCE\0", then the caller's data. */
-static noreturn void run_socket_service(struct vchan *v, uint32_t version, const char *path,
-                                        const char *descriptor)
-{
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct qrexec_child c = {.pid = 0, .stderr_fd = -1};
-
-    if (strlen(path) >= sizeof(sa.sun_path)) {
-        log_warnx("socket service path too long: %s", path);
-        finish(v, QREXEC_EXIT_PROBLEM);
-    }
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        send(fd, descriptor, strlen(descriptor) + 1, MSG_NOSIGNAL) < 0) {
-        log_warn("socket service %s", path);
-        finish(v, QREXEC_EXIT_PROBLEM);
-    }
-    c.stdout_fd = fd;
-    c.stdin_fd = dup(fd);
-    pump_child(v, version, &c);
-}
-
-static noreturn void run_rpc(struct vchan *v, uint32_t version, const struct agent_config *cfg,
-                             const char *service, const char *source)
-{
-    struct qrexec_service_name sn;
-    struct service_lookup found;
-    struct qrexec_child c;
-    char name[FIELD_MAX], arg[FIELD_MAX], descriptor[2 * FIELD_MAX + 2];
-
-    if (qrexec_split_service(service, &sn) < 0) {
-        log_warnx("bad service name %s", LOG_UNTRUSTED(service, strlen(service)));
-        finish(v, QREXEC_EXIT_PROBLEM);
-    }
-    copy_field(name, sn.name, sn.name_len);
-    copy_field(arg, sn.arg, sn.arg_len);
-    service_lookup(cfg->service_path, name, arg, &found);
-    if (found.kind == SERVICE_NOT_FOUND) {
-        log_warnx("service %s not found", service);
-        finish(v, QREXEC_EXIT_NOT_FOUND);
-    }
-    snprintf(descriptor, sizeof(descriptor), "%s %s", service, source);
-    if (found.kind == SERVICE_SOCKET)
-        run_socket_service(v, version, found.path, descriptor);
-
-    char *argv[] = {found.path, *arg ? arg : NULL, NULL};
-    char **env = service_env(environ, source, service, arg);
-    if (!env || qrexec_spawn(argv, env, 0, &c) < 0)
-        finish(v, QREXEC_EXIT_PROBLEM);
-    free(env);
-    pump_child(v, version, &c);
+    qrexec_serve_exit(v, pid < 0 ? QREXEC_EXIT_PROBLEM : 0);
 }
 
 noreturn void agent_run_exec(const struct agent_config *cfg, uint32_t type,
@@ -183,20 +94,20 @@ noreturn void agent_run_exec(const struct agent_config *cfg, uint32_t type,
         log_warnx("data link handshake: %s", strerror(-r));
         _exit(QREXEC_EXIT_PROBLEM);
     }
-    copy_field(user, c.user, c.user_len);
+    qrexec_copy_field(user, sizeof(user), c.user, c.user_len);
     if (become_user(user, cfg) < 0)
-        finish(v, QREXEC_EXIT_PROBLEM);
+        qrexec_serve_exit(v, QREXEC_EXIT_PROBLEM);
     if (type == QREXEC_MSG_JUST_EXEC)
         run_detached(v, c.command);
     if (c.rpc) {
-        copy_field(service, c.service, c.service_len);
-        copy_field(source, c.source, c.source_len);
-        run_rpc(v, version, cfg, service, source);
+        qrexec_copy_field(service, sizeof(service), c.service, c.service_len);
+        qrexec_copy_field(source, sizeof(source), c.source, c.source_len);
+        qrexec_serve_rpc(v, version, cfg->service_path, service, source, NULL);
     }
 
     char *argv[] = {"/bin/sh", "-c", (char *)c.command, NULL};
     struct qrexec_child child;
     if (qrexec_spawn(argv, NULL, 0, &child) < 0)
-        finish(v, QREXEC_EXIT_PROBLEM);
-    pump_child(v, version, &child);
+        qrexec_serve_exit(v, QREXEC_EXIT_PROBLEM);
+    qrexec_serve_child(v, version, &child);
 }

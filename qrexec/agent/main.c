@@ -13,7 +13,7 @@
 #include "lib/log.h"
 #include "lib/vchan.h"
 #include "qrexec/agent/exec.h"
-#include "qrexec/agent/services.h"
+#include "qrexec/common/services.h"
 #include "qrexec/agent/trigger.h"
 #include "qrexec/common/msgio.h"
 

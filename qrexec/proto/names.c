@@ -206,3 +206,13 @@ int qrexec_parse_dom0_cmdline(const char *cmd, size_t len, struct qrexec_cmdline
     out->target_len = fl[3];
     return 0;
 }
+
+void qrexec_copy_field(char *dst, size_t dstsz, const char *src, size_t len)
+{
+    if (dstsz == 0)
+        return;
+    if (len >= dstsz)
+        len = dstsz - 1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}

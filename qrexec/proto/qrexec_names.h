@@ -66,4 +66,8 @@ int qrexec_parse_vm_cmdline(const char *cmd, size_t len, struct qrexec_cmdline *
 /* "[nogui:]QUBESRPC SERVICE+ARG SOURCE name|keyword TARGET": a call to dom0. */
 int qrexec_parse_dom0_cmdline(const char *cmd, size_t len, struct qrexec_cmdline *out);
 
+/* Copies a counted string into dst (dstsz bytes), cut to fit, always
+ * NUL-terminated: for fields qrexec_parse_*_cmdline() points at. */
+void qrexec_copy_field(char *dst, size_t dstsz, const char *src, size_t len);
+
 #endif

@@ -1,5 +1,5 @@
-/* Service lookup and environment; see services.h. (VM side.) */
-#include "qrexec/agent/services.h"
+/* Service lookup and environment; see services.h. (Both sides.) */
+#include "qrexec/common/services.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -65,14 +65,18 @@ void service_lookup(const char *search_path, const char *name, const char *arg,
 }
 
 char **service_env(char *const envp[], const char *source, const char *full_name,
-                   const char *arg)
+                   const char *arg, const char *const extra[])
 {
     const char *keys[] = {"QREXEC_REMOTE_DOMAIN=", "QREXEC_SERVICE_FULL_NAME=",
                           "QREXEC_SERVICE_ARGUMENT="};
     const char *vals[] = {source, full_name, arg};
-    size_t count = 0, bytes = 0;
+    size_t count = 0, bytes = 0, nextra = 0;
     char **env, *p;
 
+    while (extra && extra[nextra]) {
+        bytes += strlen(extra[nextra]) + 1;
+        nextra++;
+    }
     for (size_t i = 0; envp && envp[i]; i++) {
         if (strncmp(envp[i], "QREXEC", 6) != 0) {
             count++;
@@ -81,10 +85,10 @@ char **service_env(char *const envp[], const char *source, const char *full_name
     }
     for (size_t i = 0; i < 3; i++)
         bytes += strlen(keys[i]) + strlen(vals[i]) + 1;
-    env = malloc((count + 4) * sizeof(char *) + bytes);
+    env = malloc((count + 4 + nextra) * sizeof(char *) + bytes);
     if (!env)
         return NULL;
-    p = (char *)(env + count + 4);
+    p = (char *)(env + count + 4 + nextra);
     count = 0;
     for (size_t i = 0; envp && envp[i]; i++) {
         if (strncmp(envp[i], "QREXEC", 6) != 0)
@@ -93,6 +97,10 @@ char **service_env(char *const envp[], const char *source, const char *full_name
     for (size_t i = 0; i < 3; i++) {
         env[count++] = p;
         p += sprintf(p, "%s%s", keys[i], vals[i]) + 1;
+    }
+    for (size_t i = 0; i < nextra; i++) {
+        env[count++] = p;
+        p += sprintf(p, "%s", extra[i]) + 1;
     }
     env[count] = NULL;
     return env;

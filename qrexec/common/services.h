@@ -1,7 +1,8 @@
-/* Finding the program or socket that implements an RPC service in a VM,
- * and the environment a service runs with. (VM side.) */
-#ifndef BULKHEAD_QREXEC_AGENT_SERVICES_H
-#define BULKHEAD_QREXEC_AGENT_SERVICES_H
+/* Finding the program or socket that implements an RPC service, and the
+ * environment a service runs with: in VMs (qrexec-agent) and in dom0 (calls
+ * whose target is dom0). */
+#ifndef BULKHEAD_QREXEC_SERVICES_H
+#define BULKHEAD_QREXEC_SERVICES_H
 
 #include <limits.h>
 #include <stdbool.h>
@@ -29,10 +30,11 @@ void service_lookup(const char *search_path, const char *name, const char *arg,
                     struct service_lookup *out);
 
 /* Builds the service's environment from envp: every QREXEC* variable is
- * dropped, then QREXEC_REMOTE_DOMAIN, QREXEC_SERVICE_FULL_NAME and
- * QREXEC_SERVICE_ARGUMENT are set. Returns a NULL-terminated array in one
- * allocation (free() it), or NULL. */
+ * dropped, then QREXEC_REMOTE_DOMAIN, QREXEC_SERVICE_FULL_NAME,
+ * QREXEC_SERVICE_ARGUMENT and the "K=V" strings of extra (NULL-terminated,
+ * or NULL) are set. Returns a NULL-terminated array in one allocation
+ * (free() it), or NULL. */
 char **service_env(char *const envp[], const char *source, const char *full_name,
-                   const char *arg);
+                   const char *arg, const char *const extra[]);
 
 #endif

@@ -1,0 +1,92 @@
+/* Serving one call on an established data link; see service_run.h.
+ * (Both sides: the agent in VMs, and dom0 for calls to dom0.) */
+#include "qrexec/common/service_run.h"
+
+#include "lib/io.h"
+#include "lib/log.h"
+#include "qrexec/common/msgio.h"
+#include "qrexec/common/pump.h"
+#include "qrexec/common/services.h"
+#include "qrexec/proto/qrexec_names.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define FIELD_MAX 256
+
+noreturn void qrexec_serve_exit(struct vchan *v, int code)
+{
+    uint8_t c[4] = {(uint8_t)code, (uint8_t)(code >> 8), (uint8_t)(code >> 16),
+                    (uint8_t)(code >> 24)};
+
+    qrexec_vchan_send(v, QREXEC_MSG_DATA_EXIT_CODE, c, sizeof(c));
+    vchan_close(v);
+    _exit(code == 0 ? 0 : 1);
+}
+
+noreturn void qrexec_serve_child(struct vchan *v, uint32_t version, struct qrexec_child *c)
+{
+    struct qrexec_pump p = {.v = v, .version = version, .service = true,
+                            .in_fd = c->stdout_fd, .in2_fd = c->stderr_fd,
+                            .out_fd = c->stdin_fd, .err_fd = -1, .pid = c->pid};
+    int r = qrexec_pump_run(&p, NULL);
+
+    if (r < 0)
+        log_warnx("call ended early: %s", strerror(-r));
+    vchan_close(v);
+    _exit(r < 0 ? 1 : 0);
+}
+
+static noreturn void serve_socket(struct vchan *v, uint32_t version, const char *path,
+                                  const char *descriptor)
+{
+    struct qrexec_child c = {.pid = 0, .stderr_fd = -1};
+    int fd = io_unix_connect(path);
+
+    if (fd < 0 || io_write_full(fd, descriptor, strlen(descriptor) + 1) < 0) {
+        log_warnx("socket service %s: %s", path, strerror(fd < 0 ? -fd : EPIPE));
+        qrexec_serve_exit(v, QREXEC_EXIT_PROBLEM);
+    }
+    c.stdout_fd = fd;
+    c.stdin_fd = dup(fd);
+    qrexec_serve_child(v, version, &c);
+}
+
+noreturn void qrexec_serve_rpc(struct vchan *v, uint32_t version, const char *search_path,
+                               const char *service, const char *source,
+                               const char *const extra_env[])
+{
+    struct qrexec_service_name sn;
+    struct service_lookup found;
+    struct qrexec_child c;
+    char name[FIELD_MAX], arg[FIELD_MAX], descriptor[2 * FIELD_MAX + 2];
+    char **env;
+
+    if (qrexec_split_service(service, &sn) < 0) {
+        log_warnx("bad service name %s", LOG_UNTRUSTED(service, strlen(service)));
+        qrexec_serve_exit(v, QREXEC_EXIT_PROBLEM);
+    }
+    qrexec_copy_field(name, sizeof(name), sn.name, sn.name_len);
+    qrexec_copy_field(arg, sizeof(arg), sn.arg, sn.arg_len);
+    service_lookup(search_path, name, arg, &found);
+    if (found.kind == SERVICE_NOT_FOUND) {
+        log_warnx("service %s not found", service);
+        qrexec_serve_exit(v, QREXEC_EXIT_NOT_FOUND);
+    }
+    snprintf(descriptor, sizeof(descriptor), "%s %s", service, source);
+    if (found.kind == SERVICE_SOCKET)
+        serve_socket(v, version, found.path, descriptor);
+
+    char *argv[] = {found.path, *arg ? arg : NULL, NULL};
+    env = service_env(environ, source, service, arg, extra_env);
+    if (!env || qrexec_spawn(argv, env, 0, &c) < 0)
+        qrexec_serve_exit(v, QREXEC_EXIT_PROBLEM);
+    free(env);
+    qrexec_serve_child(v, version, &c);
+}
