@@ -5,6 +5,7 @@
 #include "lib/io.h"
 #include "lib/log.h"
 #include "qrexec/common/msgio.h"
+#include "qrexec/common/service_run.h"
 #include "qrexec/daemon/daemon.h"
 #include "qrexec/daemon/policy.h"
 #include "qrexec/proto/qrexec_names.h"
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,6 +25,7 @@
 /* What a resolving process reports. */
 struct call_result {
     uint32_t allow; /* 1 allow, 0 deny */
+    uint32_t to_dom0; /* allowed, to a service in dom0 */
     uint32_t domain, port;
 };
 
@@ -85,6 +88,11 @@ static struct call_result resolve(const struct daemon *d, const char *target,
                  r < 0 ? " (no usable answer)" : "");
         return res;
     }
+    if (qrexec_classify_target(pr.target, NULL) == QREXEC_TARGET_ADMINVM) {
+        res.allow = res.to_dom0 = 1;
+        log_info("call %s from %s to dom0 allowed", service, d->name);
+        return res;
+    }
     if (qrexec_classify_target(pr.target, NULL) != QREXEC_TARGET_NAME ||
         !strcmp(pr.target, d->name)) {
         log_warnx("call %s from %s to %s: target %s is not supported yet", service, d->name,
@@ -135,7 +143,69 @@ int daemon_start_call(struct daemon *d, const char *target, const char *service,
     c->fd = p[0];
     c->pid = pid;
     memcpy(c->request_id, request_id, sizeof(c->request_id));
+    c->service = strdup(service);
+    snprintf(c->target, sizeof(c->target), "%s", target);
     return 0;
+}
+
+/* Serves a call to dom0 in this (child) process: connects to the calling
+ * VM's data link and runs the service from dom0's service directories
+ * ($QREXEC_SERVICE_PATH or the default), as the daemon's user. */
+static noreturn void serve_in_dom0(const struct daemon *d, uint32_t port, const char *service,
+                                   const char *asked)
+{
+    static const char *const by_name[] = {"QREXEC_REQUESTED_TARGET_TYPE=name",
+                                          "QREXEC_REQUESTED_TARGET=dom0", NULL};
+    static const char *const by_keyword[] = {"QREXEC_REQUESTED_TARGET_TYPE=keyword",
+                                             "QREXEC_REQUESTED_TARGET_KEYWORD=adminvm", NULL};
+    struct vchan *v = vchan_client_init((int)d->domid, (int)port, 10000);
+    uint32_t version;
+
+    if (!v || qrexec_vchan_handshake(v, false, QREXEC_PROTOCOL_VERSION, QREXEC_PROTOCOL_V2,
+                                     QREXEC_LINK_DATA, &version) < 0) {
+        log_warnx("call %s from %s: no data link", service, d->name);
+        _exit(1);
+    }
+    qrexec_serve_rpc(v, version, getenv("QREXEC_SERVICE_PATH"), service, d->name,
+                     strcmp(asked, "dom0") ? by_keyword : by_name);
+}
+
+/* Starts serving an allowed call to dom0; returns its port, or <0. */
+static int start_dom0_call(struct daemon *d, const struct pending_call *c)
+{
+    struct dom0_call *slot = NULL;
+    int p[2], port;
+    pid_t pid;
+
+    for (size_t i = 0; i < DAEMON_MAX_PENDING; i++)
+        if (d->dom0_calls[i].fd < 0) {
+            slot = &d->dom0_calls[i];
+            break;
+        }
+    if (!slot || !c->service)
+        return -EAGAIN;
+    port = port_alloc(&d->ports, PORT_ANY, DOM0_CALL_PEER);
+    if (port < 0)
+        return port;
+    if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+        port_free(&d->ports, (uint32_t)port, DOM0_CALL_PEER);
+        return -EAGAIN;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        serve_in_dom0(d, (uint32_t)port, c->service, c->target);
+    }
+    close(p[1]);
+    *slot = (struct dom0_call){.fd = p[0], .pid = pid, .port = (uint32_t)port};
+    return port;
+}
+
+void daemon_end_dom0_call(struct daemon *d, struct dom0_call *c)
+{
+    close(c->fd);
+    c->fd = -1;
+    waitpid(c->pid, NULL, 0);
+    port_free(&d->ports, c->port, DOM0_CALL_PEER);
 }
 
 int daemon_finish_call(struct daemon *d, struct pending_call *c)
@@ -149,6 +219,14 @@ int daemon_finish_call(struct daemon *d, struct pending_call *c)
     close(c->fd);
     c->fd = -1;
     waitpid(c->pid, NULL, 0);
+    if (res.allow && res.to_dom0) {
+        int port = start_dom0_call(d, c);
+        res.allow = port > 0;
+        res.domain = 0;
+        res.port = port > 0 ? (uint32_t)port : 0;
+    }
+    free(c->service);
+    c->service = NULL;
     if (res.allow)
         n = qrexec_build_service_connect(msg, sizeof(msg), res.domain, res.port, c->request_id);
     else

@@ -18,7 +18,21 @@ struct pending_call {
     int fd; /* result pipe, -1: slot free */
     pid_t pid;
     char request_id[QREXEC_REQUEST_ID_SIZE];
+    char *service;                          /* sanitized SERVICE+ARG */
+    char target[QREXEC_DOMAIN_NAME_SIZE];   /* what the VM asked for */
 };
+
+/* A call from the VM to a service in dom0, being served by a process of
+ * its own; its data port is freed when that process ends. */
+struct dom0_call {
+    int fd; /* closes when the process ends; -1: slot free */
+    pid_t pid;
+    uint32_t port;
+};
+
+/* The peer recorded for ports of calls served in dom0: no domain id, so no
+ * message from a VM can free them. */
+#define DOM0_CALL_PEER UINT32_MAX
 
 struct daemon {
     uint32_t domid;
@@ -33,6 +47,7 @@ struct daemon {
     const char *policy_socket;  /* NULL: the default */
     const char *policy_program; /* NULL: the default */
     struct pending_call pending[DAEMON_MAX_PENDING];
+    struct dom0_call dom0_calls[DAEMON_MAX_PENDING];
 };
 
 /* The agent sent something: read and act on one message. 0, or a negative
@@ -54,5 +69,7 @@ int daemon_start_call(struct daemon *d, const char *target, const char *service,
                       const char *request_id);
 /* Its decider reported: answers the agent. <0: the agent link broke. */
 int daemon_finish_call(struct daemon *d, struct pending_call *c);
+/* A call served in dom0 ended: its port is free again. */
+void daemon_end_dom0_call(struct daemon *d, struct dom0_call *c);
 
 #endif

@@ -44,7 +44,8 @@ static void usage(FILE *f)
                "                     once the VM's agent is connected)\n"
                "\n"
                "Environment: QREXEC_STARTUP_TIMEOUT (seconds to wait for the agent, default\n"
-               "60), BULKHEAD_POLICY_SOCKET (default " POLICY_DEFAULT_SOCKET ")\n");
+               "60), BULKHEAD_POLICY_SOCKET (default " POLICY_DEFAULT_SOCKET "),\n"
+               "QREXEC_SERVICE_PATH (dom0's services, for calls to dom0)\n");
 }
 
 static void cleanup(void)
@@ -112,7 +113,7 @@ static int connect_agent(struct daemon *d)
 static void serve(struct daemon *d, int sigfd)
 {
     for (;;) {
-        struct pollfd fds[3 + DAEMON_MAX_PENDING];
+        struct pollfd fds[3 + 2 * DAEMON_MAX_PENDING];
         nfds_t nfds = 0;
 
         while (vchan_data_ready(d->agent) >= QREXEC_HDR_SIZE) {
@@ -131,11 +132,16 @@ static void serve(struct daemon *d, int sigfd)
         fds[nfds++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
         for (size_t i = 0; i < DAEMON_MAX_PENDING; i++)
             fds[nfds++] = (struct pollfd){.fd = d->pending[i].fd, .events = POLLIN};
+        for (size_t i = 0; i < DAEMON_MAX_PENDING; i++)
+            fds[nfds++] = (struct pollfd){.fd = d->dom0_calls[i].fd, .events = POLLIN};
         if (poll(fds, nfds, -1) < 0 && errno != EINTR)
             return;
         for (size_t i = 0; i < DAEMON_MAX_PENDING; i++)
             if (fds[3 + i].revents && daemon_finish_call(d, &d->pending[i]) < 0)
                 return;
+        for (size_t i = 0; i < DAEMON_MAX_PENDING; i++)
+            if (fds[3 + DAEMON_MAX_PENDING + i].revents)
+                daemon_end_dom0_call(d, &d->dom0_calls[i]);
         if (fds[0].revents)
             vchan_wait(d->agent);
         if (fds[1].revents && daemon_serve_client(d) < 0)
@@ -162,7 +168,7 @@ int main(int argc, char **argv)
 
     log_init(argv[0]);
     for (size_t i = 0; i < DAEMON_MAX_PENDING; i++)
-        d.pending[i].fd = -1;
+        d.pending[i].fd = d.dom0_calls[i].fd = -1;
     d.policy_socket = getenv("BULKHEAD_POLICY_SOCKET");
     while ((c = getopt_long(argc, argv, "qu:Dp:h", opts, NULL)) != -1) {
         switch (c) {

@@ -9,7 +9,7 @@ B=${BULKHEAD_BUILD:-build/release}/bin
 T=$(mktemp -d /tmp/bulkhead-qrexec-v2v.XXXXXX)
 export VCHAN_SOCKET_DIR=$T/vchan BULKHEAD_VCHAN=socket
 export BULKHEAD_POLICY_SOCKET=$T/policy.sock BULKHEAD_SIMPLE_POLICY=$T/policy
-mkdir -p "$T/vchan" "$T/run" "$T/rpc"
+mkdir -p "$T/vchan" "$T/run" "$T/rpc" "$T/dom0rpc"
 U=root; [ "$(id -u)" = 0 ] || U=$(id -un)
 cleanup() { kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
@@ -20,19 +20,27 @@ printf '#!/bin/sh\nexec cat\n' > "$T/rpc/test.Cat"
 printf '#!/bin/sh\ntr a-z A-Z\nexit 7\n' > "$T/rpc/test.Upper"
 printf '#!/bin/sh\ntouch %s/denied-ran\n' "$T" > "$T/rpc/test.Secret"
 chmod +x "$T"/rpc/*
+# dom0's own services, for calls whose target is dom0
+printf '#!/bin/sh\necho "dom0 arg=$1 from=$QREXEC_REMOTE_DOMAIN type=$QREXEC_REQUESTED_TARGET_TYPE target=$QREXEC_REQUESTED_TARGET keyword=$QREXEC_REQUESTED_TARGET_KEYWORD"\n' \
+    > "$T/dom0rpc/test.Dom0"
+printf '#!/bin/sh\nexec cat\n' > "$T/dom0rpc/test.Dom0Cat"
+chmod +x "$T"/dom0rpc/*
 cat > "$T/policy" <<P
 # interim simple policy for this test
 test.Echo   *   work  personal  allow user=$U
 test.Cat    *   work  personal  allow user=$U
 test.Upper  +   work  @default  allow target=personal user=$U
 test.Echo   *   work  offline   allow user=$U
+test.Dom0   *   work  @adminvm  allow
+test.Dom0Cat *  work  @adminvm  allow
 *           *   @anyvm @anyvm   deny
 P
 
 start_vm() {   # start_vm DOMID NAME
     QREXEC_SERVICE_PATH=$T/rpc VCHAN_DOMAIN=$1 "$B/qrexec-agent" --agent-socket "$T/agent.$2" \
         2> "$T/agent.$2.log" &
-    VCHAN_DOMAIN=0 "$B/qrexec-daemon" -D -p "$B/qrexec-policy-simple" --socket-dir "$T/run" \
+    QREXEC_SERVICE_PATH=$T/dom0rpc VCHAN_DOMAIN=0 "$B/qrexec-daemon" -D \
+        -p "$B/qrexec-policy-simple" --socket-dir "$T/run" \
         "$1" "$2" 2> "$T/daemon.$2.log" &
 }
 start_vm 5 work
@@ -46,7 +54,7 @@ call() {   # call FROM_DOMID FROM_NAME TARGET SERVICE [LOCAL_PROG...]
 n=0
 t() { local d=$1; shift; n=$((n + 1)); if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fi; }
 
-echo "1..14"
+echo "1..18"
 out=$(call 5 work personal test.Echo+hi); rc=$?
 t "work calls personal's test.Echo as policy allows; argument and caller arrive" \
     test $rc = 0 -a "${out%% in=*}" = "arg=hi from=work"
@@ -82,6 +90,19 @@ t "20 VM-to-VM calls at once" many
 
 call 5 work offline test.Echo 2> /dev/null; rc=$?
 t "an allowed target that is not running is refused (126)" test $rc = 126
+
+out=$(call 5 work dom0 test.Dom0+a); rc=$?
+t "a VM calls a service in dom0 by name: it runs in dom0 and learns how it was asked" \
+    test $rc = 0 -a "$out" = "dom0 arg=a from=work type=name target=dom0 keyword="
+out=$(call 5 work @adminvm test.Dom0+b)
+t "... and by the @adminvm keyword" \
+    test "$out" = "dom0 arg=b from=work type=keyword target= keyword=adminvm"
+head -c $((16 << 20)) /dev/urandom > "$T/big"
+call 5 work dom0 test.Dom0Cat < "$T/big" > "$T/big.back"
+t "16 MiB to a dom0 service and back, byte for byte" cmp -s "$T/big" "$T/big.back"
+rm -f "$T/big" "$T/big.back"
+call 6 personal dom0 test.Dom0 2> /dev/null; rc=$?
+t "a call to dom0 that policy does not allow is refused (126)" test $rc = 126
 
 echo "test.Echo * work personal allow bogus=1" > "$T/policy"
 call 5 work personal test.Echo 2> /dev/null; rc=$?
