@@ -63,3 +63,5 @@ endef
 $(eval $(call qrexec_static,qrexec-agent,$(QREXEC_AGENT_SRCS)))
 $(eval $(call qrexec_static,qrexec-daemon,$(QREXEC_DAEMON_SRCS)))
 $(eval $(call qrexec_static,qrexec-client,qrexec/client/qrexec-client.c))
+$(eval $(call qrexec_static,qrexec-client-vm,qrexec/client/qrexec-client-vm.c))
+$(eval $(call qrexec_static,qrexec-policy-simple,qrexec/policy/qrexec-policy-simple.c qrexec/policy/simple.c))

@@ -11,8 +11,9 @@ BYTES=${XFER_BYTES:-33554432}
 MIB=$((BYTES >> 20))
 W=$RIG_BUILD/xen-rig/vchan
 GUEST_XFER=$RIG_BUILD/guest/vchan-xfer
-echo "1..12"
-for b in vchan-xfer qrexec-agent qrexec-daemon qrexec-client; do
+echo "1..13"
+for b in vchan-xfer qrexec-agent qrexec-daemon qrexec-client qrexec-client-vm \
+         qrexec-policy-simple; do
     [ -x "$RIG_BUILD/guest/$b" ] || { echo "not ok 1 - $RIG_BUILD/guest/$b is not built (run make)"; exit 1; }
 done
 rig_init || { echo "not ok 1 - rig set-up failed"; exit 1; }
@@ -22,7 +23,7 @@ mkdir -p "$W"
 rig_mkroot "$W/domU"
 rig_modules "$W/domU" drivers/xen/xen-evtchn drivers/xen/xen-gntdev drivers/xen/xen-gntalloc
 cp "$GUEST_XFER" "$W/domU/bin/vchan-xfer"
-cp "$RIG_BUILD/guest/qrexec-agent" "$W/domU/bin/"
+cp "$RIG_BUILD/guest/qrexec-agent" "$RIG_BUILD/guest/qrexec-client-vm" "$W/domU/bin/"
 echo 'root:x:0:0:root:/root:/bin/sh' > "$W/domU/etc/passwd"
 mkdir -p "$W/domU/etc/qubes-rpc" "$W/domU/root"
 printf '#!/bin/sh\ncat > /tmp/in\necho "$(wc -c < /tmp/in) $(md5sum < /tmp/in | cut -d" " -f1) $(head -c 8 /tmp/in | od -An -tx1 | tr -d " ") $(tail -c 8 /tmp/in | od -An -tx1 | tr -d " ")"\n' > "$W/domU/etc/qubes-rpc/test.Sum"
@@ -34,7 +35,15 @@ rig_cpio "$W/domU" "$W/domU.gz" gzip
 rig_mkroot "$W/dom0"
 rig_xen_dom0_tools "$W/dom0"
 cp "$GUEST_XFER" "$W/dom0/bin/vchan-xfer"
-cp "$RIG_BUILD/guest/qrexec-daemon" "$RIG_BUILD/guest/qrexec-client" "$W/dom0/bin/"
+cp "$RIG_BUILD/guest/qrexec-daemon" "$RIG_BUILD/guest/qrexec-client" \
+   "$RIG_BUILD/guest/qrexec-policy-simple" "$W/dom0/bin/"
+# dom0's side of a call from the guest: a service and the policy allowing it
+mkdir -p "$W/dom0/etc/qubes-rpc" "$W/dom0/etc/bulkhead"
+printf '#!/bin/sh\necho "dom0 got $(wc -c) bytes from $QREXEC_REMOTE_DOMAIN"\n' \
+    > "$W/dom0/etc/qubes-rpc/test.FromGuest"
+chmod +x "$W/dom0/etc/qubes-rpc/test.FromGuest"
+printf 'test.FromGuest * guest @adminvm allow\n* * @anyvm @anyvm deny\n' \
+    > "$W/dom0/etc/bulkhead/qrexec-simple.policy"
 mkdir -p "$W/dom0/guest"
 cp "$RIG_VMLINUZ" "$W/dom0/guest/vmlinuz"
 cp "$W/domU.gz" "$W/dom0/guest/initrd.gz"
@@ -77,6 +86,8 @@ fi
 check "qrexec: the guest command's exit code reaches dom0" 'QREXEC exitcode rc=42'
 check "qrexec: 4 MiB to a service in the guest and back, byte for byte" \
     'QREXEC cat rc=0 sizes 4194304 4194304: $'
+check "qrexec: the guest calls a service in dom0 under dom0 policy (qrexec-client-vm)" \
+    'guest\| DOMU_MARK.*QREXEC guest->dom0 rc=0 out=dom0 got 11 bytes from guest'
 check "dom0 sees a destroyed guest as a closed channel, not a hang" \
     'DEAD_PEER_SEEN rc=1 .*receive failed'
 check "dom0 powers off cleanly" 'DOM0_MARK.*ALL_DONE'

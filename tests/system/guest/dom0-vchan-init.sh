@@ -44,7 +44,9 @@ timeout 180 vchan-xfer client "$D" 4001 recv 0 120000; M "transfer guest->dom0 r
 # qrexec: dom0 runs a command and an RPC service in the guest through
 # qrexec-daemon and the guest's qrexec-agent, over libxenvchan.
 mkdir -p /run/qubes
-qrexec-daemon -D --socket-dir /run/qubes "$D" guest root > /tmp/qrexec-daemon.log 2>&1 &
+BULKHEAD_SIMPLE_POLICY=/etc/bulkhead/qrexec-simple.policy QREXEC_SERVICE_PATH=/etc/qubes-rpc \
+    qrexec-daemon -D -p /bin/qrexec-policy-simple --socket-dir /run/qubes "$D" guest root \
+    > /tmp/qrexec-daemon.log 2>&1 &
 i=0; while [ ! -S /run/qubes/qrexec.$D ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
 out=$(timeout 120 qrexec-client -d guest -w 60 'root:echo QREXEC_HELLO $(cat /sys/hypervisor/guest_type)')
 M "QREXEC exec rc=$? out=$out"

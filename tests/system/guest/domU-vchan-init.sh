@@ -12,6 +12,9 @@ timeout 180 vchan-xfer server 0 4001 send "$BYTES"; M "transfer guest->dom0 rc=$
 # qrexec: the real agent, for dom0's qrexec-daemon and qrexec-client
 qrexec-agent --agent-socket /run/qrexec-agent 2>&1 &
 M "qrexec-agent started"
+# a call to dom0; it waits until dom0's qrexec-daemon has connected
+out=$(echo hello-dom0 | timeout 300 qrexec-client-vm --agent-socket /run/qrexec-agent dom0 test.FromGuest)
+M "QREXEC guest->dom0 rc=$? out=$out"
 M "serving an endless stream until destroyed"
 vchan-xfer server 0 4002 send 1099511627776
 M "endless stream ended rc=$?"
