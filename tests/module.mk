@@ -47,9 +47,9 @@ $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) | deps
 
 fuzz: $(FUZZ_BINS)
 
-# qrexec-fake-agent: a scriptable (hostile) agent for the daemon's tests
-BINS += $(BUILD)/bin/qrexec-fake-agent
-$(BUILD)/bin/qrexec-fake-agent: $(BUILD)/tests/tools/qrexec-fake-agent.o $(QREXEC_LIB) $(LIBBULKHEAD)
+# qrexec-fake-peer: a scriptable (hostile) agent or daemon for malformed-input tests
+BINS += $(BUILD)/bin/qrexec-fake-peer
+$(BUILD)/bin/qrexec-fake-peer: $(BUILD)/tests/tools/qrexec-fake-peer.o $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Malformed input against qrexec-daemon: a hostile agent (qrexec-fake-agent,
+# Malformed input against qrexec-daemon: a hostile agent (qrexec-fake-peer,
 # domain 6) sends every kind of bad message. Each must end only that VM's
 # connection (or be refused, for a well-formed call with odd names), log a
 # printable line, run nothing, and leave another VM's daemon working.
@@ -28,7 +28,7 @@ n=0
 hostile() {   # hostile DESCRIPTION VERSION EXPECT(closed|refused|ends) MSG...
     local desc=$1 ver=$2 expect=$3 ok=1 dpid; shift 3
     n=$((n + 1))
-    VCHAN_DOMAIN=6 "$B/qrexec-fake-agent" "$ver" "$@" > "$T/fake.out" 2>&1 &
+    VCHAN_DOMAIN=6 "$B/qrexec-fake-peer" agent "$ver" "$@" > "$T/fake.out" 2>&1 &
     local fpid=$!
     VCHAN_DOMAIN=0 QREXEC_STARTUP_TIMEOUT=5 "$B/qrexec-daemon" -D --socket-dir "$T/run" 6 evil \
         2> "$T/daemon6.log" &

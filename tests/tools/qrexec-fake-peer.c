@@ -1,11 +1,13 @@
-/* qrexec-fake-agent: plays a (possibly hostile) VM agent toward a real
- * qrexec-daemon, for the malformed-input tests.
+/* qrexec-fake-peer: plays one end of a qrexec control link, possibly
+ * hostile, toward a real program, for the malformed-input tests.
  *
- *   qrexec-fake-agent VERSION MSG...
+ *   qrexec-fake-peer agent VERSION MSG...       (toward a qrexec-daemon)
+ *   qrexec-fake-peer daemon DOMID VERSION MSG... (toward a qrexec-agent)
  *
- * Offers the control vchan on port 512 to domain 0 (own domid from
- * $VCHAN_DOMAIN), does the HELLO handshake offering VERSION, sends each
- * MSG, then reports what comes back until the daemon closes the link or
+ * As "agent" it offers the control vchan on port 512 to domain 0; as
+ * "daemon" it connects to DOMID's agent there (own domid from
+ * $VCHAN_DOMAIN). It does the HELLO handshake offering VERSION, sends each
+ * MSG, then reports what comes back until the other side closes the link or
  * 3 s pass. A MSG is TYPE:HEXBODY (the header is built with the body's
  * real length), or TYPE/LEN:HEXBODY to lie about the length. Output lines:
  * "VERSION n", "GOT type len", and "CLOSED" or "STILL_OPEN". */
@@ -13,6 +15,7 @@
 #include "qrexec/common/msgio.h"
 
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,18 +42,29 @@ int main(int argc, char **argv)
     struct vchan *v;
     uint32_t version;
     struct timespec t0, t;
+    bool as_agent = argc >= 3 && !strcmp(argv[1], "agent");
+    /* what the other side sends, and is checked against */
+    enum qrexec_link in_link =
+        as_agent ? QREXEC_LINK_DAEMON_TO_AGENT : QREXEC_LINK_AGENT_TO_DAEMON;
+    int first;
 
-    if (argc < 2)
+    if (as_agent) {
+        v = vchan_server_init(0, QREXEC_VCHAN_BASE_PORT, 4096, 4096);
+        first = 3;
+    } else if (argc >= 4 && !strcmp(argv[1], "daemon")) {
+        v = vchan_client_init(atoi(argv[2]), QREXEC_VCHAN_BASE_PORT, 10000);
+        first = 4;
+    } else {
         return 2;
-    v = vchan_server_init(0, QREXEC_VCHAN_BASE_PORT, 4096, 4096);
-    if (!v || qrexec_vchan_handshake(v, true, (uint32_t)atoi(argv[1]), 2,
-                                     QREXEC_LINK_DAEMON_TO_AGENT, &version) < 0) {
+    }
+    if (!v || qrexec_vchan_handshake(v, as_agent, (uint32_t)atoi(argv[first - 1]), 2, in_link,
+                                     &version) < 0) {
         puts("HANDSHAKE_FAILED");
         return 1;
     }
     printf("VERSION %u\n", version);
     fflush(stdout);
-    for (int i = 2; i < argc; i++) {
+    for (int i = first; i < argc; i++) {
         uint8_t hdr[QREXEC_HDR_SIZE];
         char *colon = strchr(argv[i], ':'), *slash = strchr(argv[i], '/');
         uint32_t type = (uint32_t)strtoul(argv[i], NULL, 0);
@@ -67,8 +81,7 @@ int main(int argc, char **argv)
         struct qrexec_hdr h;
 
         while (vchan_data_ready(v) >= QREXEC_HDR_SIZE &&
-               qrexec_vchan_recv(v, QREXEC_LINK_DAEMON_TO_AGENT, version, &h, body,
-                                 sizeof(body)) == 0) {
+               qrexec_vchan_recv(v, in_link, version, &h, body, sizeof(body)) == 0) {
             printf("GOT 0x%x %u\n", h.type, h.len);
             fflush(stdout);
         }
