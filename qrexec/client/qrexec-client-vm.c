@@ -1,7 +1,7 @@
 /* qrexec-client-vm: call an RPC service in another qube (or dom0), as
  * dom0's policy allows, from inside a VM. (VM side.)
  *
- *   qrexec-client-vm [--agent-socket=PATH] TARGET SERVICE[+ARG]
+ *   qrexec-client-vm [--agent-socket=PATH] [-t] [-T] TARGET SERVICE[+ARG]
  *                    [LOCAL_PROG [ARGS...]]
  *
  * Without LOCAL_PROG the service's stdin/stdout/stderr are ours. Exit
@@ -18,6 +18,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,12 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: qrexec-client-vm [--agent-socket=PATH] TARGET SERVICE[+ARG]\n"
+    fprintf(f, "usage: qrexec-client-vm [--agent-socket=PATH] [-t] [-T] TARGET SERVICE[+ARG]\n"
                "                        [LOCAL_PROG [ARGS...]]\n"
+               "\n"
+               "  -t, --filter-escape-chars-stdout, -T, --filter-escape-chars-stderr\n"
+               "        replace bytes that could drive a terminal in the service's stdout /\n"
+               "        stderr with _\n"
                "\n"
                "TARGET is a qube name, @default, @dispvm, @dispvm:NAME, @adminvm or\n"
                "uuid:UUID. Exit status: the service's, 126 if refused, 125 if qrexec failed.\n");
@@ -82,6 +87,8 @@ static int wait_connected(struct vchan *v)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"agent-socket", required_argument, NULL, 'a'},
+                                         {"filter-escape-chars-stdout", no_argument, NULL, 't'},
+                                         {"filter-escape-chars-stderr", no_argument, NULL, 'T'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *agent = QREXEC_AGENT_DEFAULT_SOCKET;
@@ -90,11 +97,14 @@ int main(int argc, char **argv)
     struct vchan *v;
     uint32_t version;
     int c, r, code = QREXEC_EXIT_PROBLEM;
+    bool filter_out = false, filter_err = false;
 
     log_init(argv[0]);
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+tTh", opts, NULL)) != -1) {
         switch (c) {
         case 'a': agent = optarg; break;
+        case 't': filter_out = true; break;
+        case 'T': filter_err = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -125,7 +135,8 @@ int main(int argc, char **argv)
     }
     struct qrexec_pump pump = {.v = v, .version = version, .service = false,
                                .in_fd = dup(0), .in2_fd = -1, .out_fd = dup(1),
-                               .err_fd = dup(2)};
+                               .err_fd = dup(2), .filter_stdout = filter_out,
+                               .filter_stderr = filter_err};
     if (argc - optind > 2) {
         if (qrexec_spawn(argv + optind + 2, NULL, 1, &child) < 0) {
             fprintf(stderr, "qrexec-client-vm: cannot run %s\n", argv[optind + 2]);

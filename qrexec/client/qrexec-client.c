@@ -2,8 +2,8 @@
  * connect its stdin/stdout/stderr to ours (or to a local program).
  * (dom0.)
  *
- *   qrexec-client -d DOM [-l LOCAL_PROG | -e] [-w TIMEOUT] [--socket-dir DIR]
- *                 USER:COMMAND
+ *   qrexec-client -d DOM [-l LOCAL_PROG | -e] [-t] [-T] [-w TIMEOUT]
+ *                 [--socket-dir DIR] USER:COMMAND
  *
  * Exit status: the remote command's, or 125 if qrexec itself failed. */
 #include "lib/io.h"
@@ -30,13 +30,15 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: qrexec-client -d DOM [-l LOCAL_PROG | -e] [-w TIMEOUT] [--socket-dir DIR]\n"
-               "                     USER:COMMAND\n"
+    fprintf(f, "usage: qrexec-client -d DOM [-l LOCAL_PROG | -e] [-t] [-T] [-w TIMEOUT]\n"
+               "                     [--socket-dir DIR] USER:COMMAND\n"
                "\n"
                "  -d DOM            the VM: name, domain id or uuid:UUID\n"
                "  -l LOCAL_PROG     connect the command to LOCAL_PROG (run by /bin/sh -c)\n"
                "                    instead of this terminal\n"
                "  -e                start the command and return at once (exit 0)\n"
+               "  -t, -T            replace bytes that could drive a terminal (escape\n"
+               "                    sequences) in the command's stdout / stderr with _\n"
                "  -w TIMEOUT        seconds to wait for the VM to connect (default 5)\n"
                "  --socket-dir DIR  where qrexec-daemon listens (default /run/qubes)\n"
                "\n"
@@ -107,17 +109,19 @@ int main(int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     const char *dom = NULL, *local = NULL, *dir = "/run/qubes";
     int c, timeout_s = 5, fd, r, code = QREXEC_EXIT_PROBLEM;
-    bool just_exec = false;
+    bool just_exec = false, filter_out = false, filter_err = false;
     struct qrexec_exec_params p;
     struct vchan *v;
     uint32_t version;
 
     log_init(argv[0]);
-    while ((c = getopt_long(argc, argv, "+d:l:ew:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+d:l:etTw:h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': dom = optarg; break;
         case 'l': local = optarg; break;
         case 'e': just_exec = true; break;
+        case 't': filter_out = true; break;
+        case 'T': filter_err = true; break;
         case 'w': timeout_s = atoi(optarg); break;
         case 'S': dir = optarg; break;
         case 'h': usage(stdout); return 0;
@@ -154,7 +158,8 @@ int main(int argc, char **argv)
     }
 
     struct qrexec_pump pump = {.v = v, .version = version, .service = false,
-                               .in_fd = -1, .in2_fd = -1, .out_fd = -1, .err_fd = -1};
+                               .in_fd = -1, .in2_fd = -1, .out_fd = -1, .err_fd = -1,
+                               .filter_stdout = filter_out, .filter_stderr = filter_err};
     struct qrexec_child child = {.pid = 0};
     if (local) {
         char *largv[] = {"/bin/sh", "-c", (char *)local, NULL};

@@ -74,6 +74,15 @@ static void flush_out(struct pump_state *s)
     }
 }
 
+void qrexec_filter_bytes(uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = buf[i];
+        if (!((c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n' || c == '\r'))
+            buf[i] = '_';
+    }
+}
+
 /* One message from the link. 1: the call ended (client got the exit
  * code), 0: go on, <0: error. */
 static int handle_message(struct pump_state *s, int *exit_code)
@@ -90,6 +99,8 @@ static int handle_message(struct pump_state *s, int *exit_code)
         /* each role receives exactly one of the two streams */
         if ((h.type == QREXEC_MSG_DATA_STDIN) != p->service || s->out_eof)
             return -EPROTO;
+        if (!p->service && p->filter_stdout)
+            qrexec_filter_bytes(s->chunk, h.len);
         if (h.len == 0) {
             s->out_eof = true;
         } else if (p->out_fd >= 0 && buf_append(&s->pending, s->chunk, h.len) < 0) {
@@ -100,6 +111,8 @@ static int handle_message(struct pump_state *s, int *exit_code)
     case QREXEC_MSG_DATA_STDERR:
         if (p->service)
             return -EPROTO;
+        if (p->filter_stderr)
+            qrexec_filter_bytes(s->chunk, h.len);
         if (p->err_fd >= 0 && h.len > 0 && io_write_full(p->err_fd, s->chunk, h.len) < 0)
             close_fd(&p->err_fd);
         return 0;

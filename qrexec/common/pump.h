@@ -30,7 +30,14 @@ struct qrexec_pump {
     int err_fd;       /* received DATA_STDERR: client stderr (or -1) */
     pid_t pid;        /* service: the process whose exit code is sent;
                          0 for a socket service (exit code 0 at EOF) */
+    bool filter_stdout; /* client: received stdout made terminal-safe */
+    bool filter_stderr; /* client: received stderr made terminal-safe */
 };
+
+/* Replaces every byte but printable ASCII, tab, newline and carriage
+ * return with '_', so output from a VM cannot drive the terminal (the
+ * escape sequences -t/-T filter). */
+void qrexec_filter_bytes(uint8_t *buf, size_t len);
 
 /* Runs the data phase to its end: 0 when the call ended normally (client:
  * *exit_code is the remote exit code; service: the exit code was sent), or

@@ -34,7 +34,7 @@ t() {   # t DESCRIPTION COMMAND...: ok if COMMAND succeeds
     if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fi
 }
 
-echo "1..13"
+echo "1..14"
 t "daemon listens as qrexec.5 with links for the name and the uuid" \
     test -S "$T/run/qrexec.5" -a -L "$T/run/qrexec.work" -a \
          -L "$T/run/qrexec.uuid:0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -88,6 +88,10 @@ t "300 sequential calls: data ports are freed when calls end" ports
 t "an unknown VM is a clear error with exit 125" \
     bash -c "VCHAN_DOMAIN=0 '$B/qrexec-client' --socket-dir '$T/run' -d nosuchvm 'x:true' 2>&1 |
              grep -q 'cannot reach the qrexec daemon of nosuchvm'; test \${PIPESTATUS[0]} = 125"
+
+out=$(qc -d work -t -T "$U:printf 'a\\033[2Jb\\001c\\n'; printf 'e\\033]0;x\\007f' >&2" 2> "$T/err")
+t "-t/-T replace escape sequences and control bytes in stdout and stderr" \
+    test "$out" = "a_[2Jb_c" -a "$(cat "$T/err")" = "e_]0;x_f"
 
 t "no sanitizer reports from the agent and the daemon" \
     bash -c "! grep -q Sanitizer '$T/agent.log' '$T/daemon.log'"

@@ -19,6 +19,7 @@ printf '#!/bin/sh\necho "arg=$1 from=$QREXEC_REMOTE_DOMAIN in=$(hostname -s 2>/d
 printf '#!/bin/sh\nexec cat\n' > "$T/rpc/test.Cat"
 printf '#!/bin/sh\ntr a-z A-Z\nexit 7\n' > "$T/rpc/test.Upper"
 printf '#!/bin/sh\ntouch %s/denied-ran\n' "$T" > "$T/rpc/test.Secret"
+printf '#!/bin/sh\nprintf "x\\033[31my\\n"\n' > "$T/rpc/test.Esc"
 chmod +x "$T"/rpc/*
 # dom0's own services, for calls whose target is dom0
 printf '#!/bin/sh\necho "dom0 arg=$1 from=$QREXEC_REMOTE_DOMAIN type=$QREXEC_REQUESTED_TARGET_TYPE target=$QREXEC_REQUESTED_TARGET keyword=$QREXEC_REQUESTED_TARGET_KEYWORD"\n' \
@@ -31,6 +32,7 @@ test.Echo   *   work  personal  allow user=$U
 test.Cat    *   work  personal  allow user=$U
 test.Upper  +   work  @default  allow target=personal user=$U
 test.Echo   *   work  offline   allow user=$U
+test.Esc    *   work  personal  allow user=$U
 test.Dom0   *   work  @adminvm  allow
 test.Dom0Cat *  work  @adminvm  allow
 *           *   @anyvm @anyvm   deny
@@ -54,7 +56,7 @@ call() {   # call FROM_DOMID FROM_NAME TARGET SERVICE [LOCAL_PROG...]
 n=0
 t() { local d=$1; shift; n=$((n + 1)); if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fi; }
 
-echo "1..18"
+echo "1..19"
 out=$(call 5 work personal test.Echo+hi); rc=$?
 t "work calls personal's test.Echo as policy allows; argument and caller arrive" \
     test $rc = 0 -a "${out%% in=*}" = "arg=hi from=work"
@@ -74,6 +76,9 @@ head -c $((64 << 20)) /dev/urandom > "$T/big"
 call 5 work personal test.Cat < "$T/big" > "$T/big.back"
 t "64 MiB from one VM to the other and back, byte for byte" cmp -s "$T/big" "$T/big.back"
 rm -f "$T/big" "$T/big.back"
+
+t "qrexec-client-vm -t makes the service's output terminal-safe" \
+    test "$(call 5 work -t personal test.Esc)" = "x_[31my"
 
 call 5 work personal test.Cat sh -c 'echo via-local-prog; exec cat > '"$T/lp.out"
 t "LOCAL_PROG is connected to the service" test "$(cat "$T/lp.out")" = via-local-prog

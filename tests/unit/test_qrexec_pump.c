@@ -233,6 +233,15 @@ static void test_protocol_violations(void **state)
     assert_int_equal(run_client(3, &code, start_fake(2)), -EPROTO);
 }
 
+static void test_filter_bytes(void **state)
+{
+    uint8_t b[] = "ok\t\r\n\033[31mred\x07\x7f\xc3\xa9~";
+    (void)state;
+
+    qrexec_filter_bytes(b, sizeof(b) - 1);
+    assert_string_equal((char *)b, "ok\t\r\n_[31mred____~");
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -243,6 +252,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_service_killed_by_signal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_service_that_ignores_stdin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_protocol_violations, setup, teardown),
+        cmocka_unit_test(test_filter_bytes),
     };
     return cmocka_run_group_tests_name("qrexec_pump", tests, NULL, NULL);
 }
