@@ -2,7 +2,8 @@
 # the data pump) are used on both sides.
 QREXEC_PROTO_SRCS := qrexec/proto/parse.c qrexec/proto/build.c qrexec/proto/names.c \
                      qrexec/common/msgio.c qrexec/common/pump.c qrexec/common/spawn.c \
-                     qrexec/common/services.c qrexec/common/service_run.c
+                     qrexec/common/services.c qrexec/common/service_run.c \
+                     qrexec/common/rpc_config.c
 QREXEC_LIB := $(BUILD)/qrexec/libqrexec.a
 
 $(QREXEC_LIB): $(QREXEC_PROTO_SRCS:%.c=$(BUILD)/%.o)

@@ -74,6 +74,7 @@ noreturn void agent_run_exec(const struct agent_config *cfg, uint32_t type,
                              size_t cmdline_len)
 {
     struct qrexec_cmdline c;
+    struct rpc_config rpc = {0};
     char user[FIELD_MAX], service[FIELD_MAX], source[FIELD_MAX];
     struct vchan *v;
     uint32_t version;
@@ -95,19 +96,34 @@ noreturn void agent_run_exec(const struct agent_config *cfg, uint32_t type,
         _exit(QREXEC_EXIT_PROBLEM);
     }
     qrexec_copy_field(user, sizeof(user), c.user, c.user_len);
+    /* a service's rpc-config may force the user: read it before switching */
+    if (c.rpc && type != QREXEC_MSG_JUST_EXEC) {
+        struct qrexec_service_name sn;
+        char name[FIELD_MAX], arg[FIELD_MAX], err[160];
+
+        qrexec_copy_field(service, sizeof(service), c.service, c.service_len);
+        qrexec_copy_field(source, sizeof(source), c.source, c.source_len);
+        if (qrexec_split_service(service, &sn) < 0)
+            qrexec_serve_exit(v, QREXEC_EXIT_PROBLEM);
+        qrexec_copy_field(name, sizeof(name), sn.name, sn.name_len);
+        qrexec_copy_field(arg, sizeof(arg), sn.arg, sn.arg_len);
+        if (rpc_config_load(cfg->rpc_config_path, name, arg, &rpc, err, sizeof(err)) < 0) {
+            log_warnx("not running %s: rpc-config %s", service, err);
+            qrexec_serve_exit(v, QREXEC_EXIT_PROBLEM);
+        }
+        if (rpc.force_user[0])
+            snprintf(user, sizeof(user), "%s", rpc.force_user);
+    }
     if (become_user(user, cfg) < 0)
         qrexec_serve_exit(v, QREXEC_EXIT_PROBLEM);
     if (type == QREXEC_MSG_JUST_EXEC)
         run_detached(v, c.command);
-    if (c.rpc) {
-        qrexec_copy_field(service, sizeof(service), c.service, c.service_len);
-        qrexec_copy_field(source, sizeof(source), c.source, c.source_len);
-        qrexec_serve_rpc(v, version, cfg->service_path, service, source, NULL);
-    }
+    if (c.rpc)
+        qrexec_serve_rpc(v, version, cfg->service_path, service, source, NULL, &rpc);
 
     char *argv[] = {"/bin/sh", "-c", (char *)c.command, NULL};
     struct qrexec_child child;
     if (qrexec_spawn(argv, NULL, 0, &child) < 0)
         qrexec_serve_exit(v, QREXEC_EXIT_PROBLEM);
-    qrexec_serve_child(v, version, &child);
+    qrexec_serve_child(v, version, &child, NULL);
 }

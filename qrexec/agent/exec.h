@@ -9,7 +9,8 @@
 #include <stdnoreturn.h>
 
 struct agent_config {
-    const char *service_path; /* $QREXEC_SERVICE_PATH or the default */
+    const char *service_path;    /* $QREXEC_SERVICE_PATH or the default */
+    const char *rpc_config_path; /* $QUBES_RPC_CONFIG_PATH or the default */
     const char *default_user; /* for "DEFAULT:" when running as root */
     int connect_timeout_ms;
 };

@@ -8,7 +8,7 @@
  * --agent-socket: where qrexec-client-vm reaches the agent (default
  * /var/run/qubes/qrexec-agent).
  *
- * Environment: QREXEC_SERVICE_PATH, BULKHEAD_QREXEC_DEFAULT_USER (the user
+ * Environment: QREXEC_SERVICE_PATH, QUBES_RPC_CONFIG_PATH, BULKHEAD_QREXEC_DEFAULT_USER (the user
  * "DEFAULT" means when running as root; "user" if unset). */
 #include "lib/log.h"
 #include "lib/vchan.h"
@@ -165,6 +165,7 @@ int main(int argc, char **argv)
 {
     struct agent_config cfg = {
         .service_path = getenv("QREXEC_SERVICE_PATH"),
+        .rpc_config_path = getenv("QUBES_RPC_CONFIG_PATH"),
         .default_user = getenv("BULKHEAD_QREXEC_DEFAULT_USER"),
         .connect_timeout_ms = 10000,
     };

@@ -153,13 +153,28 @@ static int forward_local(struct pump_state *s, int *fd, uint32_t type, bool send
 static int service_finish(struct pump_state *s)
 {
     uint8_t code[4];
-    int st = s->status;
+    int st = s->status < 0 ? 0 : s->status; /* ended early by rpc-config */
 
     code[0] = (uint8_t)st;
     code[1] = (uint8_t)(st >> 8);
     code[2] = (uint8_t)(st >> 16);
     code[3] = (uint8_t)(st >> 24);
     return qrexec_vchan_send(s->p->v, QREXEC_MSG_DATA_EXIT_CODE, code, sizeof(code));
+}
+
+/* The service side's call is over: the process exited and its output is
+ * drained, or rpc-config ends it at the service's or the caller's EOF. */
+static bool service_done(const struct pump_state *s)
+{
+    const struct qrexec_pump *p = s->p;
+
+    if (!p->service)
+        return false;
+    if (p->in_fd < 0 && p->in2_fd < 0 && s->status >= 0)
+        return true;
+    if (p->exit_on_service_eof && p->in_fd < 0)
+        return true;
+    return p->exit_on_client_eof && s->out_eof && s->pending.len == 0;
 }
 
 static int pump_loop(struct pump_state *s, int *exit_code)
@@ -172,14 +187,14 @@ static int pump_loop(struct pump_state *s, int *exit_code)
         int nfds = 0, r, i_v, i_in = -1, i_in2 = -1, i_out = -1, i_pid = -1;
         bool can_send;
 
-        if (p->service && p->in_fd < 0 && p->in2_fd < 0 && s->status >= 0)
-            return service_finish(s);
         /* take messages while local output keeps up */
         while (s->pending.len <= s->chunk_max && vchan_data_ready(p->v) >= QREXEC_HDR_SIZE) {
             r = handle_message(s, exit_code);
             if (r != 0)
                 return r;
         }
+        if (service_done(s))
+            return service_finish(s);
         if (vchan_is_open(p->v) == VCHAN_CLOSED && vchan_data_ready(p->v) < QREXEC_HDR_SIZE)
             return -EPIPE;
 

@@ -30,6 +30,8 @@ struct qrexec_pump {
     int err_fd;       /* received DATA_STDERR: client stderr (or -1) */
     pid_t pid;        /* service: the process whose exit code is sent;
                          0 for a socket service (exit code 0 at EOF) */
+    bool exit_on_service_eof; /* service: end when its stdout ends */
+    bool exit_on_client_eof;  /* service: end when the caller's stdin ends */
     bool filter_stdout; /* client: received stdout made terminal-safe */
     bool filter_stderr; /* client: received stderr made terminal-safe */
 };

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -30,11 +31,14 @@ noreturn void qrexec_serve_exit(struct vchan *v, int code)
     _exit(code == 0 ? 0 : 1);
 }
 
-noreturn void qrexec_serve_child(struct vchan *v, uint32_t version, struct qrexec_child *c)
+noreturn void qrexec_serve_child(struct vchan *v, uint32_t version, struct qrexec_child *c,
+                                 const struct rpc_config *cfg)
 {
     struct qrexec_pump p = {.v = v, .version = version, .service = true,
                             .in_fd = c->stdout_fd, .in2_fd = c->stderr_fd,
-                            .out_fd = c->stdin_fd, .err_fd = -1, .pid = c->pid};
+                            .out_fd = c->stdin_fd, .err_fd = -1, .pid = c->pid,
+                            .exit_on_service_eof = cfg && cfg->exit_on_service_eof,
+                            .exit_on_client_eof = cfg && cfg->exit_on_client_eof};
     int r = qrexec_pump_run(&p, NULL);
 
     if (r < 0)
@@ -44,23 +48,42 @@ noreturn void qrexec_serve_child(struct vchan *v, uint32_t version, struct qrexe
 }
 
 static noreturn void serve_socket(struct vchan *v, uint32_t version, const char *path,
-                                  const char *descriptor)
+                                  const char *descriptor, const struct rpc_config *cfg)
 {
     struct qrexec_child c = {.pid = 0, .stderr_fd = -1};
     int fd = io_unix_connect(path);
+    bool skip = cfg && cfg->skip_service_descriptor;
 
-    if (fd < 0 || io_write_full(fd, descriptor, strlen(descriptor) + 1) < 0) {
+    if (fd < 0 || (!skip && io_write_full(fd, descriptor, strlen(descriptor) + 1) < 0)) {
         log_warnx("socket service %s: %s", path, strerror(fd < 0 ? -fd : EPIPE));
         qrexec_serve_exit(v, QREXEC_EXIT_PROBLEM);
     }
     c.stdout_fd = fd;
     c.stdin_fd = dup(fd);
-    qrexec_serve_child(v, version, &c);
+    qrexec_serve_child(v, version, &c, cfg);
+}
+
+/* rpc-config's wait-for-session: qubes.WaitForSession returns once the
+ * user's session is up (a VM without one has no such service). */
+static void wait_for_session(const char *search_path)
+{
+    struct service_lookup found;
+    struct qrexec_child c;
+
+    service_lookup(search_path, "qubes.WaitForSession", "", &found);
+    if (found.kind != SERVICE_EXECUTABLE)
+        return;
+    char *argv[] = {found.path, NULL};
+    if (qrexec_spawn(argv, NULL, 1, &c) < 0)
+        return;
+    close(c.stdin_fd);
+    close(c.stdout_fd);
+    waitpid(c.pid, NULL, 0);
 }
 
 noreturn void qrexec_serve_rpc(struct vchan *v, uint32_t version, const char *search_path,
                                const char *service, const char *source,
-                               const char *const extra_env[])
+                               const char *const extra_env[], const struct rpc_config *cfg)
 {
     struct qrexec_service_name sn;
     struct service_lookup found;
@@ -79,14 +102,16 @@ noreturn void qrexec_serve_rpc(struct vchan *v, uint32_t version, const char *se
         log_warnx("service %s not found", service);
         qrexec_serve_exit(v, QREXEC_EXIT_NOT_FOUND);
     }
+    if (cfg && cfg->wait_for_session)
+        wait_for_session(search_path);
     snprintf(descriptor, sizeof(descriptor), "%s %s", service, source);
     if (found.kind == SERVICE_SOCKET)
-        serve_socket(v, version, found.path, descriptor);
+        serve_socket(v, version, found.path, descriptor, cfg);
 
     char *argv[] = {found.path, *arg ? arg : NULL, NULL};
     env = service_env(environ, source, service, arg, extra_env);
     if (!env || qrexec_spawn(argv, env, 0, &c) < 0)
         qrexec_serve_exit(v, QREXEC_EXIT_PROBLEM);
     free(env);
-    qrexec_serve_child(v, version, &c);
+    qrexec_serve_child(v, version, &c, cfg);
 }

@@ -167,7 +167,7 @@ static noreturn void serve_in_dom0(const struct daemon *d, uint32_t port, const 
         _exit(1);
     }
     qrexec_serve_rpc(v, version, getenv("QREXEC_SERVICE_PATH"), service, d->name,
-                     strcmp(asked, "dom0") ? by_keyword : by_name);
+                     strcmp(asked, "dom0") ? by_keyword : by_name, NULL);
 }
 
 /* Starts serving an allowed call to dom0; returns its port, or <0. */

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 B=${BULKHEAD_BUILD:-build/release}/bin
 T=$(mktemp -d /tmp/bulkhead-qrexec-it.XXXXXX)
 export VCHAN_SOCKET_DIR=$T/vchan BULKHEAD_VCHAN=socket
-mkdir -p "$T/vchan" "$T/run" "$T/rpc"
+mkdir -p "$T/vchan" "$T/run" "$T/rpc" "$T/rpc-config"
 U=root; [ "$(id -u)" = 0 ] || U=$(id -un)   # as root the agent switches users
 cleanup() { kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
@@ -19,9 +19,19 @@ S
 printf '#!/bin/sh\necho generic\n' > "$T/rpc/test.Pref"
 printf '#!/bin/sh\necho specific\n' > "$T/rpc/test.Pref+x"
 printf '#!/bin/sh\nexec cat\n' > "$T/rpc/test.Cat"
+printf '#!/bin/sh\necho done; exec >&-; sleep 30\n' > "$T/rpc/test.EarlyEof"
+printf '#!/bin/sh\ncat > /dev/null; sleep 30\n' > "$T/rpc/test.Lingers"
+printf '#!/bin/sh\ntouch %s/session-waited\n' "$T" > "$T/rpc/qubes.WaitForSession"
+printf '#!/bin/sh\ntest -e %s/session-waited && echo after-session\n' "$T" > "$T/rpc/test.Session"
+printf '#!/bin/sh\necho must-not-run\n' > "$T/rpc/test.BadConfig"
 chmod +x "$T"/rpc/*
+echo "exit-on-service-eof = true" > "$T/rpc-config/test.EarlyEof"
+echo "exit-on-client-eof = true" > "$T/rpc-config/test.Lingers"
+echo "wait-for-session = true" > "$T/rpc-config/test.Session"
+echo "no-such-key = true" > "$T/rpc-config/test.BadConfig"
 
-QREXEC_LEAK=yes QREXEC_SERVICE_PATH=$T/nonexistent:$T/rpc VCHAN_DOMAIN=5 \
+QREXEC_LEAK=yes QREXEC_SERVICE_PATH=$T/nonexistent:$T/rpc QUBES_RPC_CONFIG_PATH=$T/rpc-config \
+    VCHAN_DOMAIN=5 \
     "$B/qrexec-agent" --agent-socket "$T/agent.sock" 2> "$T/agent.log" &
 VCHAN_DOMAIN=0 "$B/qrexec-daemon" -D -u 0f8fad5b-d9cb-469f-a165-70867728950e \
     --socket-dir "$T/run" 5 work 2> "$T/daemon.log" &
@@ -34,7 +44,7 @@ t() {   # t DESCRIPTION COMMAND...: ok if COMMAND succeeds
     if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fi
 }
 
-echo "1..14"
+echo "1..18"
 t "daemon listens as qrexec.5 with links for the name and the uuid" \
     test -S "$T/run/qrexec.5" -a -L "$T/run/qrexec.work" -a \
          -L "$T/run/qrexec.uuid:0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -92,6 +102,16 @@ t "an unknown VM is a clear error with exit 125" \
 out=$(qc -d work -t -T "$U:printf 'a\\033[2Jb\\001c\\n'; printf 'e\\033]0;x\\007f' >&2" 2> "$T/err")
 t "-t/-T replace escape sequences and control bytes in stdout and stderr" \
     test "$out" = "a_[2Jb_c" -a "$(cat "$T/err")" = "e_]0;x_f"
+
+out=$(timeout 15 bash -c "VCHAN_DOMAIN=0 '$B/qrexec-client' --socket-dir '$T/run' -d work '$U:QUBESRPC test.EarlyEof dom0'"); rc=$?
+t "rpc-config exit-on-service-eof: the call ends when the service's stdout does" \
+    test $rc = 0 -a "$out" = done
+echo x | timeout 15 bash -c "VCHAN_DOMAIN=0 '$B/qrexec-client' --socket-dir '$T/run' -d work '$U:QUBESRPC test.Lingers dom0'"; rc=$?
+t "rpc-config exit-on-client-eof: the call ends when the caller's stdin does" test $rc = 0
+t "rpc-config wait-for-session runs qubes.WaitForSession first" \
+    test "$(qc -d work "$U:QUBESRPC test.Session dom0")" = after-session
+out=$(qc -d work "$U:QUBESRPC test.BadConfig dom0" 2>/dev/null); rc=$?
+t "a service whose rpc-config is invalid is not run (125)" test $rc = 125 -a -z "$out"
 
 t "no sanitizer reports from the agent and the daemon" \
     bash -c "! grep -q Sanitizer '$T/agent.log' '$T/daemon.log'"

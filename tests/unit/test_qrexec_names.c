@@ -1,5 +1,6 @@
 /* qrexec naming rules: sanitizers, the policy split of a descriptor, qube
  * names, targets and command lines. */
+#include "qrexec/common/rpc_config.h"
 #include "qrexec/proto/qrexec_names.h"
 
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -157,12 +159,42 @@ static void test_dom0_cmdline(void **state)
     assert_int_equal(qrexec_parse_dom0_cmdline(s, strlen(s), &c), -EINVAL);
 }
 
+static void test_rpc_config(void **state)
+{
+    struct rpc_config c;
+    char err[128];
+    const char *ok = "# settings\n\nwait-for-session = true\n  force-user = 'user'\n"
+                     "skip-service-descriptor=1\nexit-on-service-eof = false\n"
+                     "exit-on-client-eof = true\r\n";
+    static const char *bad[] = {
+        "colour = red\n",            /* unknown key */
+        "wait-for-session = yes\n",  /* not a boolean */
+        "force-user = user\n",       /* unquoted */
+        "force-user = 'us er'\n",    /* bad name */
+        "force-user = 'x\"\n",       /* mismatched quotes */
+        "just words\n",              /* no = */
+    };
+    (void)state;
+
+    assert_int_equal(rpc_config_parse(ok, strlen(ok), &c, err, sizeof(err)), 0);
+    assert_true(c.wait_for_session && c.skip_service_descriptor && c.exit_on_client_eof);
+    assert_false(c.exit_on_service_eof);
+    assert_string_equal(c.force_user, "user");
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[128];
+        snprintf(text, sizeof(text), "wait-for-session = true\n%s", bad[i]);
+        assert_int_equal(rpc_config_parse(text, strlen(text), &c, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "line 2"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sanitize_service), cmocka_unit_test(test_split_service),
         cmocka_unit_test(test_vm_names),         cmocka_unit_test(test_targets),
         cmocka_unit_test(test_vm_cmdline),       cmocka_unit_test(test_dom0_cmdline),
+        cmocka_unit_test(test_rpc_config),
     };
     return cmocka_run_group_tests_name("qrexec_names", tests, NULL, NULL);
 }
