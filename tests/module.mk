@@ -59,3 +59,9 @@ BINS += $(BUILD)/bin/fake-policy-daemon
 $(BUILD)/bin/fake-policy-daemon: $(BUILD)/tests/tools/fake-policy-daemon.o $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# tcp-echo: the far end of /dev/tcp service tests
+BINS += $(BUILD)/bin/tcp-echo
+$(BUILD)/bin/tcp-echo: $(BUILD)/tests/tools/tcp-echo.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^

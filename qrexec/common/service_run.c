@@ -10,6 +10,7 @@
 #include "qrexec/proto/qrexec_names.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,38 @@ static noreturn void serve_socket(struct vchan *v, uint32_t version, const char 
     qrexec_serve_child(v, version, &c, cfg);
 }
 
+/* A /dev/tcp service: the caller's stream, as is, to a TCP port. */
+static noreturn void serve_tcp(struct vchan *v, uint32_t version, const char *link_target,
+                               const char *arg, const struct rpc_config *cfg)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL, *a;
+    struct qrexec_child c = {.pid = 0, .stderr_fd = -1};
+    char host[128], port[8];
+    int fd = -1;
+
+    if (service_tcp_endpoint(link_target, arg, host, sizeof(host), port, sizeof(port)) < 0) {
+        log_warnx("%s: no valid host and port (argument %s)", link_target, arg);
+        qrexec_serve_exit(v, QREXEC_EXIT_PROBLEM);
+    }
+    if (getaddrinfo(host, port, &hints, &ai) == 0) {
+        for (a = ai; a && fd < 0; a = a->ai_next) {
+            fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+            if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) < 0) {
+                close(fd);
+                fd = -1;
+            }
+        }
+        freeaddrinfo(ai);
+    }
+    if (fd < 0) {
+        log_warnx("cannot connect to %s port %s", host, port);
+        qrexec_serve_exit(v, QREXEC_EXIT_PROBLEM);
+    }
+    c.stdout_fd = fd;
+    c.stdin_fd = dup(fd);
+    qrexec_serve_child(v, version, &c, cfg);
+}
+
 /* rpc-config's wait-for-session: qubes.WaitForSession returns once the
  * user's session is up (a VM without one has no such service). */
 static void wait_for_session(const char *search_path)
@@ -107,6 +140,8 @@ noreturn void qrexec_serve_rpc(struct vchan *v, uint32_t version, const char *se
     snprintf(descriptor, sizeof(descriptor), "%s %s", service, source);
     if (found.kind == SERVICE_SOCKET)
         serve_socket(v, version, found.path, descriptor, cfg);
+    if (found.kind == SERVICE_TCP)
+        serve_tcp(v, version, found.path, arg, cfg);
 
     char *argv[] = {found.path, *arg ? arg : NULL, NULL};
     env = service_env(environ, source, service, arg, extra_env);

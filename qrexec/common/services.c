@@ -1,11 +1,14 @@
 /* Service lookup and environment; see services.h. (Both sides.) */
 #include "qrexec/common/services.h"
 
+#include "lib/untrusted.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static bool try_dir(const char *dir, size_t dirlen, const char *file, struct service_lookup *out)
 {
@@ -16,6 +19,16 @@ static bool try_dir(const char *dir, size_t dirlen, const char *file, struct ser
     if (n < 0 || (size_t)n >= sizeof(out->path) || dirlen == 0)
         return false;
     /* the first name that exists decides, even if it is unusable */
+    char target[PATH_MAX];
+    ssize_t tl = readlink(out->path, target, sizeof(target) - 1);
+    if (tl > 0) {
+        target[tl] = '\0';
+        if (!strcmp(target, "/dev/tcp") || !strncmp(target, "/dev/tcp/", 9)) {
+            out->kind = SERVICE_TCP;
+            memcpy(out->path, target, (size_t)tl + 1);
+            return true;
+        }
+    }
     if (stat(out->path, &st) < 0) {
         struct stat lst;
         if (lstat(out->path, &lst) < 0)
@@ -62,6 +75,46 @@ void service_lookup(const char *search_path, const char *name, const char *arg,
         return;
     out->kind = SERVICE_NOT_FOUND;
     out->path[0] = '\0';
+}
+
+static bool port_ok(const char *p)
+{
+    size_t n = strlen(p);
+    return n > 0 && n <= 5 && strspn(p, "0123456789") == n && atoi(p) > 0 && atoi(p) < 65536;
+}
+
+int service_tcp_endpoint(const char *link_target, const char *arg, char *host, size_t hostsz,
+                         char *port, size_t portsz)
+{
+    const char *rest = link_target + 8; /* after "/dev/tcp" */
+    char a[256];
+    const char *slash, *sep;
+
+    if (strlen(arg) >= sizeof(a))
+        return -EINVAL;
+    strcpy(a, arg);
+    if (*rest == '/')
+        rest++;
+    slash = strchr(rest, '/');
+    if (*rest && slash) { /* /dev/tcp/HOST/PORT: the argument is not used */
+        snprintf(host, hostsz, "%.*s", (int)(slash - rest), rest);
+        snprintf(port, portsz, "%s", slash + 1);
+    } else if (*rest) { /* /dev/tcp/HOST: the argument is the port */
+        snprintf(host, hostsz, "%s", rest);
+        snprintf(port, portsz, "%s", a);
+    } else { /* /dev/tcp: the argument is HOST+PORT */
+        sep = strrchr(a, '+');
+        if (!sep)
+            return -EINVAL;
+        snprintf(host, hostsz, "%.*s", (int)(sep - a), a);
+        snprintf(port, portsz, "%s", sep + 1);
+        for (char *h = host; *h; h++)
+            if (*h == '+')
+                *h = ':';
+    }
+    if (!*host || !untrusted_chars_ok(host, strlen(host), ".-:") || !port_ok(port))
+        return -EINVAL;
+    return 0;
 }
 
 char **service_env(char *const envp[], const char *source, const char *full_name,

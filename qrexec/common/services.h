@@ -14,6 +14,7 @@ enum service_kind {
     SERVICE_NOT_FOUND,
     SERVICE_EXECUTABLE,
     SERVICE_SOCKET,
+    SERVICE_TCP, /* a symlink to /dev/tcp[/HOST[/PORT]]: path holds that target */
 };
 
 struct service_lookup {
@@ -28,6 +29,12 @@ struct service_lookup {
  * is not found; an over-long SERVICE+ARG skips that step. */
 void service_lookup(const char *search_path, const char *name, const char *arg,
                     struct service_lookup *out);
+
+/* Where a /dev/tcp service connects: HOST and PORT from its link target,
+ * and what the link leaves out from the argument ("HOST+PORT", "PORT", or
+ * nothing), with '+' standing for ':' inside an IPv6 host. 0 or -EINVAL. */
+int service_tcp_endpoint(const char *link_target, const char *arg, char *host, size_t hostsz,
+                         char *port, size_t portsz);
 
 /* Builds the service's environment from envp: every QREXEC* variable is
  * dropped, then QREXEC_REMOTE_DOMAIN, QREXEC_SERVICE_FULL_NAME,

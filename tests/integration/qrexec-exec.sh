@@ -25,6 +25,12 @@ printf '#!/bin/sh\ntouch %s/session-waited\n' "$T" > "$T/rpc/qubes.WaitForSessio
 printf '#!/bin/sh\ntest -e %s/session-waited && echo after-session\n' "$T" > "$T/rpc/test.Session"
 printf '#!/bin/sh\necho must-not-run\n' > "$T/rpc/test.BadConfig"
 chmod +x "$T"/rpc/*
+"$B/tcp-echo" > "$T/tcp.port" &
+for i in $(seq 50); do [ -s "$T/tcp.port" ] && break; sleep 0.1; done
+TCP=$(cat "$T/tcp.port")
+ln -s "/dev/tcp/127.0.0.1/$TCP" "$T/rpc/test.TcpFull"
+ln -s /dev/tcp/127.0.0.1 "$T/rpc/test.TcpHost"
+ln -s /dev/tcp "$T/rpc/test.TcpAny"
 echo "exit-on-service-eof = true" > "$T/rpc-config/test.EarlyEof"
 echo "exit-on-client-eof = true" > "$T/rpc-config/test.Lingers"
 echo "wait-for-session = true" > "$T/rpc-config/test.Session"
@@ -44,7 +50,7 @@ t() {   # t DESCRIPTION COMMAND...: ok if COMMAND succeeds
     if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fi
 }
 
-echo "1..18"
+echo "1..19"
 t "daemon listens as qrexec.5 with links for the name and the uuid" \
     test -S "$T/run/qrexec.5" -a -L "$T/run/qrexec.work" -a \
          -L "$T/run/qrexec.uuid:0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -112,6 +118,12 @@ t "rpc-config wait-for-session runs qubes.WaitForSession first" \
     test "$(qc -d work "$U:QUBESRPC test.Session dom0")" = after-session
 out=$(qc -d work "$U:QUBESRPC test.BadConfig dom0" 2>/dev/null); rc=$?
 t "a service whose rpc-config is invalid is not run (125)" test $rc = 125 -a -z "$out"
+
+tcp() {
+    test "$(echo "via-$1" | qc -d work "$U:QUBESRPC $1 dom0")" = "via-$1"
+}
+t "/dev/tcp services: /dev/tcp/HOST/PORT, /dev/tcp/HOST (+PORT) and /dev/tcp (+HOST+PORT)" \
+    bash -c "$(declare -f qc tcp); B='$B' T='$T' U='$U'; tcp test.TcpFull && tcp test.TcpHost+$TCP && tcp test.TcpAny+127.0.0.1+$TCP"
 
 t "no sanitizer reports from the agent and the daemon" \
     bash -c "! grep -q Sanitizer '$T/agent.log' '$T/daemon.log'"

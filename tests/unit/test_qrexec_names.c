@@ -1,6 +1,7 @@
 /* qrexec naming rules: sanitizers, the policy split of a descriptor, qube
  * names, targets and command lines. */
 #include "qrexec/common/rpc_config.h"
+#include "qrexec/common/services.h"
 #include "qrexec/proto/qrexec_names.h"
 
 #include <errno.h>
@@ -188,6 +189,26 @@ static void test_rpc_config(void **state)
     }
 }
 
+static void test_tcp_endpoint(void **state)
+{
+    char h[64], p[8];
+    (void)state;
+
+    assert_int_equal(service_tcp_endpoint("/dev/tcp/example.org/80", "ignored", h, 64, p, 8), 0);
+    assert_string_equal(h, "example.org");
+    assert_string_equal(p, "80");
+    assert_int_equal(service_tcp_endpoint("/dev/tcp/10.0.0.1", "8080", h, 64, p, 8), 0);
+    assert_string_equal(h, "10.0.0.1");
+    assert_string_equal(p, "8080");
+    assert_int_equal(service_tcp_endpoint("/dev/tcp", "fe80++1+443", h, 64, p, 8), 0);
+    assert_string_equal(h, "fe80::1");
+    assert_string_equal(p, "443");
+    assert_int_equal(service_tcp_endpoint("/dev/tcp", "host-only", h, 64, p, 8), -EINVAL);
+    assert_int_equal(service_tcp_endpoint("/dev/tcp/h", "99999", h, 64, p, 8), -EINVAL);
+    assert_int_equal(service_tcp_endpoint("/dev/tcp/h", "", h, 64, p, 8), -EINVAL);
+    assert_int_equal(service_tcp_endpoint("/dev/tcp/a b/1", "", h, 64, p, 8), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_vm_names),         cmocka_unit_test(test_targets),
         cmocka_unit_test(test_vm_cmdline),       cmocka_unit_test(test_dom0_cmdline),
         cmocka_unit_test(test_rpc_config),
+        cmocka_unit_test(test_tcp_endpoint),
     };
     return cmocka_run_group_tests_name("qrexec_names", tests, NULL, NULL);
 }
