@@ -226,12 +226,20 @@ static int pump_loop(struct pump_state *s, int *exit_code)
             return -EPIPE;
         if (i_out >= 0 && fds[i_out].revents)
             flush_out(s);
+        /* a peer that stopped reading may still have sent the rest of the
+         * call (its exit code above all): stop sending, keep receiving */
         if (i_in >= 0 && fds[i_in].revents &&
-            (r = forward_local(s, &p->in_fd, in_type, true)) < 0)
-            return r;
+            (r = forward_local(s, &p->in_fd, in_type, true)) < 0) {
+            if (r != -EPIPE)
+                return r;
+            close_fd(&p->in_fd);
+        }
         if (i_in2 >= 0 && fds[i_in2].revents &&
-            (r = forward_local(s, &p->in2_fd, QREXEC_MSG_DATA_STDERR, false)) < 0)
-            return r;
+            (r = forward_local(s, &p->in2_fd, QREXEC_MSG_DATA_STDERR, false)) < 0) {
+            if (r != -EPIPE)
+                return r;
+            close_fd(&p->in2_fd);
+        }
         if (i_pid >= 0 && fds[i_pid].revents) {
             int st;
             if (waitpid(p->pid, &st, 0) == p->pid)
