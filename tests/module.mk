@@ -37,7 +37,7 @@ FUZZ_TARGETS := fuzz_untrusted fuzz_qrexec_msg fuzz_qrexec_cmdline fuzz_qrexec_p
 FUZZ_DIR := build/fuzz
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined -MMD -MP
-FUZZ_LIB_SRCS := lib/untrusted.c lib/log.c lib/buf.c lib/ring.c lib/io.c qrexec/proto/parse.c \
+FUZZ_LIB_SRCS := lib/untrusted.c lib/log.c lib/buf.c lib/ring.c lib/io.c lib/text.c qrexec/proto/parse.c \
                  qrexec/proto/build.c qrexec/proto/names.c qrexec/policy/simple.c \
                  qrexec/daemon/policy.c qrexec/common/rpc_config.c
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)

@@ -69,21 +69,6 @@ static int ask_agent(const char *path, const char *target, const char *service,
     return 0;
 }
 
-static int wait_connected(struct vchan *v)
-{
-    int waited = 0;
-
-    while (vchan_is_open(v) == VCHAN_WAITING) {
-        struct pollfd p = {.fd = vchan_fd(v), .events = POLLIN};
-        if (waited >= CONNECT_TIMEOUT_MS)
-            return -ETIMEDOUT;
-        if (poll(&p, 1, 100) > 0)
-            vchan_wait(v);
-        waited += 100;
-    }
-    return vchan_is_open(v) == VCHAN_CONNECTED ? 0 : -EPIPE;
-}
-
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"agent-socket", required_argument, NULL, 'a'},
@@ -126,7 +111,7 @@ int main(int argc, char **argv)
     }
     /* we serve the data link; the target's agent connects to us */
     v = vchan_server_init((int)sc.connect_domain, (int)sc.connect_port, 65536, 65536);
-    if (!v || wait_connected(v) < 0 ||
+    if (!v || qrexec_wait_connected(v, CONNECT_TIMEOUT_MS) < 0 ||
         qrexec_vchan_handshake(v, true, QREXEC_PROTOCOL_VERSION, QREXEC_PROTOCOL_V2,
                                QREXEC_LINK_DATA, &version) < 0) {
         fprintf(stderr, "qrexec-client-vm: the target did not connect\n");

@@ -82,26 +82,6 @@ static int request(int fd, uint32_t type, const char *cmd, struct qrexec_exec_pa
     return 0;
 }
 
-static int wait_connected(struct vchan *v, int timeout_s)
-{
-    struct timespec t0, t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (vchan_is_open(v) == VCHAN_WAITING) {
-        struct pollfd p = {.fd = vchan_fd(v), .events = POLLIN};
-        long left_ms;
-
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        left_ms = timeout_s * 1000L - ((t.tv_sec - t0.tv_sec) * 1000L +
-                                       (t.tv_nsec - t0.tv_nsec) / 1000000L);
-        if (left_ms <= 0)
-            return -ETIMEDOUT;
-        if (poll(&p, 1, (int)left_ms) > 0)
-            vchan_wait(v);
-    }
-    return vchan_is_open(v) == VCHAN_CONNECTED ? 0 : -EPIPE;
-}
-
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"socket-dir", required_argument, NULL, 'S'},
@@ -149,7 +129,7 @@ int main(int argc, char **argv)
         return QREXEC_EXIT_PROBLEM;
     }
     v = vchan_server_init((int)p.connect_domain, (int)p.connect_port, 65536, 65536);
-    if (!v || wait_connected(v, timeout_s) < 0 ||
+    if (!v || qrexec_wait_connected(v, timeout_s * 1000) < 0 ||
         qrexec_vchan_handshake(v, true, QREXEC_PROTOCOL_VERSION, QREXEC_PROTOCOL_V2,
                                QREXEC_LINK_DATA, &version) < 0) {
         fprintf(stderr, "qrexec-client: %s did not connect the data link\n", dom);

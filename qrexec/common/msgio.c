@@ -6,7 +6,9 @@
 #include "lib/io.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
+#include <time.h>
 
 struct transport {
     int (*read)(void *ctx, void *buf, size_t n);
@@ -132,4 +134,23 @@ int qrexec_fd_handshake(int fd, bool server, uint32_t ours, uint32_t min_version
 {
     const struct transport t = FD_T(&fd);
     return handshake(&t, server, ours, min_version, link, version);
+}
+
+int qrexec_wait_connected(struct vchan *v, int timeout_ms)
+{
+    struct timespec t0, t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (vchan_is_open(v) == VCHAN_WAITING) {
+        struct pollfd p = {.fd = vchan_fd(v), .events = POLLIN};
+        long left;
+
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        left = timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000L + (t.tv_nsec - t0.tv_nsec) / 1000000L);
+        if (left <= 0)
+            return -ETIMEDOUT;
+        if (poll(&p, 1, (int)left) > 0)
+            vchan_wait(v);
+    }
+    return vchan_is_open(v) == VCHAN_CONNECTED ? 0 : -EPIPE;
 }

@@ -33,4 +33,8 @@ int qrexec_vchan_handshake(struct vchan *v, bool server, uint32_t ours, uint32_t
 int qrexec_fd_handshake(int fd, bool server, uint32_t ours, uint32_t min_version,
                         enum qrexec_link link, uint32_t *version);
 
+/* A data-link server waits for its client: 0 once connected, -ETIMEDOUT
+ * after timeout_ms, -EPIPE if the channel closed instead. */
+int qrexec_wait_connected(struct vchan *v, int timeout_ms);
+
 #endif

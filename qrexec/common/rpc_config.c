@@ -1,6 +1,7 @@
 /* Per-service settings; see rpc_config.h. (Both sides.) */
 #include "qrexec/common/rpc_config.h"
 
+#include "lib/text.h"
 #include "lib/untrusted.h"
 
 #include <errno.h>
@@ -61,21 +62,16 @@ int rpc_config_parse(const char *text, size_t len, struct rpc_config *out, char 
                      size_t errsz)
 {
     size_t pos = 0;
-    int line = 0;
+    int line = 0, r;
+    char buf[256];
 
     memset(out, 0, sizeof(*out));
-    while (pos < len) {
-        const char *nl = memchr(text + pos, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
-        char buf[256], *s, *eq, *key, *val;
-        int r;
+    while ((r = text_next_line(text, len, &pos, buf, sizeof(buf))) != 0) {
+        char *s, *eq, *key, *val;
 
         line++;
-        if (n >= sizeof(buf) || memchr(text + pos, '\0', n))
+        if (r < 0)
             return bad(err, errsz, line, "line too long or contains NUL");
-        memcpy(buf, text + pos, n);
-        buf[n] = '\0';
-        pos += n + (nl ? 1 : 0);
         s = trim(buf);
         if (*s == '\0' || *s == '#')
             continue;

@@ -1,6 +1,7 @@
 /* The interim simple policy; see simple.h. (dom0.) */
 #include "qrexec/policy/simple.h"
 
+#include "lib/text.h"
 #include "lib/untrusted.h"
 #include "qrexec/proto/qrexec_names.h"
 
@@ -80,23 +81,18 @@ int simple_policy_parse(const char *text, size_t len, struct simple_policy *out,
 {
     char buf[512];
     size_t pos = 0;
-    int line = 0;
+    int line = 0, r;
 
     memset(out, 0, sizeof(*out));
-    while (pos < len) {
-        const char *nl = memchr(text + pos, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+    while ((r = text_next_line(text, len, &pos, buf, sizeof(buf))) != 0) {
         char *s = buf;
         struct simple_rule *grown;
 
         line++;
-        if (n >= sizeof(buf) || memchr(text + pos, '\0', n)) {
+        if (r < 0) {
             simple_policy_free(out);
             return fail(err, errsz, line, "line too long or contains NUL");
         }
-        memcpy(buf, text + pos, n);
-        buf[n] = '\0';
-        pos += n + (nl ? 1 : 0);
         while (*s == ' ' || *s == '\t')
             s++;
         if (*s == '\0' || *s == '#')

@@ -14,9 +14,7 @@ U=root; [ "$(id -u)" = 0 ] || U=$(id -un)
 cleanup() { kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 
-le32() { printf '%02x%02x%02x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
-hexof() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
-fixed() { local h; h=$(hexof "$1"); printf '%s' "$h"; printf '0%.0s' $(seq $(( $2 * 2 - ${#h} ))); }
+. tests/integration/lib/hexmsg.sh
 
 printf '#!/bin/sh\ntouch %s/pwned\n' "$T" > "$T/rpc/test.Touch"
 chmod +x "$T/rpc/test.Touch"

@@ -12,11 +12,7 @@ mkdir -p "$T/vchan" "$T/run"
 cleanup() { kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 
-# hex helpers for message bodies
-le32() { printf '%02x%02x%02x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
-hexof() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
-fixed() { local h; h=$(hexof "$1"); printf '%s' "$h"; printf '0%.0s' $(seq $(( $2 * 2 - ${#h} ))); }
-str0() { printf '%s00' "$(hexof "$1")"; }
+. tests/integration/lib/hexmsg.sh
 
 # A well-behaved VM next door, which must keep working throughout.
 U=root; [ "$(id -u)" = 0 ] || U=$(id -un)

@@ -3,6 +3,7 @@
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/ring.h"
+#include "lib/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -213,6 +214,27 @@ static void test_log_writes_to_stderr_with_journal_prefix(void **state)
                              "testd: plain\n");
 }
 
+static void test_text_lines(void **state)
+{
+    const char text[] = "one\n\nthree\nlong-line-here\nx\0y\nlast";
+    size_t pos = 0;
+    char b[8];
+    (void)state;
+
+    assert_int_equal(text_next_line(text, sizeof(text) - 1, &pos, b, sizeof(b)), 1);
+    assert_string_equal(b, "one");
+    assert_int_equal(text_next_line(text, sizeof(text) - 1, &pos, b, sizeof(b)), 1);
+    assert_string_equal(b, "");
+    assert_int_equal(text_next_line(text, sizeof(text) - 1, &pos, b, sizeof(b)), 1);
+    assert_string_equal(b, "three");
+    /* too long for the buffer, then a NUL inside: errors, and reading goes on */
+    assert_int_equal(text_next_line(text, sizeof(text) - 1, &pos, b, sizeof(b)), -EINVAL);
+    assert_int_equal(text_next_line(text, sizeof(text) - 1, &pos, b, sizeof(b)), -EINVAL);
+    assert_int_equal(text_next_line(text, sizeof(text) - 1, &pos, b, sizeof(b)), 1);
+    assert_string_equal(b, "last"); /* no final newline needed */
+    assert_int_equal(text_next_line(text, sizeof(text) - 1, &pos, b, sizeof(b)), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_log_printable_escapes),
         cmocka_unit_test(test_log_line_is_one_line),
         cmocka_unit_test(test_log_writes_to_stderr_with_journal_prefix),
+        cmocka_unit_test(test_text_lines),
     };
     return cmocka_run_group_tests_name("lib_basics", tests, NULL, NULL);
 }
