@@ -15,6 +15,7 @@ cleanup() { kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 
 . tests/integration/lib/hexmsg.sh
+. tests/integration/lib/tap.sh
 
 printf '#!/bin/sh\ntouch %s/pwned\n' "$T" > "$T/rpc/test.Touch"
 chmod +x "$T/rpc/test.Touch"
@@ -22,7 +23,6 @@ QREXEC_SERVICE_PATH=$T/rpc VCHAN_DOMAIN=5 "$B/qrexec-agent" --agent-socket "$T/a
     2> "$T/agent.log" &
 AGENT=$!
 
-n=0
 hostile() {   # hostile DESCRIPTION VERSION EXPECT(closed|open|v2) MSG...
     local desc=$1 ver=$2 expect=$3 ok=1; shift 3
     n=$((n + 1))
@@ -56,18 +56,9 @@ hostile "a length of 4 GiB" 3 closed "0x200/0xffffffff:00"
 hostile "HELLO after the handshake" 3 closed "0x300:$(le32 3)"
 hostile "a version 2 daemon: the handshake falls back to version 2" 2 v2
 
-n=$((n + 1))
 VCHAN_DOMAIN=0 "$B/qrexec-daemon" -D --socket-dir "$T/run" 5 work 2> "$T/daemon.log" &
 for i in $(seq 100); do [ -S "$T/run/qrexec.5" ] && break; sleep 0.1; done
-if [ "$(VCHAN_DOMAIN=0 "$B/qrexec-client" --socket-dir "$T/run" -d work "$U:echo alive")" = alive ] &&
-   [ ! -e "$T/pwned" ]; then
-    echo "ok $n - afterwards a real daemon is served, and nothing ran"
-else
-    echo "not ok $n - afterwards a real daemon is served, and nothing ran"
-fi
-n=$((n + 1))
-if grep -q Sanitizer "$T/agent.log" || LC_ALL=C grep -q '[^[:print:]]' "$T/agent.log"; then
-    echo "not ok $n - the agent's log is printable and has no sanitizer report"
-else
-    echo "ok $n - the agent's log is printable and has no sanitizer report"
-fi
+out=$(VCHAN_DOMAIN=0 "$B/qrexec-client" --socket-dir "$T/run" -d work "$U:echo alive")
+t "afterwards a real daemon is served, and nothing ran" test "$out" = alive -a ! -e "$T/pwned"
+t "the agent's log is printable and has no sanitizer report" \
+    bash -c "! grep -q Sanitizer '$T/agent.log' && ! LC_ALL=C grep -q '[^[:print:]]' '$T/agent.log'"

@@ -13,6 +13,7 @@ cleanup() { kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 
 . tests/integration/lib/hexmsg.sh
+. tests/integration/lib/tap.sh
 
 # A well-behaved VM next door, which must keep working throughout.
 U=root; [ "$(id -u)" = 0 ] || U=$(id -un)
@@ -20,7 +21,6 @@ VCHAN_DOMAIN=5 "$B/qrexec-agent" --agent-socket "$T/agent5.sock" 2> "$T/agent5.l
 VCHAN_DOMAIN=0 "$B/qrexec-daemon" -D --socket-dir "$T/run" 5 work 2> "$T/daemon5.log" &
 for i in $(seq 100); do [ -S "$T/run/qrexec.5" ] && break; sleep 0.1; done
 
-n=0
 hostile() {   # hostile DESCRIPTION VERSION EXPECT(closed|refused|ends) MSG...
     local desc=$1 ver=$2 expect=$3 ok=1 dpid; shift 3
     n=$((n + 1))
@@ -75,18 +75,8 @@ hostile "a well-formed call with control characters in its names is refused, log
 hostile "a version 2 agent: handshake falls back, V2 call refused" 2 refused \
     "0x210:$(fixed qubes.Filecopy 64)$(fixed work 32)$SOCK"
 
-n=$((n + 1))
-if [ "$(VCHAN_DOMAIN=0 "$B/qrexec-client" --socket-dir "$T/run" -d work "$U:echo alive")" = alive ] &&
-   [ ! -e "$T/pwned" ]; then
-    echo "ok $n - the other VM's daemon kept working and nothing ran"
-else
-    echo "not ok $n - the other VM's daemon kept working and nothing ran"
-fi
+out=$(VCHAN_DOMAIN=0 "$B/qrexec-client" --socket-dir "$T/run" -d work "$U:echo alive")
+t "the other VM's daemon kept working and nothing ran" test "$out" = alive -a ! -e "$T/pwned"
 
-n=$((n + 1))
-if grep -q Sanitizer "$T/agent5.log" "$T/daemon5.log"; then
-    echo "not ok $n - no sanitizer reports from the other VM's agent and daemon"
-    grep -h -A5 Sanitizer "$T/agent5.log" "$T/daemon5.log" | sed 's/^/# /'
-else
-    echo "ok $n - no sanitizer reports from the other VM's agent and daemon"
-fi
+t "no sanitizer reports from the other VM's agent and daemon" \
+    bash -c "! grep -q Sanitizer '$T/agent5.log' '$T/daemon5.log'"

@@ -44,11 +44,7 @@ VCHAN_DOMAIN=0 "$B/qrexec-daemon" -D -u 0f8fad5b-d9cb-469f-a165-70867728950e \
 for i in $(seq 100); do [ -S "$T/run/qrexec.5" ] && break; sleep 0.1; done
 
 qc() { VCHAN_DOMAIN=0 "$B/qrexec-client" --socket-dir "$T/run" "$@"; }
-n=0
-t() {   # t DESCRIPTION COMMAND...: ok if COMMAND succeeds
-    local d=$1; shift; n=$((n + 1))
-    if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fi
-}
+. tests/integration/lib/tap.sh
 
 echo "1..19"
 t "daemon listens as qrexec.5 with links for the name and the uuid" \

@@ -53,8 +53,7 @@ call() {   # call FROM_DOMID FROM_NAME TARGET SERVICE [LOCAL_PROG...]
     local d=$1 n=$2; shift 2
     VCHAN_DOMAIN=$d "$B/qrexec-client-vm" --agent-socket "$T/agent.$n" "$@"
 }
-n=0
-t() { local d=$1; shift; n=$((n + 1)); if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fi; }
+. tests/integration/lib/tap.sh
 
 echo "1..19"
 out=$(call 5 work personal test.Echo+hi); rc=$?
