@@ -39,7 +39,11 @@ struct vchan *vchan_server_init(int peer_domid, int port, size_t read_min, size_
 struct vchan *vchan_client_init(int server_domid, int port, int timeout_ms);
 
 /* Blocking: all len bytes, or -EPIPE when the channel closes first. A
- * server waiting for its client waits for it. */
+ * server waiting for its client waits for it. A write returns once its
+ * bytes are in the channel's buffer, as with a Xen ring: a write that fits
+ * in vchan_buffer_space() never waits for the peer to read (that is what
+ * keeps two peers writing to each other from deadlocking), and
+ * vchan_close() delivers whatever is still queued. */
 int vchan_read(struct vchan *v, void *buf, size_t len);
 int vchan_write(struct vchan *v, const void *buf, size_t len);
 /* Non-blocking: as much as can move now (0 if nothing), -EPIPE if closed

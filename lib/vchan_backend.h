@@ -15,8 +15,6 @@ struct vchan_ops {
     /* Waits until a read (for_write false) or write could make progress,
      * or the channel closed. 0, or a negative errno (-EPIPE: closed). */
     int (*block)(struct vchan *v, bool for_write);
-    /* Optional: waits until nothing written is left queued in the process. */
-    int (*drain)(struct vchan *v);
     int (*fd)(const struct vchan *v);
     int (*wait)(struct vchan *v);
     size_t (*data_ready)(struct vchan *v);

@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define VCHAN_SOCKET_RING (128 * 1024)
+#define VCHAN_SOCKET_RING   (128 * 1024)
 #define VCHAN_SOCKET_SNDBUF (512 * 1024)
 
 struct vchan_sock {
@@ -42,8 +42,8 @@ struct vchan_sock {
     int fd;        /* the connection, -1 before it exists */
     char *path;    /* server: socket file to remove once connected or closed */
     struct ring rx, tx;
-    bool peer_closed; /* the peer is gone: nothing more can be sent */
-    bool rx_eof;      /* the stream ended: nothing more will arrive */
+    bool peer_closed;  /* the peer is gone: nothing more can be sent */
+    bool rx_eof;       /* the stream ended: nothing more will arrive */
     uint32_t interest; /* epoll interest currently set on fd */
 };
 
@@ -76,8 +76,8 @@ static int sock_path(struct sockaddr_un *sa, int server, int client, int port)
         dir = "/var/run/vchan";
     memset(sa, 0, sizeof(*sa));
     sa->sun_family = AF_UNIX;
-    n = snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/vchan.%d.%d.%d.sock", dir, server,
-                 client, port);
+    n = snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/vchan.%d.%d.%d.sock", dir, server, client,
+                 port);
     if (n < 0 || (size_t)n >= sizeof(sa->sun_path))
         return -ENAMETOOLONG;
     return 0;
@@ -295,24 +295,6 @@ static int sock_block_op(struct vchan *v, bool for_write)
     return sock_block(to_sock(v), for_write ? POLLOUT : POLLIN);
 }
 
-/* After a blocking write nothing stays queued here: the bytes are in the
- * kernel's hands even if this process exits without closing. */
-static int sock_drain(struct vchan *v)
-{
-    struct vchan_sock *s = to_sock(v);
-
-    while (ring_used(&s->tx) > 0) {
-        int r;
-
-        if (s->peer_closed)
-            return -EPIPE;
-        r = sock_block(s, 0);
-        if (r < 0)
-            return r;
-    }
-    return 0;
-}
-
 static int sock_fd(const struct vchan *v)
 {
     return ((const struct vchan_sock *)v)->epfd;
@@ -444,8 +426,7 @@ static struct vchan_sock *sock_new(size_t read_min, size_t write_min)
     return s;
 }
 
-static struct vchan *sock_server_init(int peer_domid, int port, size_t read_min,
-                                      size_t write_min)
+static struct vchan *sock_server_init(int peer_domid, int port, size_t read_min, size_t write_min)
 {
     struct epoll_event ev = {.events = EPOLLIN};
     struct sockaddr_un sa;
@@ -470,8 +451,7 @@ static struct vchan *sock_server_init(int peer_domid, int port, size_t read_min,
         goto fail;
     /* a socket file left by a server that died is stale: replace it */
     unlink(s->path);
-    if (bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        listen(s->listen_fd, 1) < 0)
+    if (bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s->listen_fd, 1) < 0)
         goto fail;
     ev.data.fd = s->listen_fd;
     if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->listen_fd, &ev) < 0)
@@ -555,7 +535,6 @@ const struct vchan_ops vchan_socket_ops = {
     .read_nb = sock_read_nb,
     .write_nb = sock_write_nb,
     .block = sock_block_op,
-    .drain = sock_drain,
     .fd = sock_fd,
     .wait = sock_wait,
     .data_ready = sock_data_ready,

@@ -36,7 +36,8 @@ $(BUILD)/bin/qrexec-client: $(BUILD)/qrexec/client/qrexec-client.o $(QREXEC_LIB)
 # qrexec-policy-simple (dom0): the interim policy program
 BINS += $(BUILD)/bin/qrexec-policy-simple
 $(BUILD)/bin/qrexec-policy-simple: $(BUILD)/qrexec/policy/qrexec-policy-simple.o \
-                                   $(BUILD)/qrexec/policy/simple.o $(QREXEC_LIB) $(LIBBULKHEAD)
+                                   $(BUILD)/qrexec/policy/simple.o \
+                                   $(BUILD)/qrexec/policy/request.o $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
@@ -65,4 +66,4 @@ $(eval $(call qrexec_static,qrexec-agent,$(QREXEC_AGENT_SRCS)))
 $(eval $(call qrexec_static,qrexec-daemon,$(QREXEC_DAEMON_SRCS)))
 $(eval $(call qrexec_static,qrexec-client,qrexec/client/qrexec-client.c))
 $(eval $(call qrexec_static,qrexec-client-vm,qrexec/client/qrexec-client-vm.c))
-$(eval $(call qrexec_static,qrexec-policy-simple,qrexec/policy/qrexec-policy-simple.c qrexec/policy/simple.c))
+$(eval $(call qrexec_static,qrexec-policy-simple,qrexec/policy/qrexec-policy-simple.c qrexec/policy/simple.c qrexec/policy/request.c))

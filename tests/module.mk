@@ -11,7 +11,8 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(QREXEC_LIB) $(LIBBULKHEAD)
 # dom0-side qrexec modules under unit test
 $(BUILD)/tests/unit/test_qrexec_dom0: $(BUILD)/tests/unit/test_qrexec_dom0.o \
         $(BUILD)/qrexec/daemon/ports.o $(BUILD)/qrexec/daemon/policy.o \
-        $(BUILD)/qrexec/policy/simple.o $(QREXEC_LIB) $(LIBBULKHEAD)
+        $(BUILD)/qrexec/policy/simple.o $(BUILD)/qrexec/policy/request.o $(QREXEC_LIB) \
+        $(LIBBULKHEAD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(XEN_LIBS)
 
 # vchan-xfer: checksummed transfers over lib/vchan (integration, system, demo)
@@ -38,7 +39,7 @@ FUZZ_DIR := build/fuzz
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined -MMD -MP
 FUZZ_LIB_SRCS := lib/untrusted.c lib/log.c lib/buf.c lib/ring.c lib/io.c lib/text.c qrexec/proto/parse.c \
-                 qrexec/proto/build.c qrexec/proto/names.c qrexec/policy/simple.c \
+                 qrexec/proto/build.c qrexec/proto/names.c qrexec/policy/simple.c qrexec/policy/request.c \
                  qrexec/daemon/policy.c qrexec/common/rpc_config.c
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 

@@ -93,8 +93,14 @@ static int handshake(const struct transport *t, bool server, uint32_t ours, uint
     return 0;
 }
 
-#define VCHAN_T(v) {t_vchan_read, t_vchan_write, (v)}
-#define FD_T(fdp) {t_fd_read, t_fd_write, (fdp)}
+#define VCHAN_T(v)                                                                                 \
+    {                                                                                              \
+        t_vchan_read, t_vchan_write, (v)                                                           \
+    }
+#define FD_T(fdp)                                                                                  \
+    {                                                                                              \
+        t_fd_read, t_fd_write, (fdp)                                                               \
+    }
 
 int qrexec_vchan_send(struct vchan *v, uint32_t type, const void *body, size_t len)
 {

@@ -28,7 +28,7 @@ struct pump_state {
     struct buf pending; /* received, not yet written to out_fd */
     bool out_eof;       /* the peer ended our out_fd's stream */
     int pidfd;
-    int status; /* service: exit status once known, else -1 */
+    int status;    /* service: exit status once known, else -1 */
     int out_flags; /* out_fd's file status flags, restored at the end */
 };
 
@@ -103,8 +103,15 @@ static int handle_message(struct pump_state *s, int *exit_code)
             qrexec_filter_bytes(s->chunk, h.len);
         if (h.len == 0) {
             s->out_eof = true;
-        } else if (p->out_fd >= 0 && buf_append(&s->pending, s->chunk, h.len) < 0) {
-            return -ENOMEM;
+        } else if (p->out_fd >= 0) {
+            size_t done = 0;
+            /* nothing queued: straight from the chunk, saving a copy */
+            if (s->pending.len == 0) {
+                ssize_t w = write(p->out_fd, s->chunk, h.len);
+                done = w > 0 ? (size_t)w : 0;
+            }
+            if (done < h.len && buf_append(&s->pending, s->chunk + done, h.len - done) < 0)
+                return -ENOMEM;
         }
         flush_out(s);
         return 0;

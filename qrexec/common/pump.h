@@ -22,18 +22,18 @@
 
 struct qrexec_pump {
     struct vchan *v;
-    uint32_t version; /* negotiated on this data link */
-    bool service;     /* which role */
-    int in_fd;        /* sent: client stdin / service stdout (or -1) */
-    int in2_fd;       /* sent as DATA_STDERR: service stderr (or -1) */
-    int out_fd;       /* received: service stdin / client stdout (or -1) */
-    int err_fd;       /* received DATA_STDERR: client stderr (or -1) */
-    pid_t pid;        /* service: the process whose exit code is sent;
-                         0 for a socket service (exit code 0 at EOF) */
+    uint32_t version;         /* negotiated on this data link */
+    bool service;             /* which role */
+    int in_fd;                /* sent: client stdin / service stdout (or -1) */
+    int in2_fd;               /* sent as DATA_STDERR: service stderr (or -1) */
+    int out_fd;               /* received: service stdin / client stdout (or -1) */
+    int err_fd;               /* received DATA_STDERR: client stderr (or -1) */
+    pid_t pid;                /* service: the process whose exit code is sent;
+                                 0 for a socket service (exit code 0 at EOF) */
     bool exit_on_service_eof; /* service: end when its stdout ends */
     bool exit_on_client_eof;  /* service: end when the caller's stdin ends */
-    bool filter_stdout; /* client: received stdout made terminal-safe */
-    bool filter_stderr; /* client: received stderr made terminal-safe */
+    bool filter_stdout;       /* client: received stdout made terminal-safe */
+    bool filter_stderr;       /* client: received stderr made terminal-safe */
 };
 
 /* Replaces every byte but printable ASCII, tab, newline and carriage

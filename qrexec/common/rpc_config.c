@@ -58,8 +58,7 @@ static int parse_user(char *v, char *out, size_t outsz)
     return 0;
 }
 
-int rpc_config_parse(const char *text, size_t len, struct rpc_config *out, char *err,
-                     size_t errsz)
+int rpc_config_parse(const char *text, size_t len, struct rpc_config *out, char *err, size_t errsz)
 {
     size_t pos = 0;
     int line = 0, r;

@@ -30,8 +30,7 @@ struct rpc_config {
 };
 
 /* Parses one file's bytes. Pure. 0, or -EINVAL with the line in err. */
-int rpc_config_parse(const char *text, size_t len, struct rpc_config *out, char *err,
-                     size_t errsz);
+int rpc_config_parse(const char *text, size_t len, struct rpc_config *out, char *err, size_t errsz);
 /* Finds and parses the file for SERVICE+ARG, else SERVICE, in search_path
  * (NULL: the default). No file: all defaults, 0. -EINVAL for a bad file. */
 int rpc_config_load(const char *search_path, const char *name, const char *arg,

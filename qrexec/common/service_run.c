@@ -7,6 +7,7 @@
 #include "qrexec/common/msgio.h"
 #include "qrexec/common/pump.h"
 #include "qrexec/common/services.h"
+#include "qrexec/common/spawn.h"
 #include "qrexec/proto/qrexec_names.h"
 
 #include <errno.h>
@@ -35,9 +36,14 @@ noreturn void qrexec_serve_exit(struct vchan *v, int code)
 noreturn void qrexec_serve_child(struct vchan *v, uint32_t version, struct qrexec_child *c,
                                  const struct rpc_config *cfg)
 {
-    struct qrexec_pump p = {.v = v, .version = version, .service = true,
-                            .in_fd = c->stdout_fd, .in2_fd = c->stderr_fd,
-                            .out_fd = c->stdin_fd, .err_fd = -1, .pid = c->pid,
+    struct qrexec_pump p = {.v = v,
+                            .version = version,
+                            .service = true,
+                            .in_fd = c->stdout_fd,
+                            .in2_fd = c->stderr_fd,
+                            .out_fd = c->stdin_fd,
+                            .err_fd = -1,
+                            .pid = c->pid,
                             .exit_on_service_eof = cfg && cfg->exit_on_service_eof,
                             .exit_on_client_eof = cfg && cfg->exit_on_client_eof};
     int r = qrexec_pump_run(&p, NULL);
@@ -123,6 +129,7 @@ noreturn void qrexec_serve_rpc(struct vchan *v, uint32_t version, const char *se
     struct qrexec_child c;
     char name[FIELD_MAX], arg[FIELD_MAX], descriptor[2 * FIELD_MAX + 2];
     char **env;
+    int r;
 
     if (qrexec_split_service(service, &sn) < 0) {
         log_warnx("bad service name %s", LOG_UNTRUSTED(service, strlen(service)));
@@ -145,8 +152,13 @@ noreturn void qrexec_serve_rpc(struct vchan *v, uint32_t version, const char *se
 
     char *argv[] = {found.path, *arg ? arg : NULL, NULL};
     env = service_env(environ, source, service, arg, extra_env);
-    if (!env || qrexec_spawn(argv, env, 0, &c) < 0)
+    if (!env)
         qrexec_serve_exit(v, QREXEC_EXIT_PROBLEM);
+    r = qrexec_spawn(argv, env, 0, &c);
     free(env);
+    if (r < 0) {
+        log_warnx("cannot run %s: %s", found.path, strerror(-r));
+        qrexec_serve_exit(v, qrexec_spawn_exit_code(r));
+    }
     qrexec_serve_child(v, version, &c, cfg);
 }

@@ -117,11 +117,11 @@ int service_tcp_endpoint(const char *link_target, const char *arg, char *host, s
     return 0;
 }
 
-char **service_env(char *const envp[], const char *source, const char *full_name,
-                   const char *arg, const char *const extra[])
+char **service_env(char *const envp[], const char *source, const char *full_name, const char *arg,
+                   const char *const extra[])
 {
-    const char *keys[] = {"QREXEC_REMOTE_DOMAIN=", "QREXEC_SERVICE_FULL_NAME=",
-                          "QREXEC_SERVICE_ARGUMENT="};
+    const char *keys[] = {
+        "QREXEC_REMOTE_DOMAIN=", "QREXEC_SERVICE_FULL_NAME=", "QREXEC_SERVICE_ARGUMENT="};
     const char *vals[] = {source, full_name, arg};
     size_t count = 0, bytes = 0, nextra = 0;
     char **env, *p;

@@ -41,7 +41,7 @@ int service_tcp_endpoint(const char *link_target, const char *arg, char *host, s
  * QREXEC_SERVICE_ARGUMENT and the "K=V" strings of extra (NULL-terminated,
  * or NULL) are set. Returns a NULL-terminated array in one allocation
  * (free() it), or NULL. */
-char **service_env(char *const envp[], const char *source, const char *full_name,
-                   const char *arg, const char *const extra[]);
+char **service_env(char *const envp[], const char *source, const char *full_name, const char *arg,
+                   const char *const extra[]);
 
 #endif

@@ -150,8 +150,7 @@ void simple_policy_eval(const struct simple_policy *p, const char *source, const
         out->line = r->line;
         out->allow = r->allow;
         if (r->allow) {
-            snprintf(out->target, sizeof(out->target), "%s",
-                     r->redirect[0] ? r->redirect : target);
+            snprintf(out->target, sizeof(out->target), "%s", r->redirect[0] ? r->redirect : target);
             snprintf(out->user, sizeof(out->user), "%s", r->user);
             /* a call can only go to a real target */
             if (!strcmp(out->target, "@default"))

@@ -1,7 +1,7 @@
 #!/bin/bash
 # qrexec benchmarks on the socket vchan: two VMs ("work" = 5, "personal" =
-# 6), each with its agent and daemon, the real policy path (the simple
-# policy program). Prints latency of sequential trivial calls and 1 GiB
+# 6), each with its agent and daemon, the real policy path (a policy daemon
+# on the policy socket: the interim simple policy in --daemon mode). Prints latency of sequential trivial calls and 1 GiB
 # throughput, with CPU time (clients + daemons + agents) beside wall time,
 # medians of 3 runs, and the plain Unix-socket copy limit from bench-vchan.
 set -u
@@ -10,17 +10,22 @@ B=${BULKHEAD_BUILD:-build/release}/bin
 CALLS=${BENCH_CALLS:-500}
 T=$(mktemp -d /tmp/bulkhead-qrexec-bench.XXXXXX)
 export VCHAN_SOCKET_DIR=$T/vchan BULKHEAD_VCHAN=socket
-export BULKHEAD_POLICY_SOCKET=$T/none BULKHEAD_SIMPLE_POLICY=$T/policy
+export BULKHEAD_POLICY_SOCKET=$T/policy.sock BULKHEAD_SIMPLE_POLICY=$T/policy
 mkdir -p "$T/vchan" "$T/run" "$T/rpc"
 U=root; [ "$(id -u)" = 0 ] || U=$(id -un)
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
-printf '#!/bin/sh\nexit 0\n' > "$T/rpc/test.Nop"
-printf '#!/bin/sh\nexec cat > /dev/null\n' > "$T/rpc/test.Sink"
-printf '#!/bin/sh\nexec head -c 1073741824 /dev/zero\n' > "$T/rpc/test.Source"
-chmod +x "$T"/rpc/*
+# the trivial service does nothing at all; the data services move 1 GiB in
+# 1 MiB writes (head and cat write 4 KiB at a time and would measure
+# themselves); the callers read /dev/zero, with no pipe in between
+ln -s "$(type -P true)" "$T/rpc/test.Nop"
+printf '#!/bin/sh\nexec dd of=/dev/null bs=1M count=1024 iflag=fullblock status=none\n' \
+    > "$T/rpc/test.Sink"
+printf '#!/bin/sh\nexec dd if=/dev/zero bs=1M count=1024 status=none\n' > "$T/rpc/test.Source"
+chmod +x "$T"/rpc/test.S*
 printf 'test.Nop * work personal allow user=%s\ntest.Sink * work personal allow user=%s\n' \
     "$U" "$U" > "$T/policy"
 pids=()
+"$B/qrexec-policy-simple" --daemon --socket "$T/policy.sock" 2>/dev/null & pids+=($!)
 for vm in "5 work" "6 personal"; do
     set -- $vm
     QREXEC_SERVICE_PATH=$T/rpc VCHAN_DOMAIN=$1 "$B/qrexec-agent" --agent-socket "$T/agent.$2" \
@@ -28,7 +33,7 @@ for vm in "5 work" "6 personal"; do
     VCHAN_DOMAIN=0 "$B/qrexec-daemon" -D -q -p "$B/qrexec-policy-simple" --socket-dir "$T/run" \
         "$1" "$2" 2>/dev/null & pids+=($!)
 done
-for i in $(seq 100); do [ -S "$T/run/qrexec.5" ] && [ -S "$T/run/qrexec.6" ] && break; sleep 0.1; done
+for i in $(seq 100); do [ -S "$T/run/qrexec.5" ] && [ -S "$T/run/qrexec.6" ] && [ -S "$T/policy.sock" ] && break; sleep 0.1; done
 
 now() { date +%s%N; }
 # CPU ticks of the daemons and agents, with their reaped per-call children
@@ -50,15 +55,17 @@ median3() { sort -n | sed -n 2p; }
 
 dom0_nop() { VCHAN_DOMAIN=0 "$B/qrexec-client" -d work --socket-dir "$T/run" "$U:QUBESRPC test.Nop dom0"; }
 vm_nop() { VCHAN_DOMAIN=5 "$B/qrexec-client-vm" --agent-socket "$T/agent.work" personal test.Nop; }
-dom0_in() { head -c 1073741824 /dev/zero | VCHAN_DOMAIN=0 "$B/qrexec-client" -d work \
-    --socket-dir "$T/run" "$U:QUBESRPC test.Sink dom0"; }
+dom0_in() { VCHAN_DOMAIN=0 "$B/qrexec-client" -d work --socket-dir "$T/run" \
+    "$U:QUBESRPC test.Sink dom0" < /dev/zero; }
 dom0_out() { VCHAN_DOMAIN=0 "$B/qrexec-client" -d work --socket-dir "$T/run" \
     "$U:QUBESRPC test.Source dom0" > /dev/null; }
-vm_vm() { head -c 1073741824 /dev/zero | VCHAN_DOMAIN=5 "$B/qrexec-client-vm" \
-    --agent-socket "$T/agent.work" personal test.Sink; }
+vm_vm() { VCHAN_DOMAIN=5 "$B/qrexec-client-vm" --agent-socket "$T/agent.work" personal \
+    test.Sink < /dev/zero; }
+floor() { "$T/rpc/test.Nop"; }
 
 row_latency() {   # row_latency LABEL FUNC
     local r w c; r=$(for k in 1 2 3; do measure "$CALLS" "$2"; done | sort -n | sed -n 2p)
+    [ -n "$r" ] || { printf '%-36s %10s %12s\n' "$1" "$CALLS calls" "FAILED"; return; }
     w=${r% *}; c=${r#* }
     printf '%-36s %10s %12s %12s\n' "$1" "$CALLS calls" \
         "$(awk -v w="$w" -v n="$CALLS" 'BEGIN{printf "%.3f ms", w / n}')" \
@@ -66,6 +73,7 @@ row_latency() {   # row_latency LABEL FUNC
 }
 row_throughput() {   # row_throughput LABEL FUNC
     local r w c; r=$(for k in 1 2 3; do measure 1 "$2"; done | sort -n | sed -n 2p)
+    [ -n "$r" ] || { printf '%-36s %10s %12s\n' "$1" "1 GiB" "FAILED"; return; }
     w=${r% *}; c=${r#* }
     printf '%-36s %10s %12s %12s\n' "$1" "1 GiB" \
         "$(awk -v w="$w" 'BEGIN{printf "%.0f MB/s", 1073.741824 / (w / 1000)}')" \
@@ -77,6 +85,7 @@ echo
 printf '%-36s %10s %12s %12s\n' "what" "size" "wall" "CPU"
 row_latency "dom0 -> VM call (qrexec-client)" dom0_nop
 row_latency "VM -> VM call with policy" vm_nop
+row_latency "start+wait of the service (floor)" floor
 row_throughput "dom0 -> VM (stdin to a service)" dom0_in
 row_throughput "VM -> dom0 (a service's stdout)" dom0_out
 row_throughput "VM -> VM with policy" vm_vm

@@ -1,7 +1,8 @@
-/* dom0-side qrexec pieces: the data-port table, the policy reply parser
- * and the interim simple policy. */
+/* dom0-side qrexec pieces: the data-port table, the policy reply and
+ * request parsers and the interim simple policy. */
 #include "qrexec/daemon/policy.h"
 #include "qrexec/daemon/ports.h"
+#include "qrexec/policy/request.h"
 #include "qrexec/policy/simple.h"
 
 #include <errno.h>
@@ -125,17 +126,17 @@ static void test_simple_policy_decisions(void **state)
 static void test_simple_policy_rejects(void **state)
 {
     static const char *bad[] = {
-        "a.b * work\n",                              /* too few fields */
-        "a.b * work personal maybe\n",               /* action */
-        "a+b * work personal allow\n",               /* + in service */
-        "* +x work personal allow\n",                /* * service needs * arg */
-        "a.b x work personal allow\n",               /* arg without + */
-        "a.b * 1work personal allow\n",              /* bad name */
-        "a.b * @default personal allow\n",           /* @default as source */
-        "a.b * work @default allow\n",               /* @default allow w/o target= */
-        "a.b * work personal deny user=x\n",         /* deny with params */
-        "a.b * work personal allow colour=red\n",    /* unknown param */
-        "a.b * work personal allow target=../x\n",   /* bad redirect */
+        "a.b * work\n",                            /* too few fields */
+        "a.b * work personal maybe\n",             /* action */
+        "a+b * work personal allow\n",             /* + in service */
+        "* +x work personal allow\n",              /* * service needs * arg */
+        "a.b x work personal allow\n",             /* arg without + */
+        "a.b * 1work personal allow\n",            /* bad name */
+        "a.b * @default personal allow\n",         /* @default as source */
+        "a.b * work @default allow\n",             /* @default allow w/o target= */
+        "a.b * work personal deny user=x\n",       /* deny with params */
+        "a.b * work personal allow colour=red\n",  /* unknown param */
+        "a.b * work personal allow target=../x\n", /* bad redirect */
     };
     struct simple_policy p;
     char err[128];
@@ -151,11 +152,67 @@ static void test_simple_policy_rejects(void **state)
     assert_int_equal(simple_policy_parse("a\0b", 3, &p, err, sizeof(err)), -EINVAL);
 }
 
+#define REQ_OK                                                                                     \
+    "domain_id=5\nsource=work\nintended_target=@default\nservice_and_arg=qubes.Filecopy+\n"        \
+    "process_ident=SOCKET7\n"
+
+static void test_policy_request(void **state)
+{
+    struct policy_request r;
+    char err[128];
+    const char *ok = REQ_OK "\n", *all = REQ_OK "requested_source=personal\n"
+                                                "assume_yes_for_ask=yes\njust_evaluate=yes\n\n";
+    (void)state;
+
+    assert_int_equal(policy_parse_request(ok, strlen(ok), &r, err, sizeof(err)), 0);
+    assert_int_equal(r.domain_id, 5);
+    assert_string_equal(r.source, "work");
+    assert_string_equal(r.intended_target, "@default");
+    assert_string_equal(r.service_and_arg, "qubes.Filecopy+");
+    assert_string_equal(r.process_ident, "SOCKET7");
+    assert_false(r.just_evaluate);
+    assert_int_equal(policy_parse_request(all, strlen(all), &r, err, sizeof(err)), 0);
+    assert_string_equal(r.requested_source, "personal");
+    assert_true(r.assume_yes_for_ask && r.just_evaluate);
+    /* where a request ends in a stream */
+    assert_int_equal(policy_request_end(ok, strlen(ok) - 1), 0);
+    assert_int_equal(policy_request_end(ok, strlen(ok)), strlen(ok));
+    assert_int_equal(policy_request_end("\n", 1), 1);
+
+    static const char *const bad[] = {
+        REQ_OK,                         /* no empty line */
+        REQ_OK "\nextra",               /* data after the end */
+        "domain_id=5\nsource=work\n\n", /* missing keys */
+        REQ_OK "source=work\n\n",       /* twice */
+        REQ_OK "color=red\n\n",         /* unknown key */
+        REQ_OK "just_evaluate=no\n\n",  /* yes or nothing */
+        REQ_OK "nonsense\n\n",          /* not key=value */
+        "domain_id=-1\nsource=work\nintended_target=x\nservice_and_arg=a\nprocess_ident=1\n\n",
+        "domain_id=05\nsource=work\nintended_target=x\nservice_and_arg=a\nprocess_ident=1\n\n",
+        "domain_id=5\nsource=wo rk\nintended_target=x\nservice_and_arg=a\nprocess_ident=1\n\n",
+        "domain_id=5\nsource=work\nintended_target=$x\nservice_and_arg=a\nprocess_ident=1\n\n",
+        "domain_id=5\nsource=work\nintended_target=x\nservice_and_arg=a/b\nprocess_ident=1\n\n",
+        "domain_id=5\nsource=work\nintended_target=x\nservice_and_arg=a\nprocess_ident=\n\n",
+        "\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        assert_int_equal(policy_parse_request(bad[i], strlen(bad[i]), &r, err, sizeof(err)),
+                         -EINVAL);
+        assert_true(err[0] != '\0');
+    }
+    /* a NUL inside a value */
+    char nul[] = REQ_OK "\n";
+    nul[strlen("domain_id=5\nsource=wo")] = '\0';
+    assert_int_equal(policy_parse_request(nul, sizeof(nul) - 1, &r, err, sizeof(err)), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ports_parity_and_reuse),
         cmocka_unit_test(test_policy_reply),
+        cmocka_unit_test(test_policy_request),
         cmocka_unit_test(test_simple_policy_decisions),
         cmocka_unit_test(test_simple_policy_rejects),
     };

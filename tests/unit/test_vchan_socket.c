@@ -81,7 +81,7 @@ static void test_pair_both_directions(void **state)
     }
 }
 
-#define GIB (1024ULL * 1024 * 1024)
+#define GIB   (1024ULL * 1024 * 1024)
 #define CHUNK 65536
 
 static uint64_t send_pattern(struct vchan *v, uint64_t total, uint64_t seed)
@@ -162,7 +162,7 @@ static void test_one_gib_checksum(void **state)
 
 /* Many channels open at once, all driven from one poll() loop, each with its
  * own data; nothing crosses between channels. */
-#define NCHAN 64
+#define NCHAN    64
 #define PER_CHAN (256 * 1024)
 static void test_many_channels(void **state)
 {
@@ -416,9 +416,14 @@ static void test_blocking_write_before_client(void **state)
         struct vchan *s;
         vt_set_domid(0);
         s = vchan_server_init(8, 960, 4096, 4096);
+        /* returns at once, as into a Xen ring: no client is there yet */
         if (!s || vchan_write(s, "header-16-bytes", 16) < 0)
             _exit(1);
-        _exit(0); /* no close: nothing may be left queued in the process */
+        /* delivered once the client connects; stay until it is done */
+        while (vchan_is_open(s) != VCHAN_CLOSED && vchan_wait(s) >= 0)
+            ;
+        vchan_close(s);
+        _exit(0);
     }
     usleep(100 * 1000);
     vt_set_domid(8);
@@ -426,8 +431,8 @@ static void test_blocking_write_before_client(void **state)
     assert_non_null(cli);
     assert_int_equal(vchan_read(cli, buf, 16), 0);
     assert_string_equal(buf, "header-16-bytes");
-    assert_int_equal(child_exit_status(pid), 0);
     vchan_close(cli);
+    assert_int_equal(child_exit_status(pid), 0);
 }
 
 /* A socket file left by a dead server: the client waits instead of failing,
