@@ -27,9 +27,19 @@ $(BUILD)/bin/qrexec-daemon: $(QREXEC_DAEMON_SRCS:%.c=$(BUILD)/%.o) $(QREXEC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
 
+# The call library (qrexec/client/call.h): calls made from a program; the
+# two clients wrap it, qvmd and the benchmarks link it.
+QREXEC_CALL_SRCS := qrexec/client/call.c qrexec/client/connect.c qrexec/client/admin.c
+QREXEC_CALL_LIB := $(BUILD)/qrexec/libqrexec-call.a
+$(QREXEC_CALL_LIB): $(QREXEC_CALL_SRCS:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
 # qrexec-client (dom0)
 BINS += $(BUILD)/bin/qrexec-client
-$(BUILD)/bin/qrexec-client: $(BUILD)/qrexec/client/qrexec-client.o $(QREXEC_LIB) $(LIBBULKHEAD)
+$(BUILD)/bin/qrexec-client: $(BUILD)/qrexec/client/qrexec-client.o $(QREXEC_CALL_LIB) \
+                            $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
 
@@ -43,7 +53,8 @@ $(BUILD)/bin/qrexec-policy-simple: $(BUILD)/qrexec/policy/qrexec-policy-simple.o
 
 # qrexec-client-vm (VM side)
 BINS += $(BUILD)/bin/qrexec-client-vm
-$(BUILD)/bin/qrexec-client-vm: $(BUILD)/qrexec/client/qrexec-client-vm.o $(QREXEC_LIB) $(LIBBULKHEAD)
+$(BUILD)/bin/qrexec-client-vm: $(BUILD)/qrexec/client/qrexec-client-vm.o $(QREXEC_CALL_LIB) \
+                               $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
 
@@ -64,6 +75,6 @@ $(BUILD)/guest/$(1): $(2:%.c=$(BUILD)/static/%.o) $(QREXEC_STATIC_LIB) $(LIBBULK
 endef
 $(eval $(call qrexec_static,qrexec-agent,$(QREXEC_AGENT_SRCS)))
 $(eval $(call qrexec_static,qrexec-daemon,$(QREXEC_DAEMON_SRCS)))
-$(eval $(call qrexec_static,qrexec-client,qrexec/client/qrexec-client.c))
-$(eval $(call qrexec_static,qrexec-client-vm,qrexec/client/qrexec-client-vm.c))
+$(eval $(call qrexec_static,qrexec-client,qrexec/client/qrexec-client.c $(QREXEC_CALL_SRCS)))
+$(eval $(call qrexec_static,qrexec-client-vm,qrexec/client/qrexec-client-vm.c $(QREXEC_CALL_SRCS)))
 $(eval $(call qrexec_static,qrexec-policy-simple,qrexec/policy/qrexec-policy-simple.c qrexec/policy/simple.c qrexec/policy/request.c))

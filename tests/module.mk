@@ -66,3 +66,28 @@ BINS += $(BUILD)/bin/tcp-echo
 $(BUILD)/bin/tcp-echo: $(BUILD)/tests/tools/tcp-echo.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# fake-source-daemon: a calling VM's daemon for the qrexec-client -c tests
+BINS += $(BUILD)/bin/fake-source-daemon
+$(BUILD)/bin/fake-source-daemon: $(BUILD)/tests/tools/fake-source-daemon.o $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
+
+# fake-qvmd: qvmd's Admin API socket for the qrexec-client -k tests
+BINS += $(BUILD)/bin/fake-qvmd
+$(BUILD)/bin/fake-qvmd: $(BUILD)/tests/tools/fake-qvmd.o $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# stdin-socket-run: a program with a stream socket for stdin (--use-stdin-socket tests)
+BINS += $(BUILD)/bin/stdin-socket-run
+$(BUILD)/bin/stdin-socket-run: $(BUILD)/tests/tools/stdin-socket-run.o $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# qrexec-call-loop: N calls in one process through the call library (benchmarks)
+BINS += $(BUILD)/bin/qrexec-call-loop
+$(BUILD)/bin/qrexec-call-loop: $(BUILD)/tests/tools/qrexec-call-loop.o $(QREXEC_CALL_LIB) \
+                               $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)

@@ -66,12 +66,24 @@ static void send_refused(int fd)
         io_write_full(fd, m, (size_t)n);
 }
 
+/* What a local caller may send: TRIGGER_SERVICE3, or TRIGGER_SERVICE4 for
+ * a call on behalf of another qube (qrexec-client-vm -s). */
+static int parse_request(const struct qrexec_hdr *h, struct qrexec_trigger *out)
+{
+    if (h->type == QREXEC_MSG_TRIGGER_SERVICE3)
+        return qrexec_parse_trigger3(body, h->len, out);
+    if (h->type == QREXEC_MSG_TRIGGER_SERVICE4)
+        return qrexec_parse_trigger4(body, h->len, out);
+    return -EPROTO;
+}
+
 int trigger_accept(int listen_fd, struct vchan *v, uint32_t version)
 {
     struct timeval tv = {.tv_sec = TRIGGER_TIMEOUT_S};
     struct qrexec_trigger untrusted_t;
     struct qrexec_hdr h;
     char service[QREXEC_MAX_SERVICE_NAME_LEN], target[QREXEC_DOMAIN_NAME_SIZE];
+    char source[QREXEC_DOMAIN_NAME_SIZE];
     uint8_t msg[QREXEC_HDR_SIZE + QREXEC_MAX_BODY];
     struct waiting *w = NULL;
     ssize_t n;
@@ -80,10 +92,9 @@ int trigger_accept(int listen_fd, struct vchan *v, uint32_t version)
     if (fd < 0)
         return 0;
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    if (qrexec_fd_recv(fd, QREXEC_LINK_AGENT_TO_DAEMON, QREXEC_PROTOCOL_V3, &h, body,
+    if (qrexec_fd_recv(fd, QREXEC_LINK_AGENT_TO_DAEMON, QREXEC_PROTOCOL_V4, &h, body,
                        sizeof(body)) < 0 ||
-        h.type != QREXEC_MSG_TRIGGER_SERVICE3 ||
-        qrexec_parse_trigger3(body, h.len, &untrusted_t) < 0) {
+        parse_request(&h, &untrusted_t) < 0) {
         log_warnx("a local caller sent a malformed request");
         close(fd);
         return 0;
@@ -95,11 +106,13 @@ int trigger_accept(int listen_fd, struct vchan *v, uint32_t version)
         strcmp(service, untrusted_t.service) ||
         qrexec_sanitize_target(target, sizeof(target), untrusted_t.target,
                                untrusted_t.target_len) < 0 ||
-        strcmp(target, untrusted_t.target)) {
+        strcmp(target, untrusted_t.target) ||
+        (untrusted_t.source_len && !qrexec_valid_vm_name(untrusted_t.source))) {
         send_refused(fd);
         close(fd);
         return 0;
     }
+    snprintf(source, sizeof(source), "%s", untrusted_t.source);
     /* sanitize end */
     for (size_t i = 0; i < QREXEC_MAX_CLIENTS; i++)
         if (waiting[i].fd < 0) {
@@ -112,7 +125,11 @@ int trigger_accept(int listen_fd, struct vchan *v, uint32_t version)
         return 0;
     }
     snprintf(w->request_id, sizeof(w->request_id), "SOCKET%d", fd);
-    if (version == QREXEC_PROTOCOL_V2)
+    if (source[0] && version < QREXEC_PROTOCOL_V4)
+        n = -EPROTONOSUPPORT; /* only a version 4 dom0 takes a source */
+    else if (source[0])
+        n = qrexec_build_trigger4(msg, sizeof(msg), service, source, target, w->request_id);
+    else if (version == QREXEC_PROTOCOL_V2)
         n = qrexec_build_trigger_v2(msg, sizeof(msg), service, target, w->request_id);
     else
         n = qrexec_build_trigger3(msg, sizeof(msg), service, target, w->request_id);

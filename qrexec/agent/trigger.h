@@ -3,9 +3,10 @@
  * (where to serve the data link, or a refusal) back to the caller.
  *
  * The local protocol reuses qrexec messages: the caller sends
- * TRIGGER_SERVICE3 (its request id field is ignored: the agent assigns
- * one) and receives SERVICE_CONNECT or SERVICE_REFUSED, then the agent
- * closes the socket. */
+ * TRIGGER_SERVICE3, or TRIGGER_SERVICE4 to call on behalf of another
+ * qube (passed on only to a version 4 dom0); its request id field is
+ * ignored: the agent assigns one. It receives SERVICE_CONNECT or
+ * SERVICE_REFUSED, then the agent closes the socket. */
 #ifndef BULKHEAD_QREXEC_AGENT_TRIGGER_H
 #define BULKHEAD_QREXEC_AGENT_TRIGGER_H
 

@@ -1,145 +1,187 @@
 /* qrexec-client-vm: call an RPC service in another qube (or dom0), as
  * dom0's policy allows, from inside a VM. (VM side.)
  *
- *   qrexec-client-vm [--agent-socket=PATH] [-t] [-T] TARGET SERVICE[+ARG]
- *                    [LOCAL_PROG [ARGS...]]
+ *   qrexec-client-vm [--buffer-size=N] [--agent-socket=PATH]
+ *                    [--use-stdin-socket] [-t|-T] [--no-filter-escape-chars-*]
+ *                    [-p|--prefix-data=DATA] [-s|--source-qube=Q]
+ *                    TARGET SERVICE[+ARG] [LOCAL_PROG [ARGS...]]
  *
- * Without LOCAL_PROG the service's stdin/stdout/stderr are ours. Exit
- * status: the service's, 126 if the call was refused, 125 if qrexec
- * failed. */
-#include "lib/io.h"
+ * A command-line wrapper over the call library (call.h). Without
+ * LOCAL_PROG the service's stdin/stdout/stderr are ours. Exit status: the
+ * service's, 126 if the call was refused, 125 if qrexec failed, 2 for bad
+ * usage. */
 #include "lib/log.h"
 #include "qrexec/agent/trigger.h"
-#include "qrexec/common/msgio.h"
-#include "qrexec/common/pump.h"
-#include "qrexec/common/spawn.h"
+#include "qrexec/client/call.h"
+#include "qrexec/proto/qrexec_names.h"
+#include "qrexec/proto/qrexec_proto.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE         2
 #define CONNECT_TIMEOUT_MS 60000
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: qrexec-client-vm [--agent-socket=PATH] [-t] [-T] TARGET SERVICE[+ARG]\n"
-               "                        [LOCAL_PROG [ARGS...]]\n"
+    fprintf(f, "usage: qrexec-client-vm [options] TARGET SERVICE[+ARG] [LOCAL_PROG [ARGS...]]\n"
                "\n"
+               "  --buffer-size=N       the data link's buffer, in bytes (1024 to 1073741824,\n"
+               "                        rounded up to a power of two; default 65536)\n"
+               "  --agent-socket=PATH   the agent's socket (default /var/run/qubes/qrexec-agent)\n"
+               "  --use-stdin-socket    stdin is a socket: the service's input and output\n"
                "  -t, --filter-escape-chars-stdout, -T, --filter-escape-chars-stderr\n"
                "        replace bytes that could drive a terminal in the service's stdout /\n"
-               "        stderr with _\n"
+               "        stderr with _ (the default when that output is a terminal)\n"
+               "  --no-filter-escape-chars-stdout, --no-filter-escape-chars-stderr\n"
+               "        pass them through even to a terminal\n"
+               "  -p, --prefix-data=DATA send DATA to the service before our stdin\n"
+               "  -s, --source-qube=Q   make the call on behalf of the qube Q\n"
                "\n"
                "TARGET is a qube name, @default, @dispvm, @dispvm:NAME, @adminvm or\n"
-               "uuid:UUID. Exit status: the service's, 126 if refused, 125 if qrexec failed.\n");
+               "uuid:UUID. Exit status: the service's, 126 if refused, 125 if qrexec failed,\n"
+               "2 for bad usage.\n");
 }
 
-static int ask_agent(const char *path, const char *target, const char *service,
-                     struct qrexec_service_connect *out)
+static int bad_usage(const char *why, const char *what)
 {
-    static uint8_t msg[QREXEC_HDR_SIZE + QREXEC_MAX_BODY];
-    struct qrexec_hdr h;
-    ssize_t n;
-    int fd, r;
+    fprintf(stderr, "qrexec-client-vm: %s%s (see --help)\n", why, what);
+    return EXIT_USAGE;
+}
 
-    n = qrexec_build_trigger3(msg, sizeof(msg), service, target, "");
-    if (n < 0)
-        return (int)n;
-    fd = io_unix_connect(path);
-    if (fd < 0)
-        return fd;
-    r = io_write_full(fd, msg, (size_t)n);
-    if (r == 0)
-        r = qrexec_fd_recv(fd, QREXEC_LINK_DAEMON_TO_AGENT, QREXEC_PROTOCOL_V3, &h, msg,
-                           sizeof(msg));
-    close(fd);
-    if (r < 0)
-        return r;
-    if (h.type == QREXEC_MSG_SERVICE_REFUSED)
-        return -EACCES;
-    if (h.type != QREXEC_MSG_SERVICE_CONNECT || qrexec_parse_service_connect(msg, h.len, out) < 0)
-        return -EPROTO;
-    return 0;
+static void report(const char *agent, const struct qrexec_call_status *st, int r)
+{
+    const char *e = strerror(-r);
+
+    switch (st->step) {
+    case QREXEC_CALL_STEP_CONNECT:
+        fprintf(stderr, "qrexec-client-vm: cannot reach the qrexec agent at %s: %s\n", agent, e);
+        break;
+    case QREXEC_CALL_STEP_REQUEST:
+    case QREXEC_CALL_STEP_NOTIFY:
+        fprintf(stderr, "qrexec-client-vm: cannot make the call through %s: %s\n", agent, e);
+        break;
+    case QREXEC_CALL_STEP_LINK:
+        fprintf(stderr, "qrexec-client-vm: the target did not connect: %s\n", e);
+        break;
+    case QREXEC_CALL_STEP_LOCAL:
+        fprintf(stderr, "qrexec-client-vm: cannot run the local program: %s\n", e);
+        break;
+    case QREXEC_CALL_STEP_DATA:
+        fprintf(stderr, "qrexec-client-vm: the call ended early: %s\n", e);
+        break;
+    }
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"agent-socket", required_argument, NULL, 'a'},
-                                         {"filter-escape-chars-stdout", no_argument, NULL, 't'},
-                                         {"filter-escape-chars-stderr", no_argument, NULL, 'T'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *agent = QREXEC_AGENT_DEFAULT_SOCKET;
-    struct qrexec_service_connect sc;
-    struct qrexec_child child = {.pid = 0};
-    struct vchan *v;
-    uint32_t version;
-    int c, r, code = QREXEC_EXIT_PROBLEM;
-    bool filter_out = false, filter_err = false;
+    enum { OPT_BUFFER = 256, OPT_AGENT, OPT_STDIN_SOCKET, OPT_NO_FILTER_OUT, OPT_NO_FILTER_ERR };
+    static const struct option opts[] = {
+        {"buffer-size", required_argument, NULL, OPT_BUFFER},
+        {"agent-socket", required_argument, NULL, OPT_AGENT},
+        {"use-stdin-socket", no_argument, NULL, OPT_STDIN_SOCKET},
+        {"filter-escape-chars-stdout", no_argument, NULL, 't'},
+        {"filter-escape-chars-stderr", no_argument, NULL, 'T'},
+        {"no-filter-escape-chars-stdout", no_argument, NULL, OPT_NO_FILTER_OUT},
+        {"no-filter-escape-chars-stderr", no_argument, NULL, OPT_NO_FILTER_ERR},
+        {"prefix-data", required_argument, NULL, 'p'},
+        {"source-qube", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    struct qrexec_vm_call call = {.agent_socket = NULL, .timeout_ms = CONNECT_TIMEOUT_MS};
+    struct qrexec_call_io io = {.in_fd = -1, .out_fd = -1, .err_fd = -1};
+    struct qrexec_call_status st = {.exit_code = QREXEC_EXIT_PROBLEM};
+    const char *prefix = NULL, *agent = QREXEC_AGENT_DEFAULT_SOCKET;
+    int filter_out = -1, filter_err = -1; /* -1: by whether it is a terminal */
+    bool stdin_socket = false, local;
+    unsigned long ring;
+    int c, r;
 
     log_init(argv[0]);
-    while ((c = getopt_long(argc, argv, "+tTh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+tTp:s:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'a': agent = optarg; break;
-        case 't': filter_out = true; break;
-        case 'T': filter_err = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return EXIT_USAGE;
+        case OPT_BUFFER:
+            if (!qrexec_call_parse_uint(optarg, QREXEC_CALL_RING_MAX, &ring) ||
+                ring < QREXEC_CALL_RING_MIN)
+                return bad_usage("--buffer-size takes a number of bytes from 1024 to "
+                                 "1073741824, not ",
+                                 optarg);
+            call.ring_size = qrexec_call_ring_size(ring);
+            break;
+        case OPT_AGENT:
+            agent = optarg;
+            break;
+        case OPT_STDIN_SOCKET:
+            stdin_socket = true;
+            break;
+        case 't':
+            filter_out = 1;
+            break;
+        case 'T':
+            filter_err = 1;
+            break;
+        case OPT_NO_FILTER_OUT:
+            filter_out = 0;
+            break;
+        case OPT_NO_FILTER_ERR:
+            filter_err = 0;
+            break;
+        case 'p':
+            prefix = optarg;
+            break;
+        case 's':
+            if (!qrexec_valid_vm_name(optarg))
+                return bad_usage("-s takes a qube name, not ", optarg);
+            call.source = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return EXIT_USAGE;
         }
     }
     if (argc - optind < 2) {
         usage(stderr);
         return EXIT_USAGE;
     }
+    call.agent_socket = agent;
+    call.target = argv[optind];
+    call.service = argv[optind + 1];
+    local = argc - optind > 2;
+    if (stdin_socket && local)
+        return bad_usage("--use-stdin-socket excludes LOCAL_PROG", "");
+    if (local) {
+        io.local_argv = argv + optind + 2;
+        io.err_fd = dup(2);
+    } else if (qrexec_call_io_stdio(&io, stdin_socket) < 0) {
+        return bad_usage("--use-stdin-socket: standard input is not a stream socket", "");
+    }
+    /* as in Qubes: output meant for a terminal is made safe unless asked not to */
+    if (filter_out < 0)
+        filter_out = !local && !stdin_socket && isatty(1);
+    if (filter_err < 0)
+        filter_err = isatty(2);
+    io.filter_stdout = filter_out;
+    io.filter_stderr = filter_err;
+    io.prefix = prefix;
+    io.prefix_len = prefix ? strlen(prefix) : 0;
     signal(SIGPIPE, SIG_IGN);
-    r = ask_agent(agent, argv[optind], argv[optind + 1], &sc);
+
+    r = qrexec_call_vm(&call, &io, &st);
     if (r == -EACCES) {
         fprintf(stderr, "Request refused\n");
         return QREXEC_EXIT_REFUSED;
     }
     if (r < 0) {
-        fprintf(stderr, "qrexec-client-vm: cannot make the call through %s: %s\n", agent,
-                strerror(-r));
+        report(agent, &st, r);
         return QREXEC_EXIT_PROBLEM;
     }
-    /* we serve the data link; the target's agent connects to us */
-    v = vchan_server_init((int)sc.connect_domain, (int)sc.connect_port, 65536, 65536);
-    if (!v || qrexec_wait_connected(v, CONNECT_TIMEOUT_MS) < 0 ||
-        qrexec_vchan_handshake(v, true, QREXEC_PROTOCOL_VERSION, QREXEC_PROTOCOL_V2,
-                               QREXEC_LINK_DATA, &version) < 0) {
-        fprintf(stderr, "qrexec-client-vm: the target did not connect\n");
-        vchan_close(v);
-        return QREXEC_EXIT_PROBLEM;
-    }
-    struct qrexec_pump pump = {.v = v, .version = version, .service = false,
-                               .in_fd = dup(0), .in2_fd = -1, .out_fd = dup(1),
-                               .err_fd = dup(2), .filter_stdout = filter_out,
-                               .filter_stderr = filter_err};
-    if (argc - optind > 2) {
-        if (qrexec_spawn(argv + optind + 2, NULL, 1, &child) < 0) {
-            fprintf(stderr, "qrexec-client-vm: cannot run %s\n", argv[optind + 2]);
-            vchan_close(v);
-            return QREXEC_EXIT_PROBLEM;
-        }
-        close(pump.in_fd);
-        close(pump.out_fd);
-        pump.in_fd = child.stdout_fd;
-        pump.out_fd = child.stdin_fd;
-    }
-    r = qrexec_pump_run(&pump, &code);
-    vchan_close(v);
-    if (child.pid > 0)
-        waitpid(child.pid, NULL, 0);
-    if (r < 0) {
-        fprintf(stderr, "qrexec-client-vm: the call ended early: %s\n", strerror(-r));
-        return QREXEC_EXIT_PROBLEM;
-    }
-    return code & 0xff;
+    return st.exit_code;
 }
