@@ -70,7 +70,9 @@ int qrexec_admin_kill(const char *socket_path, const char *domain, char *why, si
     char req[256];
     char *reply;
     size_t len = 0;
-    int n = snprintf(req, sizeof(req), "admin.vm.Kill dom0 %s", domain);
+    /* the Admin API header of a dom0 tool: method+arg, source, how the
+     * destination is named, destination (spec section 5) */
+    int n = snprintf(req, sizeof(req), "admin.vm.Kill+ dom0 name %s", domain);
     int fd, r;
 
     if (whysz)

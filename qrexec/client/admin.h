@@ -11,8 +11,9 @@
 /* The socket qvmd listens on: $BULKHEAD_QVMD_SOCKET, or the default. */
 const char *qrexec_admin_socket(void);
 
-/* Sends "admin.vm.Kill dom0 DOMAIN\0" (the Admin API's framing: method,
- * source, destination; no argument, so no '+'), half-closes, and reads the
+/* Sends "admin.vm.Kill+ dom0 name DOMAIN\0" (the Admin API header of a
+ * dom0 tool: method+argument (empty), source, how the destination is
+ * named, destination), half-closes, and reads the
  * reply to its end. 0 if qvmd said OK; -EREMOTEIO if it raised an
  * exception, described in why ("TYPE: message", made printable); -EPROTO
  * for any other reply; or the negative errno of reaching the socket. */

@@ -19,6 +19,7 @@ static int handle_trigger(struct daemon *d, const struct qrexec_hdr *h)
 {
     struct qrexec_trigger untrusted_t;
     char service[QREXEC_MAX_SERVICE_NAME_LEN], target[QREXEC_DOMAIN_NAME_SIZE];
+    char source[QREXEC_DOMAIN_NAME_SIZE] = "";
     uint8_t reply[QREXEC_HDR_SIZE + QREXEC_REQUEST_ID_SIZE];
     ssize_t n;
     int r;
@@ -34,12 +35,22 @@ static int handle_trigger(struct daemon *d, const struct qrexec_hdr *h)
     /* sanitize start */
     if (qrexec_sanitize_service(service, sizeof(service), untrusted_t.service,
                                 untrusted_t.service_len) < 0 ||
-        qrexec_sanitize_target(target, sizeof(target), untrusted_t.target,
-                               untrusted_t.target_len) < 0)
+        qrexec_sanitize_target(target, sizeof(target), untrusted_t.target, untrusted_t.target_len) <
+            0)
         return -EPROTO;
+    /* V4: the qube the call is made for, if not the VM itself (a relay);
+     * policy decides whether this VM may speak for it */
+    if (untrusted_t.source_len > 0) {
+        if (untrusted_t.source_len >= sizeof(source))
+            return -EPROTO;
+        memcpy(source, untrusted_t.source, untrusted_t.source_len);
+        source[untrusted_t.source_len] = '\0';
+        if (!qrexec_valid_vm_name(source))
+            return -EPROTO;
+    }
     /* the request id was checked by the parser */
     /* sanitize end */
-    if (daemon_start_call(d, target, service, untrusted_t.request_id) == 0)
+    if (daemon_start_call(d, target, service, source, untrusted_t.request_id) == 0)
         return 0;
     log_warnx("%s has too many calls waiting for a decision; refusing %s", d->name, service);
     n = qrexec_build_service_refused(reply, sizeof(reply), untrusted_t.request_id);

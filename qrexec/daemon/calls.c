@@ -24,7 +24,7 @@
 
 /* What a resolving process reports. */
 struct call_result {
-    uint32_t allow; /* 1 allow, 0 deny */
+    uint32_t allow;   /* 1 allow, 0 deny */
     uint32_t to_dom0; /* allowed, to a service in dom0 */
     uint32_t domain, port;
 };
@@ -52,8 +52,8 @@ static int connect_target(const struct daemon *d, const char *target, const char
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     r = qrexec_fd_handshake(fd, false, QREXEC_CLIENT_PROTOCOL_VERSION, QREXEC_MIN_CLIENT_VERSION,
                             QREXEC_LINK_DAEMON_TO_CLIENT, &version);
-    n = r < 0 ? r : qrexec_build_exec(buf, sizeof(buf), QREXEC_MSG_EXEC_CMDLINE, d->domid, 0,
-                                      cmdline);
+    n = r < 0 ? r
+              : qrexec_build_exec(buf, sizeof(buf), QREXEC_MSG_EXEC_CMDLINE, d->domid, 0, cmdline);
     if (n >= 0)
         r = io_write_full(fd, buf, (size_t)n);
     if (n >= 0 && r >= 0)
@@ -71,12 +71,17 @@ static int connect_target(const struct daemon *d, const char *target, const char
 }
 
 /* The resolving process: policy, then the target. Runs in a child. */
-static struct call_result resolve(const struct daemon *d, const char *target,
-                                  const char *service, const char *request_id)
+static struct call_result resolve(const struct daemon *d, const char *target, const char *service,
+                                  const char *requested_source, const char *request_id)
 {
-    struct policy_query q = {.domain_id = d->domid, .source = d->name, .target = target,
-                             .service_and_arg = service, .request_id = request_id,
-                             .socket_path = d->policy_socket, .program = d->policy_program};
+    struct policy_query q = {.domain_id = d->domid,
+                             .source = d->name,
+                             .target = target,
+                             .service_and_arg = service,
+                             .request_id = request_id,
+                             .requested_source = requested_source,
+                             .socket_path = d->policy_socket,
+                             .program = d->policy_program};
     struct call_result res = {0};
     struct policy_reply pr;
     char cmdline[QREXEC_MAX_CMD_LEN];
@@ -95,8 +100,8 @@ static struct call_result resolve(const struct daemon *d, const char *target,
     }
     if (qrexec_classify_target(pr.target, NULL) != QREXEC_TARGET_NAME ||
         !strcmp(pr.target, d->name)) {
-        log_warnx("call %s from %s to %s: target %s is not supported yet", service, d->name,
-                  target, pr.target);
+        log_warnx("call %s from %s to %s: target %s is not supported yet", service, d->name, target,
+                  pr.target);
         return res;
     }
     snprintf(cmdline, sizeof(cmdline), "%s:QUBESRPC %s %s", pr.user[0] ? pr.user : "DEFAULT",
@@ -113,7 +118,7 @@ static struct call_result resolve(const struct daemon *d, const char *target,
 }
 
 int daemon_start_call(struct daemon *d, const char *target, const char *service,
-                      const char *request_id)
+                      const char *requested_source, const char *request_id)
 {
     struct pending_call *c = NULL;
     int p[2];
@@ -135,7 +140,7 @@ int daemon_start_call(struct daemon *d, const char *target, const char *service,
     if (pid == 0) {
         struct call_result res;
         close(p[0]);
-        res = resolve(d, target, service, request_id);
+        res = resolve(d, target, service, requested_source, request_id);
         (void)!write(p[1], &res, sizeof(res));
         _exit(0);
     }
@@ -204,7 +209,8 @@ void daemon_end_dom0_call(struct daemon *d, struct dom0_call *c)
 {
     close(c->fd);
     c->fd = -1;
-    waitpid(c->pid, NULL, 0);
+    if (c->pid > 0)
+        waitpid(c->pid, NULL, 0);
     port_free(&d->ports, c->port, DOM0_CALL_PEER);
 }
 

@@ -1,7 +1,12 @@
 /* dom0 clients (qrexec-client) on the daemon's socket: HELLO, one request,
  * the answer with the data port, and the request passed on to the agent.
  * (dom0: clients are trusted, but requests are still checked, since they
- * are forwarded to a VM.) */
+ * are forwarded to a VM.)
+ *
+ * Requests: EXEC_CMDLINE / JUST_EXEC (run something in the VM), and
+ * SERVICE_CONNECT (qrexec-client -c: connect a call this VM triggered,
+ * either to the target's data port given in the message, or, with port 0,
+ * to the client itself serving the call in dom0). */
 #include "lib/io.h"
 #include "lib/log.h"
 #include "qrexec/common/msgio.h"
@@ -66,12 +71,51 @@ static int handle_exec(struct daemon *d, int fd, const struct qrexec_hdr *h)
     return vchan_write(d->agent, fwd, (size_t)n);
 }
 
+/* Connects the VM's pending call REQID. 1 when the client's socket stays
+ * open (it serves the call, and its port is freed when it closes). */
+static int handle_service_connect(struct daemon *d, int fd, const struct qrexec_hdr *h, int *keep)
+{
+    struct qrexec_service_connect sc;
+    uint8_t msg[QREXEC_HDR_SIZE + QREXEC_EXEC_PARAMS_SIZE + QREXEC_REQUEST_ID_SIZE];
+    struct dom0_call *slot = NULL;
+    ssize_t n;
+    int port;
+
+    if (qrexec_parse_service_connect(body, h->len, &sc) < 0) {
+        log_warnx("refusing a malformed SERVICE_CONNECT from a dom0 client");
+        return 0;
+    }
+    if (sc.connect_port != 0) { /* another VM serves it: pass it on */
+        n = qrexec_build_service_connect(msg, sizeof(msg), sc.connect_domain, sc.connect_port,
+                                         sc.request_id);
+        return n < 0 ? 0 : vchan_write(d->agent, msg, (size_t)n);
+    }
+    for (size_t i = 0; i < DAEMON_MAX_PENDING && !slot; i++)
+        if (d->dom0_calls[i].fd < 0)
+            slot = &d->dom0_calls[i];
+    port = slot ? port_alloc(&d->ports, PORT_ANY, DOM0_CALL_PEER) : -EBUSY;
+    if (port < 0) {
+        log_warnx("no data port for a call from %s to dom0", d->name);
+        return 0;
+    }
+    /* the VM's client serves the link to dom0; the dom0 client connects */
+    n = qrexec_build_service_connect(msg, sizeof(msg), d->domid, (uint32_t)port, sc.request_id);
+    if (n < 0 || io_write_full(fd, msg, (size_t)n) < 0) {
+        port_free(&d->ports, (uint32_t)port, DOM0_CALL_PEER);
+        return 0;
+    }
+    *slot = (struct dom0_call){.fd = fd, .pid = 0, .port = (uint32_t)port};
+    *keep = 1;
+    n = qrexec_build_service_connect(msg, sizeof(msg), 0, (uint32_t)port, sc.request_id);
+    return n < 0 ? 0 : vchan_write(d->agent, msg, (size_t)n);
+}
+
 int daemon_serve_client(struct daemon *d)
 {
     struct timeval tv = {.tv_sec = DAEMON_CLIENT_TIMEOUT_S};
     struct qrexec_hdr h;
     uint32_t version;
-    int fd, r = 0;
+    int fd, r = 0, keep = 0;
 
     fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if (fd < 0)
@@ -90,10 +134,14 @@ int daemon_serve_client(struct daemon *d)
     case QREXEC_MSG_JUST_EXEC:
         r = handle_exec(d, fd, &h);
         break;
+    case QREXEC_MSG_SERVICE_CONNECT:
+        r = handle_service_connect(d, fd, &h, &keep);
+        break;
     default:
         log_warnx("dom0 client request type 0x%x is not supported", h.type);
         break;
     }
-    close(fd);
+    if (!keep)
+        close(fd);
     return r;
 }

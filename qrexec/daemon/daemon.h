@@ -18,15 +18,15 @@ struct pending_call {
     int fd; /* result pipe, -1: slot free */
     pid_t pid;
     char request_id[QREXEC_REQUEST_ID_SIZE];
-    char *service;                          /* sanitized SERVICE+ARG */
-    char target[QREXEC_DOMAIN_NAME_SIZE];   /* what the VM asked for */
+    char *service;                        /* sanitized SERVICE+ARG */
+    char target[QREXEC_DOMAIN_NAME_SIZE]; /* what the VM asked for */
 };
 
 /* A call from the VM to a service in dom0, being served by a process of
  * its own; its data port is freed when that process ends. */
 struct dom0_call {
-    int fd; /* closes when the process ends; -1: slot free */
-    pid_t pid;
+    int fd;    /* closes when the process ends; -1: slot free */
+    pid_t pid; /* 0: served by a dom0 client (qrexec-client -c), fd is its socket */
     uint32_t port;
 };
 
@@ -63,13 +63,15 @@ int daemon_serve_client(struct daemon *d);
 
 #define DAEMON_CLIENT_TIMEOUT_S 5
 
-/* A call from the VM (names already sanitized): starts deciding it.
- * -EAGAIN if too many are pending (the caller refuses it at once). */
+/* A call from the VM (names already sanitized; requested_source is "" or
+ * the qube a V4 trigger makes the call for): starts deciding it. -EAGAIN
+ * if too many are pending (the caller refuses it at once). */
 int daemon_start_call(struct daemon *d, const char *target, const char *service,
-                      const char *request_id);
+                      const char *requested_source, const char *request_id);
 /* Its decider reported: answers the agent. <0: the agent link broke. */
 int daemon_finish_call(struct daemon *d, struct pending_call *c);
-/* A call served in dom0 ended: its port is free again. */
+/* A call served in dom0 ended (its process exited, or the dom0 client of
+ * a SERVICE_CONNECT closed its socket): its port is free again. */
 void daemon_end_dom0_call(struct daemon *d, struct dom0_call *c);
 
 #endif

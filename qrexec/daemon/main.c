@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #define DEFAULT_SOCKET_DIR "/run/qubes"
-#define EXIT_USAGE 2
+#define EXIT_USAGE         2
 
 static char sock_path[108], name_link[PATH_MAX], uuid_link[PATH_MAX];
 
@@ -58,8 +58,8 @@ static void cleanup(void)
         unlink(uuid_link);
 }
 
-static int make_link(char *dst, size_t dstsz, const char *dir, const char *prefix,
-                     const char *what, const char *target)
+static int make_link(char *dst, size_t dstsz, const char *dir, const char *prefix, const char *what,
+                     const char *target)
 {
     int n = snprintf(dst, dstsz, "%s/qrexec.%s%s", dir, prefix, what);
 
@@ -85,8 +85,8 @@ static int listen_socket(struct daemon *d)
     }
     snprintf(target, sizeof(target), "qrexec.%u", d->domid);
     if (make_link(name_link, sizeof(name_link), d->socket_dir, "", d->name, target) < 0 ||
-        (d->uuid && make_link(uuid_link, sizeof(uuid_link), d->socket_dir, "uuid:", d->uuid,
-                              target) < 0))
+        (d->uuid &&
+         make_link(uuid_link, sizeof(uuid_link), d->socket_dir, "uuid:", d->uuid, target) < 0))
         return -errno;
     return fd;
 }
@@ -102,9 +102,8 @@ static int connect_agent(struct daemon *d)
         log_warn("no qrexec agent in %s (domain %u)", d->name, d->domid);
         return -errno;
     }
-    r = qrexec_vchan_handshake(d->agent, false, QREXEC_PROTOCOL_VERSION,
-                               QREXEC_MIN_AGENT_VERSION, QREXEC_LINK_AGENT_TO_DAEMON,
-                               &d->agent_version);
+    r = qrexec_vchan_handshake(d->agent, false, QREXEC_PROTOCOL_VERSION, QREXEC_MIN_AGENT_VERSION,
+                               QREXEC_LINK_AGENT_TO_DAEMON, &d->agent_version);
     if (r < 0)
         log_warnx("handshake with the agent of %s failed: %s", d->name, strerror(-r));
     return r;
@@ -153,12 +152,13 @@ static void serve(struct daemon *d, int sigfd)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"quiet", no_argument, NULL, 'q'},     {"uuid", required_argument, NULL, 'u'},
-        {"socket-dir", required_argument, NULL, 'S'},
-        {"direct", no_argument, NULL, 'D'},    {"help", no_argument, NULL, 'h'},
-        {"policy-program", required_argument, NULL, 'p'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
+                                         {"uuid", required_argument, NULL, 'u'},
+                                         {"socket-dir", required_argument, NULL, 'S'},
+                                         {"direct", no_argument, NULL, 'D'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"policy-program", required_argument, NULL, 'p'},
+                                         {NULL, 0, NULL, 0}};
     struct daemon d = {.socket_dir = DEFAULT_SOCKET_DIR, .listen_fd = -1};
     bool direct = false;
     int c, ready[2] = {-1, -1}, sigfd;
@@ -172,13 +172,27 @@ int main(int argc, char **argv)
     d.policy_socket = getenv("BULKHEAD_POLICY_SOCKET");
     while ((c = getopt_long(argc, argv, "qu:Dp:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'q': log_set_level(LOG_LEVEL_WARNING); break;
-        case 'u': d.uuid = optarg; break;
-        case 'S': d.socket_dir = optarg; break;
-        case 'D': direct = true; break;
-        case 'p': d.policy_program = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return EXIT_USAGE;
+        case 'q':
+            log_set_level(LOG_LEVEL_WARNING);
+            break;
+        case 'u':
+            d.uuid = optarg;
+            break;
+        case 'S':
+            d.socket_dir = optarg;
+            break;
+        case 'D':
+            direct = true;
+            break;
+        case 'p':
+            d.policy_program = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return EXIT_USAGE;
         }
     }
     if (argc - optind < 2 || argc - optind > 3) {
@@ -232,8 +246,7 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGINT);
     sigprocmask(SIG_BLOCK, &sigs, NULL);
     sigfd = signalfd(-1, &sigs, SFD_CLOEXEC);
-    log_info("connected to %s (domain %u), protocol version %u", d.name, d.domid,
-             d.agent_version);
+    log_info("connected to %s (domain %u), protocol version %u", d.name, d.domid, d.agent_version);
     if (ready[1] >= 0) {
         (void)!write(ready[1], "R", 1);
         close(ready[1]);

@@ -86,6 +86,11 @@ static ssize_t read_all(int fd, char *buf, size_t max)
     return -EMSGSIZE;
 }
 
+static bool relayed(const struct policy_query *q)
+{
+    return q->requested_source && *q->requested_source;
+}
+
 static int ask_socket(const struct policy_query *q, char *reply, size_t max)
 {
     const char *path = q->socket_path ? q->socket_path : POLICY_DEFAULT_SOCKET;
@@ -97,8 +102,10 @@ static int ask_socket(const struct policy_query *q, char *reply, size_t max)
         return fd;
     n = snprintf(req, sizeof(req),
                  "domain_id=%u\nsource=%s\nintended_target=%s\nservice_and_arg=%s\n"
-                 "process_ident=%s\n\n",
-                 q->domain_id, q->source, q->target, q->service_and_arg, q->request_id);
+                 "process_ident=%s\n%s%s%s\n",
+                 q->domain_id, q->source, q->target, q->service_and_arg, q->request_id,
+                 relayed(q) ? "requested_source=" : "", relayed(q) ? q->requested_source : "",
+                 relayed(q) ? "\n" : "");
     if (n < 0 || (size_t)n >= sizeof(req) || io_write_full(fd, req, (size_t)n) < 0) {
         close(fd);
         return -EIO;
@@ -139,7 +146,9 @@ int policy_ask(const struct policy_query *q, struct policy_reply *out)
     char reply[POLICY_REPLY_MAX];
     int n = ask_socket(q, reply, sizeof(reply));
 
-    if (n == -ENOENT || n == -ECONNREFUSED)
+    /* the program's command line has no place for a relayed call's
+     * source: deciding without it would decide the wrong call */
+    if ((n == -ENOENT || n == -ECONNREFUSED) && !relayed(q))
         n = ask_program(q, reply, sizeof(reply));
     if (n < 0 || policy_parse_reply(reply, (size_t)n, out) < 0) {
         memset(out, 0, sizeof(*out));

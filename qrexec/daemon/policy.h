@@ -7,10 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define POLICY_DEFAULT_SOCKET "/run/qubes/policy.sock"
+#define POLICY_DEFAULT_SOCKET  "/run/qubes/policy.sock"
 #define POLICY_DEFAULT_PROGRAM "/usr/bin/qrexec-policy-exec"
-#define POLICY_FIELD_MAX 64
-#define POLICY_REPLY_MAX 4096
+#define POLICY_FIELD_MAX       64
+#define POLICY_REPLY_MAX       4096
 
 struct policy_reply {
     bool allow;
@@ -27,8 +27,9 @@ int policy_parse_reply(const char *text, size_t len, struct policy_reply *out);
 struct policy_query {
     unsigned domain_id;
     const char *source, *target, *service_and_arg, *request_id;
-    const char *socket_path; /* NULL: the default */
-    const char *program;     /* NULL: the default */
+    const char *requested_source; /* NULL or "": the source itself */
+    const char *socket_path;      /* NULL: the default */
+    const char *program;          /* NULL: the default */
 };
 /* Blocks until policy answered; meant for a process of its own. */
 int policy_ask(const struct policy_query *q, struct policy_reply *out);

@@ -108,6 +108,12 @@ static void answer(int c, const struct simple_policy *p)
     if (!end || policy_parse_request(req, end, &r, err, sizeof(err)) < 0) {
         log_warnx("refusing a malformed policy request: %s", end ? err : "too long");
         len = snprintf(reply, sizeof(reply), "result=deny\n");
+    } else if (r.requested_source[0] && strcmp(r.requested_source, r.source)) {
+        /* one qube calling for another needs rules about who may relay,
+         * which this file format cannot say: the v5 engine decides those */
+        log_info("denying %s from %s on behalf of %s: relayed calls need the v5 policy",
+                 r.service_and_arg, r.source, r.requested_source);
+        len = snprintf(reply, sizeof(reply), "result=deny\n");
     } else {
         simple_policy_eval(p, r.source, r.intended_target, r.service_and_arg, &d);
         if (d.allow)

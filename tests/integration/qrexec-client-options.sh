@@ -68,8 +68,8 @@ printf '0\0' > "$T/qvmd.reply"
 "$B/fake-qvmd" "$T/qvmd.sock" "$T/qvmd.log" "$T/qvmd.reply" &
 for i in $(seq 50); do [ -S "$T/qvmd.sock" ] && break; sleep 0.1; done
 out=$(BULKHEAD_QVMD_SOCKET=$T/qvmd.sock qc -d work -k "$U:echo hi"); rc=$?
-t "-k: the call runs, then qvmd gets exactly 'admin.vm.Kill dom0 work\\0'" \
-    bash -c "test '$out' = hi -a $rc = 0 && printf 'admin.vm.Kill dom0 work\\0' | cmp -s - '$T/qvmd.log'"
+t "-k: the call runs, then qvmd gets exactly 'admin.vm.Kill+ dom0 name work\\0'" \
+    bash -c "test '$out' = hi -a $rc = 0 && printf 'admin.vm.Kill+ dom0 name work\\0' | cmp -s - '$T/qvmd.log'"
 printf '2\0QubesVMNotFoundError\0\0No such domain: %%s\0work\0' > "$T/qvmd.reply"
 err=$(BULKHEAD_QVMD_SOCKET=$T/qvmd.sock qc -d work -k "$U:true" 2>&1); rc=$?
 t "-k: qvmd's exception is one line, and status 125" \

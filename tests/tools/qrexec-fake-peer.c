@@ -10,7 +10,8 @@
  * MSG, then reports what comes back until the other side closes the link or
  * 3 s pass. A MSG is TYPE:HEXBODY (the header is built with the body's
  * real length), or TYPE/LEN:HEXBODY to lie about the length. Output lines:
- * "VERSION n", "GOT type len", and "CLOSED" or "STILL_OPEN". */
+ * "VERSION n", "GOT type len HEXBODY" (the first 48 bytes of the body),
+ * and "CLOSED" or "STILL_OPEN". */
 #include "lib/vchan.h"
 #include "qrexec/common/msgio.h"
 
@@ -44,8 +45,7 @@ int main(int argc, char **argv)
     struct timespec t0, t;
     bool as_agent = argc >= 3 && !strcmp(argv[1], "agent");
     /* what the other side sends, and is checked against */
-    enum qrexec_link in_link =
-        as_agent ? QREXEC_LINK_DAEMON_TO_AGENT : QREXEC_LINK_AGENT_TO_DAEMON;
+    enum qrexec_link in_link = as_agent ? QREXEC_LINK_DAEMON_TO_AGENT : QREXEC_LINK_AGENT_TO_DAEMON;
     int first;
 
     if (as_agent) {
@@ -70,7 +70,7 @@ int main(int argc, char **argv)
         uint32_t type = (uint32_t)strtoul(argv[i], NULL, 0);
         size_t n = colon ? unhex(colon + 1, body, sizeof(body)) : 0;
         uint32_t len = slash && (!colon || slash < colon) ? (uint32_t)strtoul(slash + 1, NULL, 0)
-                                                         : (uint32_t)n;
+                                                          : (uint32_t)n;
         qrexec_put_hdr(hdr, type, len);
         if (vchan_write(v, hdr, sizeof(hdr)) < 0 || (n && vchan_write(v, body, n) < 0))
             break;
@@ -82,7 +82,10 @@ int main(int argc, char **argv)
 
         while (vchan_data_ready(v) >= QREXEC_HDR_SIZE &&
                qrexec_vchan_recv(v, in_link, version, &h, body, sizeof(body)) == 0) {
-            printf("GOT 0x%x %u\n", h.type, h.len);
+            printf("GOT 0x%x %u ", h.type, h.len);
+            for (uint32_t i = 0; i < h.len && i < 48; i++)
+                printf("%02x", body[i]);
+            printf("\n");
             fflush(stdout);
         }
         if (vchan_is_open(v) == VCHAN_CLOSED) {
