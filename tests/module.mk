@@ -71,3 +71,8 @@ $(BUILD)/bin/tcp-echo: $(BUILD)/tests/tools/tcp-echo.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
+# unix-peer: raw bytes to a Unix socket (the fork server's malformed-request tests)
+BINS += $(BUILD)/bin/unix-peer
+$(BUILD)/bin/unix-peer: $(BUILD)/tests/tools/unix-peer.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
