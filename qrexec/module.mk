@@ -11,11 +11,25 @@ $(QREXEC_LIB): $(QREXEC_PROTO_SRCS:%.c=$(BUILD)/%.o)
 	rm -f $@
 	ar rcs $@ $^
 
-# qrexec-agent (VM side)
-QREXEC_AGENT_SRCS := qrexec/agent/main.c qrexec/agent/exec.c \
-                     qrexec/agent/trigger.c
+# qrexec-agent (VM side). session.c opens PAM login sessions for calls; the
+# static guest twin uses session_static.c instead (the same code without PAM,
+# whose modules a static program cannot load).
+QREXEC_AGENT_COMMON_SRCS := qrexec/agent/main.c qrexec/agent/exec.c qrexec/agent/trigger.c \
+                            qrexec/agent/delegate.c qrexec/fork-server/request.c
+QREXEC_AGENT_SRCS := $(QREXEC_AGENT_COMMON_SRCS) qrexec/agent/session.c
+QREXEC_AGENT_STATIC_SRCS := $(QREXEC_AGENT_COMMON_SRCS) qrexec/agent/session_static.c
+PAM_LIBS := $(shell pkg-config --libs pam 2>/dev/null || echo -lpam)
 BINS += $(BUILD)/bin/qrexec-agent
 $(BUILD)/bin/qrexec-agent: $(QREXEC_AGENT_SRCS:%.c=$(BUILD)/%.o) $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS) $(PAM_LIBS)
+
+# qrexec-fork-server (VM side): a user's calls, run inside that user's session
+QREXEC_FORK_SERVER_SRCS := qrexec/fork-server/main.c qrexec/fork-server/request.c \
+                           qrexec/agent/exec.c
+BINS += $(BUILD)/bin/qrexec-fork-server
+$(BUILD)/bin/qrexec-fork-server: $(QREXEC_FORK_SERVER_SRCS:%.c=$(BUILD)/%.o) $(QREXEC_LIB) \
+                                 $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
 
@@ -73,7 +87,7 @@ $(BUILD)/guest/$(1): $(2:%.c=$(BUILD)/static/%.o) $(QREXEC_STATIC_LIB) $(LIBBULK
 	@mkdir -p $$(dir $$@)
 	$$(CC) -static -o $$@ $$^ $(XEN_STATIC_LIBS)
 endef
-$(eval $(call qrexec_static,qrexec-agent,$(QREXEC_AGENT_SRCS)))
+$(eval $(call qrexec_static,qrexec-agent,$(QREXEC_AGENT_STATIC_SRCS)))
 $(eval $(call qrexec_static,qrexec-daemon,$(QREXEC_DAEMON_SRCS)))
 $(eval $(call qrexec_static,qrexec-client,qrexec/client/qrexec-client.c $(QREXEC_CALL_SRCS)))
 $(eval $(call qrexec_static,qrexec-client-vm,qrexec/client/qrexec-client-vm.c $(QREXEC_CALL_SRCS)))

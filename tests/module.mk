@@ -2,7 +2,7 @@
 # programs that run inside the Xen system test's guests.
 
 UNIT_TESTS := test_lib_basics test_untrusted test_vchan_socket test_qrexec_proto \
-              test_qrexec_names test_qrexec_pump test_qrexec_dom0
+              test_qrexec_names test_qrexec_pump test_qrexec_dom0 test_fork_request
 TEST_BINS += $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(QREXEC_LIB) $(LIBBULKHEAD)
@@ -13,6 +13,11 @@ $(BUILD)/tests/unit/test_qrexec_dom0: $(BUILD)/tests/unit/test_qrexec_dom0.o \
         $(BUILD)/qrexec/daemon/ports.o $(BUILD)/qrexec/daemon/policy.o \
         $(BUILD)/qrexec/policy/simple.o $(BUILD)/qrexec/policy/request.o $(QREXEC_LIB) \
         $(LIBBULKHEAD)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(XEN_LIBS)
+
+# the fork server's request format (VM side)
+$(BUILD)/tests/unit/test_fork_request: $(BUILD)/tests/unit/test_fork_request.o \
+        $(BUILD)/qrexec/fork-server/request.o $(QREXEC_LIB) $(LIBBULKHEAD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(XEN_LIBS)
 
 # vchan-xfer: checksummed transfers over lib/vchan (integration, system, demo)
@@ -34,13 +39,13 @@ $(BUILD)/bench/bench-vchan: $(BUILD)/tests/bench/bench-vchan.o $(LIBBULKHEAD)
 
 # libFuzzer targets: clang, always with ASan+UBSan, in their own directory.
 FUZZ_TARGETS := fuzz_untrusted fuzz_qrexec_msg fuzz_qrexec_cmdline fuzz_qrexec_policy \
-                fuzz_rpc_config
+                fuzz_rpc_config fuzz_fork_request
 FUZZ_DIR := build/fuzz
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined -MMD -MP
 FUZZ_LIB_SRCS := lib/untrusted.c lib/log.c lib/buf.c lib/ring.c lib/io.c lib/text.c qrexec/proto/parse.c \
                  qrexec/proto/build.c qrexec/proto/names.c qrexec/policy/simple.c qrexec/policy/request.c \
-                 qrexec/daemon/policy.c qrexec/common/rpc_config.c
+                 qrexec/daemon/policy.c qrexec/common/rpc_config.c qrexec/fork-server/request.c
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
 $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) | deps
@@ -91,3 +96,9 @@ $(BUILD)/bin/qrexec-call-loop: $(BUILD)/tests/tools/qrexec-call-loop.o $(QREXEC_
                                $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
+
+# unix-peer: raw bytes to a Unix socket (the fork server's malformed-request tests)
+BINS += $(BUILD)/bin/unix-peer
+$(BUILD)/bin/unix-peer: $(BUILD)/tests/tools/unix-peer.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^

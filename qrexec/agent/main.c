@@ -1,24 +1,33 @@
 /* qrexec-agent: the VM end of qrexec. Offers the control vchan to dom0 on
  * port 512, and for each call dom0 sends runs a process of its own
- * (exec.c); when that process ends, tells dom0 the data port is free.
- * If dom0's daemon goes away, offers the channel again. (VM side.)
+ * (session.c: as which user and how; exec.c: the call itself); when that
+ * process ends, tells dom0 the data port is free. If dom0's daemon goes
+ * away, offers the channel again. (VM side.)
  *
- *   qrexec-agent [--agent-socket PATH]     (no arguments in production)
+ *   qrexec-agent [--agent-socket PATH] [--fork-server-socket PATH | --no-fork-server]
  *
+ * No arguments in production; the options are for tests.
  * --agent-socket: where qrexec-client-vm reaches the agent (default
  * /var/run/qubes/qrexec-agent).
+ * --fork-server-socket: where the user's qrexec-fork-server listens, "%s"
+ * standing for the user (as root the default is
+ * /var/run/qubes/qrexec-server.%s.sock; not as root there is none unless
+ * given). --no-fork-server: never hand calls to a fork server.
  *
  * Environment: QREXEC_SERVICE_PATH, QUBES_RPC_CONFIG_PATH, BULKHEAD_QREXEC_DEFAULT_USER (the user
  * "DEFAULT" means when running as root; "user" if unset). */
 #include "lib/log.h"
 #include "lib/vchan.h"
-#include "qrexec/agent/exec.h"
+#include "qrexec/agent/session.h"
 #include "qrexec/common/services.h"
 #include "qrexec/agent/trigger.h"
 #include "qrexec/common/msgio.h"
+#include "qrexec/fork-server/request.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -89,8 +98,7 @@ static int handle_control(struct vchan *v, uint32_t version, const struct agent_
             return 0; /* dom0's client sees the data link never come */
         if (pid == 0) {
             sigprocmask(SIG_UNBLOCK, blocked, NULL);
-            agent_run_exec(cfg, h.type, p.connect_domain, p.connect_port, p.cmdline,
-                           p.cmdline_len);
+            agent_run_exec(cfg, h.type, p.connect_domain, p.connect_port, p.cmdline, p.cmdline_len);
         }
         if (remember_call(pid, p.connect_domain, p.connect_port) < 0)
             log_warnx("more than %d calls at once; port %u stays busy", QREXEC_MAX_CLIENTS,
@@ -161,6 +169,12 @@ static void serve(struct vchan *v, uint32_t version, const struct agent_config *
     }
 }
 
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: qrexec-agent [--agent-socket PATH] [--fork-server-socket PATH | "
+               "--no-fork-server]\n");
+}
+
 int main(int argc, char **argv)
 {
     struct agent_config cfg = {
@@ -170,9 +184,13 @@ int main(int argc, char **argv)
         .connect_timeout_ms = 10000,
     };
     static const struct option opts[] = {{"agent-socket", required_argument, NULL, 'a'},
+                                         {"fork-server-socket", required_argument, NULL, 'f'},
+                                         {"no-fork-server", no_argument, NULL, 'n'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *agent_socket = QREXEC_AGENT_DEFAULT_SOCKET;
+    const char *agent_socket = QREXEC_AGENT_DEFAULT_SOCKET, *fork_server = NULL;
+    bool no_fork_server = false;
+    char check[PATH_MAX];
     sigset_t blocked;
     int sigfd, trigger_fd, c;
 
@@ -180,17 +198,35 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'a') {
             agent_socket = optarg;
+        } else if (c == 'f') {
+            fork_server = optarg;
+        } else if (c == 'n') {
+            no_fork_server = true;
         } else {
-            fprintf(c == 'h' ? stdout : stderr, "usage: qrexec-agent [--agent-socket PATH]\n");
+            usage(c == 'h' ? stdout : stderr);
             return c == 'h' ? 0 : 2;
         }
     }
     if (optind != argc) {
-        fprintf(stderr, "usage: qrexec-agent [--agent-socket PATH]\n");
+        usage(stderr);
         return 2;
     }
     if (!cfg.default_user)
         cfg.default_user = "user";
+    /* root hands calls to the user's fork server when there is one; a test
+     * agent (not root) only to one it was told about */
+    if (!fork_server && geteuid() == 0)
+        fork_server = FORKREQ_DEFAULT_SOCKET;
+    cfg.fork_server_socket = no_fork_server ? NULL : fork_server;
+    /* the user names a path: refuse at start what would be refused later */
+    if (forkreq_socket_path(check, sizeof(check), "%s", cfg.default_user) < 0)
+        fatalx("bad default user name %s", cfg.default_user);
+    if (cfg.fork_server_socket &&
+        forkreq_socket_path(check, sizeof(check), cfg.fork_server_socket, "user") < 0)
+        fatalx("bad fork server socket %s (only %%s and %%%% may follow a %%)",
+               cfg.fork_server_socket);
+    if (geteuid() == 0 && !agent_session_has_pam())
+        log_info("built without PAM: calls run as their user, without a login session");
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(&blocked);
     sigaddset(&blocked, SIGCHLD);
