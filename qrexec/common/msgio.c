@@ -108,6 +108,14 @@ int qrexec_vchan_send(struct vchan *v, uint32_t type, const void *body, size_t l
     return send_msg(&t, type, body, len);
 }
 
+int qrexec_vchan_send_framed(struct vchan *v, uint32_t type, uint8_t *frame, size_t len)
+{
+    if (len > UINT32_MAX - QREXEC_HDR_SIZE)
+        return -EMSGSIZE;
+    qrexec_put_hdr(frame, type, (uint32_t)len);
+    return vchan_write(v, frame, QREXEC_HDR_SIZE + len);
+}
+
 int qrexec_fd_send(int fd, uint32_t type, const void *body, size_t len)
 {
     const struct transport t = FD_T(&fd);

@@ -14,6 +14,10 @@
 
 /* Sends header and body with blocking writes. 0 or a negative errno. */
 int qrexec_vchan_send(struct vchan *v, uint32_t type, const void *body, size_t len);
+/* The same, for a body that has QREXEC_HDR_SIZE free bytes in front of it
+ * (frame points there): the header is written into them and the message
+ * goes out in one write, which for bulk data halves the writes. */
+int qrexec_vchan_send_framed(struct vchan *v, uint32_t type, uint8_t *frame, size_t len);
 int qrexec_fd_send(int fd, uint32_t type, const void *body, size_t len);
 
 /* Receives one message: the header is checked with qrexec_check_hdr(link,

@@ -23,7 +23,8 @@
 
 struct pump_state {
     struct qrexec_pump *p;
-    uint8_t *chunk;
+    uint8_t *chunk; /* received message bodies */
+    uint8_t *frame; /* a header's room, then local data to send */
     size_t chunk_max;
     struct buf pending; /* received, not yet written to out_fd */
     bool out_eof;       /* the peer ended our out_fd's stream */
@@ -146,7 +147,7 @@ static int forward_local(struct pump_state *s, int *fd, uint32_t type, bool send
     if (n > space - QREXEC_HDR_SIZE)
         n = space - QREXEC_HDR_SIZE;
     do
-        r = read(*fd, s->chunk, n);
+        r = read(*fd, s->frame + QREXEC_HDR_SIZE, n);
     while (r < 0 && errno == EINTR);
     if (r < 0 && errno == EAGAIN)
         return 0;
@@ -154,7 +155,7 @@ static int forward_local(struct pump_state *s, int *fd, uint32_t type, bool send
         close_fd(fd);
         return send_eof ? qrexec_vchan_send(p->v, type, NULL, 0) : 0;
     }
-    return qrexec_vchan_send(p->v, type, s->chunk, (size_t)r);
+    return qrexec_vchan_send_framed(p->v, type, s->frame, (size_t)r);
 }
 
 static int service_finish(struct pump_state *s)
@@ -264,6 +265,7 @@ int qrexec_pump_run(struct qrexec_pump *p, int *exit_code)
         exit_code = &dummy;
     s.chunk_max = qrexec_max_chunk(p->version);
     s.chunk = malloc(s.chunk_max);
+    s.frame = malloc(QREXEC_HDR_SIZE + s.chunk_max);
     buf_init(&s.pending, 2 * s.chunk_max + 1);
     /* O_NONBLOCK belongs to the open file, which a terminal shares with
      * the shell: it is put back as it was at the end */
@@ -276,7 +278,7 @@ int qrexec_pump_run(struct qrexec_pump *p, int *exit_code)
         s.status = 0;
     if (p->service && p->pid > 0)
         s.pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
-    if (!s.chunk)
+    if (!s.chunk || !s.frame)
         r = -ENOMEM;
     else if (p->service && p->pid > 0 && s.pidfd < 0)
         r = -ECHILD;
@@ -299,5 +301,6 @@ int qrexec_pump_run(struct qrexec_pump *p, int *exit_code)
         close(s.pidfd);
     buf_fini(&s.pending);
     free(s.chunk);
+    free(s.frame);
     return r;
 }
