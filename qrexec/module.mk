@@ -15,7 +15,8 @@ $(QREXEC_LIB): $(QREXEC_PROTO_SRCS:%.c=$(BUILD)/%.o)
 # static guest twin uses session_static.c instead (the same code without PAM,
 # whose modules a static program cannot load).
 QREXEC_AGENT_COMMON_SRCS := qrexec/agent/main.c qrexec/agent/exec.c qrexec/agent/trigger.c \
-                            qrexec/agent/delegate.c qrexec/fork-server/request.c
+                            qrexec/agent/delegate.c qrexec/agent/calls.c \
+                            qrexec/fork-server/request.c
 QREXEC_AGENT_SRCS := $(QREXEC_AGENT_COMMON_SRCS) qrexec/agent/session.c
 QREXEC_AGENT_STATIC_SRCS := $(QREXEC_AGENT_COMMON_SRCS) qrexec/agent/session_static.c
 PAM_LIBS := $(shell pkg-config --libs pam 2>/dev/null || echo -lpam)

@@ -7,28 +7,26 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 static uint8_t request[FORKREQ_MAX_SIZE];
 
-void agent_delegate(const struct agent_config *cfg, const struct agent_call *call, uid_t uid)
+int agent_delegate_send(const struct agent_config *cfg, const struct agent_call *call, uid_t uid)
 {
     struct ucred cred;
     socklen_t credlen = sizeof(cred);
     char path[PATH_MAX];
-    uint8_t answer;
     ssize_t n;
     int fd, r;
 
     if (!cfg->fork_server_socket)
-        return;
+        return -1;
     r = forkreq_socket_path(path, sizeof(path), cfg->fork_server_socket, call->user);
     if (r < 0) {
         log_warnx("no fork server socket for user %s: %s", call->user, strerror(-r));
-        return;
+        return -1;
     }
     fd = io_unix_connect(path);
     if (fd < 0) {
@@ -36,7 +34,7 @@ void agent_delegate(const struct agent_config *cfg, const struct agent_call *cal
          * normal case for users without a session */
         if (fd != -ENOENT && fd != -ECONNREFUSED)
             log_warnx("fork server %s: %s", path, strerror(-fd));
-        return;
+        return -1;
     }
     /* Anyone able to create files in the socket's directory could listen
      * there; only a server running as the user may get the user's calls
@@ -44,30 +42,15 @@ void agent_delegate(const struct agent_config *cfg, const struct agent_call *cal
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) < 0 || cred.uid != uid) {
         log_warnx("fork server %s does not run as uid %u: not using it", path, (unsigned)uid);
         close(fd);
-        return;
+        return -1;
     }
     n = forkreq_build(request, sizeof(request), call->type, call->connect_domain,
                       call->connect_port, call->cmdline);
     if (n < 0 || io_write_full(fd, request, (size_t)n) < 0) {
         log_warnx("cannot send the call to fork server %s", path);
         close(fd);
-        return;
+        return -1;
     }
-    /* No time limit: once the request is sent the fork server may start the
-     * call at any moment, so running it here as well could serve it twice
-     * (or serve a later call's data link, once its port is reused). */
-    do
-        n = read(fd, &answer, 1);
-    while (n < 0 && errno == EINTR);
-    if (n != 1 || answer != FORKREQ_ACCEPTED) {
-        log_warnx("fork server %s refused the call; running it here", path);
-        close(fd);
-        return;
-    }
-    log_debug("fork server %s runs the call on port %u", path, call->connect_port);
-    /* its process for the call holds the connection until the call is over:
-     * then this process ends and the agent frees the data port */
-    while ((n = read(fd, &answer, 1)) > 0 || (n < 0 && errno == EINTR))
-        ;
-    _exit(0);
+    log_debug("call on port %u handed to fork server %s", call->connect_port, path);
+    return fd;
 }

@@ -18,6 +18,7 @@
  * "DEFAULT" means when running as root; "user" if unset). */
 #include "lib/log.h"
 #include "lib/vchan.h"
+#include "qrexec/agent/calls.h"
 #include "qrexec/agent/session.h"
 #include "qrexec/common/services.h"
 #include "qrexec/agent/trigger.h"
@@ -39,51 +40,13 @@
 
 #define CONTROL_RING 4096
 
-struct running_call {
-    pid_t pid; /* 0: slot free */
-    uint32_t domain, port;
-};
-
-static struct running_call calls[QREXEC_MAX_CLIENTS];
 static uint8_t body[QREXEC_MAX_BODY];
-
-static int remember_call(pid_t pid, uint32_t domain, uint32_t port)
-{
-    for (size_t i = 0; i < QREXEC_MAX_CLIENTS; i++) {
-        if (!calls[i].pid) {
-            calls[i] = (struct running_call){pid, domain, port};
-            return 0;
-        }
-    }
-    return -EAGAIN;
-}
-
-/* Reaps finished calls and tells dom0 their ports are free. */
-static int reap_calls(struct vchan *v)
-{
-    pid_t pid;
-
-    while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
-        for (size_t i = 0; i < QREXEC_MAX_CLIENTS; i++) {
-            uint8_t m[QREXEC_HDR_SIZE + 8];
-            ssize_t n;
-            if (calls[i].pid != pid)
-                continue;
-            calls[i].pid = 0;
-            n = qrexec_build_terminated(m, sizeof(m), calls[i].domain, calls[i].port);
-            if (v && n > 0 && vchan_write(v, m, (size_t)n) < 0)
-                return -EPIPE;
-        }
-    }
-    return 0;
-}
 
 static int handle_control(struct vchan *v, uint32_t version, const struct agent_config *cfg,
                           sigset_t *blocked)
 {
     struct qrexec_exec_params p;
     struct qrexec_hdr h;
-    pid_t pid;
     int r = qrexec_vchan_recv(v, QREXEC_LINK_DAEMON_TO_AGENT, version, &h, body, sizeof(body));
 
     if (r < 0)
@@ -93,16 +56,7 @@ static int handle_control(struct vchan *v, uint32_t version, const struct agent_
     case QREXEC_MSG_JUST_EXEC:
         if (qrexec_parse_exec_params(body, h.len, &p) < 0)
             return -EPROTO;
-        pid = fork();
-        if (pid < 0)
-            return 0; /* dom0's client sees the data link never come */
-        if (pid == 0) {
-            sigprocmask(SIG_UNBLOCK, blocked, NULL);
-            agent_run_exec(cfg, h.type, p.connect_domain, p.connect_port, p.cmdline, p.cmdline_len);
-        }
-        if (remember_call(pid, p.connect_domain, p.connect_port) < 0)
-            log_warnx("more than %d calls at once; port %u stays busy", QREXEC_MAX_CLIENTS,
-                      p.connect_port);
+        agent_calls_start(cfg, h.type, &p, blocked);
         return 0;
     case QREXEC_MSG_SERVICE_CONNECT: {
         /* answers to calls this VM makes: passed to the waiting caller */
@@ -137,9 +91,11 @@ static void serve(struct vchan *v, uint32_t version, const struct agent_config *
                   int trigger_fd, sigset_t *blocked)
 {
     for (;;) {
-        struct pollfd fds[3] = {{.fd = vchan_fd(v), .events = POLLIN},
-                                {.fd = sigfd, .events = POLLIN},
-                                {.fd = trigger_fd, .events = POLLIN}};
+        struct pollfd fds[3 + QREXEC_MAX_CLIENTS] = {{.fd = vchan_fd(v), .events = POLLIN},
+                                                     {.fd = sigfd, .events = POLLIN},
+                                                     {.fd = trigger_fd, .events = POLLIN}};
+        size_t ncalls;
+        bool reap = false;
         int r;
 
         while (vchan_data_ready(v) >= QREXEC_HDR_SIZE) {
@@ -153,7 +109,8 @@ static void serve(struct vchan *v, uint32_t version, const struct agent_config *
             log_info("dom0's daemon closed the control link; waiting for it again");
             return;
         }
-        if (poll(fds, 3, -1) < 0 && errno != EINTR)
+        ncalls = agent_calls_pollfds(fds + 3, QREXEC_MAX_CLIENTS);
+        if (poll(fds, 3 + ncalls, -1) < 0 && errno != EINTR)
             fatal("poll");
         if (fds[2].revents && trigger_accept(trigger_fd, v, version) < 0)
             return;
@@ -163,9 +120,10 @@ static void serve(struct vchan *v, uint32_t version, const struct agent_config *
             struct signalfd_siginfo si;
             while (read(sigfd, &si, sizeof(si)) == sizeof(si))
                 ;
-            if (reap_calls(v) < 0)
-                return;
+            reap = true;
         }
+        if (agent_calls_handle(v, cfg, blocked, fds + 3, ncalls, reap) < 0)
+            return;
     }
 }
 
@@ -257,6 +215,6 @@ int main(int argc, char **argv)
         }
         vchan_close(v);
         trigger_refuse_all();
-        reap_calls(NULL);
+        agent_calls_handle(NULL, &cfg, &blocked, NULL, 0, true);
     }
 }

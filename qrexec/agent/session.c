@@ -203,6 +203,20 @@ static noreturn void run_in_session(const struct agent_config *cfg, const struct
 }
 #endif
 
+int agent_call_uid(const struct agent_call *call, uid_t *uid)
+{
+    struct user u;
+
+    if (geteuid() != 0) {
+        *uid = geteuid();
+        return 0;
+    }
+    if (find_user(call->user, &u) < 0)
+        return -ENOENT;
+    *uid = u.uid;
+    return 0;
+}
+
 noreturn void agent_run_exec(const struct agent_config *cfg, uint32_t type, uint32_t connect_domain,
                              uint32_t connect_port, const char *cmdline, size_t cmdline_len)
 {
@@ -215,11 +229,9 @@ noreturn void agent_run_exec(const struct agent_config *cfg, uint32_t type, uint
         _exit(QREXEC_EXIT_PROBLEM);
     if (r < 0)
         agent_call_refuse(cfg, &call, QREXEC_EXIT_PROBLEM);
-    if (geteuid() != 0) {
-        /* not root (tests): everything runs as ourselves, whoever was named */
-        agent_delegate(cfg, &call, geteuid());
+    /* a fork server was tried before this process was made (calls.c) */
+    if (geteuid() != 0) /* not root (tests): as ourselves, whoever was named */
         agent_call_run(cfg, &call);
-    }
     if (find_user(call.user, &u) < 0) {
 #ifdef BULKHEAD_NO_PAM
         /* a static program may find no user database in a small guest;
@@ -230,7 +242,6 @@ noreturn void agent_run_exec(const struct agent_config *cfg, uint32_t type, uint
         log_warnx("no user %s", call.user);
         agent_call_refuse(cfg, &call, QREXEC_EXIT_PROBLEM);
     }
-    agent_delegate(cfg, &call, u.uid);
 #ifdef BULKHEAD_NO_PAM
     serve_as(cfg, &call, &u, NULL);
 #else

@@ -104,8 +104,8 @@ int trigger_accept(int listen_fd, struct vchan *v, uint32_t version)
     if (qrexec_sanitize_service(service, sizeof(service), untrusted_t.service,
                                 untrusted_t.service_len) < 0 ||
         strcmp(service, untrusted_t.service) ||
-        qrexec_sanitize_target(target, sizeof(target), untrusted_t.target,
-                               untrusted_t.target_len) < 0 ||
+        qrexec_sanitize_target(target, sizeof(target), untrusted_t.target, untrusted_t.target_len) <
+            0 ||
         strcmp(target, untrusted_t.target) ||
         (untrusted_t.source_len && !qrexec_valid_vm_name(untrusted_t.source))) {
         send_refused(fd);

@@ -35,13 +35,26 @@ done
 call() { VCHAN_DOMAIN=5 "$B/qrexec-client-vm" --agent-socket "$T/agent.work" personal "$@"; }
 . tests/integration/lib/tap.sh
 
-echo "1..7"
+echo "1..8"
 out=$(call test.Hello); rc=$?
 t "the policy daemon allows work -> personal test.Hello" \
     test "$rc:$out" = "0:hello from work"
 err=$(call test.Other 2>&1); rc=$?
 t "it denies what no rule allows: exit 126, Request refused, nothing ran" \
     test "$rc:$err" = "126:Request refused" -a ! -e "$T/other-ran"
+# back to back from one program, with both CPUs kept busy: a service that
+# needs no input can finish before the caller has sent its EOF, and that
+# must not cost the caller the exit code already on its way
+ln -s "$(type -P true)" "$T/rpc/test.True"
+sed -i "1i test.True * work personal allow user=$U" "$T/policy"
+sleep 1.1
+busy=()
+for k in 1 2; do timeout 20 sh -c 'while :; do :; done' & busy+=($!); done
+VCHAN_DOMAIN=5 "$B/qrexec-call-loop" --vm personal --agent-socket "$T/agent.work" -n 300 \
+    test.True > "$T/loop.out" 2>&1; rc=$?
+kill "${busy[@]}" 2>/dev/null
+t "300 calls back to back under CPU load: every one returns its exit code" \
+    bash -c "test $rc = 0 && grep -q '^calls=300 ' '$T/loop.out'"
 sleep 1.1 # a new mtime second, so the edit is seen even on coarse clocks
 printf 'test.Hello * work personal allow user=%s\ntest.Other * work personal allow user=%s\n' \
     "$U" "$U" > "$T/policy"

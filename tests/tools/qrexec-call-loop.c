@@ -82,9 +82,12 @@ int main(int argc, char **argv)
         int r = dc.domain ? qrexec_call_dom0(&dc, &io, &st) : qrexec_call_vm(&vc, &io, &st);
 
         if (r < 0 || st.exit_code != 0) {
-            fprintf(stderr, "qrexec-call-loop: call %lu of %lu %s: %s\n", i + 1, n,
+            static const char *const steps[] = {"connect", "request", "data link",
+                                                "local program", "data", "notify"};
+            fprintf(stderr, "qrexec-call-loop: call %lu of %lu %s: %s (step: %s)\n", i + 1, n,
                     r < 0 ? "failed" : "exited non-zero",
-                    r < 0 ? strerror(-r) : "see its exit code");
+                    r < 0 ? strerror(-r) : "see its exit code",
+                    r < 0 && st.step < sizeof(steps) / sizeof(steps[0]) ? steps[st.step] : "-");
             return 1;
         }
     }
