@@ -1,7 +1,7 @@
 /* qrexec-policy-check: loads the v5 policy as the policy daemon would and
  * says whether it is good (dom0). See docs/man/qrexec-policy-check.8.
  *
- *   qrexec-policy-check [-n] [--dir DIR]... [--print]
+ *   qrexec-policy-check [-n] [--dir DIR]... [--compat-dir DIR] [--print]
  *
  * -n: check only, silent when good. --print: the normalized table, one
  * line per rule in decision order (the golden tests compare it). Neither:
@@ -18,13 +18,15 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: qrexec-policy-check [-n] [--dir DIR]... [--print]\n"
-               "  -n           check only: no output when the policy is good\n"
-               "  --dir DIR    read policy files from DIR (repeatable; default\n"
-               "               " V5_POLICY_DIR " then " V5_RUN_DIR ")\n"
-               "  --print      print the normalized rules, one per line, in order\n"
-               "  --help       this text\n"
-               "exit: 0 good, 1 policy error, 2 usage\n");
+    fprintf(f,
+            "usage: qrexec-policy-check [-n] [--dir DIR]... [--compat-dir DIR] [--print]\n"
+            "  -n           check only: no output when the policy is good\n"
+            "  --dir DIR    read policy files from DIR (repeatable; default\n"
+            "               " V5_POLICY_DIR " then " V5_RUN_DIR ")\n"
+            "  --compat-dir DIR  where !compat-4.0 reads R4.0 files (default " V5_COMPAT_DIR ")\n"
+            "  --print      print the normalized rules, one per line, in order\n"
+            "  --help       this text\n"
+            "exit: 0 good, 1 policy error, 2 usage\n");
 }
 
 static void warn_stderr(void *ctx, const char *msg)
@@ -36,6 +38,7 @@ static void warn_stderr(void *ctx, const char *msg)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
+                                             {"compat-dir", required_argument, NULL, 'c'},
                                              {"print", no_argument, NULL, 'p'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
@@ -58,6 +61,9 @@ int main(int argc, char **argv)
                 return 2;
             }
             dirs[ndirs++] = optarg;
+            break;
+        case 'c':
+            opts.compat_dir = optarg;
             break;
         case 'p':
             print = true;
