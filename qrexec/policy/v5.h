@@ -173,6 +173,8 @@ struct v5_load_options {
 };
 int v5_load_with(const struct v5_files *files, const char *const dirs[], size_t ndirs,
                  const struct v5_load_options *opts, struct v5_policy *out, char err[V5_ERROR_MAX]);
+/* v5_parse_file on error drops the rules it added; if out was empty it is
+ * freed, otherwise the earlier rules stay (the caller frees them). */
 /* v5_format_rule returns 0, -ENOSPC if outsz is too small (out then holds
  * a cut, NUL-terminated line) or -EINVAL for a rule no parse can make. */
 

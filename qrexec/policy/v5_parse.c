@@ -439,7 +439,9 @@ int v5_parse_file(const struct v5_files *files, const char *file, const char *ba
     c.base = base;
     c.stack[c.depth++] = file;
     r = parse_text(&c, file, text, len, SYN_V5, NULL);
-    if (r < 0)
+    if (r < 0 && before == 0)
+        v5_policy_free(out); /* nothing for the caller to free after a failure */
+    else if (r < 0)
         out->count = before; /* what this file added goes; the rest stays */
     return r;
 }
