@@ -13,3 +13,4 @@ $(FUZZ_DIR)/fuzz_policy_system: tests/fuzz/fuzz_policy_system.c $(V5_EVAL_SRCS) 
         $(FUZZ_LIB_SRCS) | deps
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(V5_EVAL_SRCS) $(FUZZ_LIB_SRCS)
+fuzz: $(FUZZ_DIR)/fuzz_policy_system
