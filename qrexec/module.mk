@@ -92,3 +92,18 @@ $(eval $(call qrexec_static,qrexec-daemon,$(QREXEC_DAEMON_SRCS)))
 $(eval $(call qrexec_static,qrexec-client,qrexec/client/qrexec-client.c $(QREXEC_CALL_SRCS)))
 $(eval $(call qrexec_static,qrexec-client-vm,qrexec/client/qrexec-client-vm.c $(QREXEC_CALL_SRCS)))
 $(eval $(call qrexec_static,qrexec-policy-simple,qrexec/policy/qrexec-policy-simple.c qrexec/policy/simple.c qrexec/policy/request.c))
+
+# ---- v5 policy parser (issue 4, p4-parser branch) ----
+# The parser half of the v5 policy engine; the evaluator adds its files to
+# QREXEC_POLICY_V5_SRCS in its own block.
+QREXEC_POLICY_PARSE_SRCS := qrexec/policy/v5_parse.c qrexec/policy/v5_line.c \
+                            qrexec/policy/v5_format.c qrexec/policy/v5_files.c
+
+# qrexec-policy-check (dom0): checks and prints the v5 policy
+BINS += $(BUILD)/bin/qrexec-policy-check
+$(BUILD)/bin/qrexec-policy-check: $(BUILD)/qrexec/policy/qrexec-policy-check.o \
+                                  $(QREXEC_POLICY_PARSE_SRCS:%.c=$(BUILD)/%.o) \
+                                  $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+# ---- end v5 policy parser ----

@@ -152,6 +152,30 @@ int v5_evaluate(const struct v5_policy *p, const struct v5_system *sys,
                 const struct v5_request *req, struct v5_decision *out);
 void v5_decision_free(struct v5_decision *d);
 
+/* ---- Parser additions (p4-parser branch; v5_parse.c, v5_files.c,
+ * v5_format.c). Everything above is the shared interface and unchanged. */
+
+#define V5_LINE_MAX      1024      /* one policy line, newline excluded */
+#define V5_FILE_MAX      (8 << 20) /* one policy file (v5_files_system) */
+#define V5_RULES_MAX     (1 << 20) /* rules in a whole policy */
+#define V5_INCLUDE_DEPTH 16        /* nested !include / !include-service */
+#define V5_POLICY_DIR    "/etc/qubes/policy.d"
+#define V5_RUN_DIR       "/run/qubes/policy.d"
+#define V5_COMPAT_DIR    "/etc/qubes-rpc/policy" /* !compat-4.0 */
+
+/* What v5_load does not take as parameters: warnings (an empty
+ * !include-dir) go to warn if set; compat_dir replaces V5_COMPAT_DIR
+ * (tests). A NULL opts, or zeroed fields, mean the defaults. */
+struct v5_load_options {
+    void (*warn)(void *ctx, const char *msg);
+    void *warn_ctx;
+    const char *compat_dir;
+};
+int v5_load_with(const struct v5_files *files, const char *const dirs[], size_t ndirs,
+                 const struct v5_load_options *opts, struct v5_policy *out, char err[V5_ERROR_MAX]);
+/* v5_format_rule returns 0, -ENOSPC if outsz is too small (out then holds
+ * a cut, NUL-terminated line) or -EINVAL for a rule no parse can make. */
+
 /* ---- Evaluator additions (p4-eval). ----
  * An index of a policy by service, built once per load: an evaluation
  * then looks only at the rules that can match its service (those naming
