@@ -14,3 +14,20 @@ $(FUZZ_DIR)/fuzz_policy_system: tests/fuzz/fuzz_policy_system.c $(V5_EVAL_SRCS) 
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(V5_EVAL_SRCS) $(FUZZ_LIB_SRCS)
 fuzz: $(FUZZ_DIR)/fuzz_policy_system
+
+# The policy daemon and its program forms share decide.c and agent.c.
+POLICY_TOOL_SRCS := qrexec/policy/decide.c qrexec/policy/agent.c $(V5_EVAL_SRCS) \
+                    $(QREXEC_POLICY_PARSE_SRCS)
+POLICY_TOOL_OBJS := $(POLICY_TOOL_SRCS:%.c=$(BUILD)/%.o)
+JSONC_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+
+BINS += $(BUILD)/bin/qrexec-policy-daemon $(BUILD)/bin/qrexec-policy-exec \
+        $(BUILD)/bin/qrexec-policy-explain
+$(BUILD)/bin/qrexec-policy-daemon: $(BUILD)/qrexec/policy/qrexec-policy-daemon.o \
+        $(BUILD)/qrexec/policy/request.o $(POLICY_TOOL_OBJS) $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JSONC_LIBS) -lpthread
+$(BUILD)/bin/qrexec-policy-%: $(BUILD)/qrexec/policy/qrexec-policy-%.o $(POLICY_TOOL_OBJS) \
+        $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JSONC_LIBS)
