@@ -31,3 +31,15 @@ $(BUILD)/bin/qrexec-policy-%: $(BUILD)/qrexec/policy/qrexec-policy-%.o $(POLICY_
         $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(JSONC_LIBS)
+
+# fake-policy-agent: the policy agent's socket for the daemon's ask tests
+BINS += $(BUILD)/bin/fake-policy-agent
+$(BUILD)/bin/fake-policy-agent: $(BUILD)/tests/tools/fake-policy-agent.o $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# policy-query: one raw request to the policy socket (tests)
+BINS += $(BUILD)/bin/policy-query
+$(BUILD)/bin/policy-query: $(BUILD)/tests/tools/policy-query.o $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
