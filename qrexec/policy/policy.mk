@@ -43,3 +43,10 @@ BINS += $(BUILD)/bin/policy-query
 $(BUILD)/bin/policy-query: $(BUILD)/tests/tools/policy-query.o $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# policy-bench: the engine's figures (make bench)
+BENCH_BINS += $(BUILD)/bench/policy-bench
+$(BUILD)/bench/policy-bench: $(BUILD)/tests/bench/policy-bench.o $(BUILD)/qrexec/policy/request.o \
+        $(POLICY_TOOL_OBJS) $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JSONC_LIBS)
