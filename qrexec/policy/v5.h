@@ -178,4 +178,19 @@ int v5_load_with(const struct v5_files *files, const char *const dirs[], size_t 
 /* v5_format_rule returns 0, -ENOSPC if outsz is too small (out then holds
  * a cut, NUL-terminated line) or -EINVAL for a rule no parse can make. */
 
+/* ---- Evaluator additions (p4-eval). ----
+ * An index of a policy by service, built once per load: an evaluation
+ * then looks only at the rules that can match its service (those naming
+ * it and the "*" ones), still in table order, so first-match is kept. */
+struct v5_index;
+/* 0 or -ENOMEM. The index points into p: rebuild it when p changes. */
+int v5_index_build(const struct v5_policy *p, struct v5_index **out);
+void v5_index_free(struct v5_index *ix);
+/* v5_evaluate through an index of p (ix NULL: scan the whole table). */
+int v5_evaluate_indexed(const struct v5_policy *p, const struct v5_index *ix,
+                        const struct v5_system *sys, const struct v5_request *req,
+                        struct v5_decision *out);
+/* The qube of that name ("dom0" for the admin qube), or NULL. */
+const struct v5_qube *v5_system_find(const struct v5_system *sys, const char *name);
+
 #endif
