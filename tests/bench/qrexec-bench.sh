@@ -1,7 +1,7 @@
 #!/bin/bash
 # qrexec benchmarks on the socket vchan: two VMs ("work" = 5, "personal" =
-# 6), each with its agent and daemon, the real policy path (a policy daemon
-# on the policy socket: the interim simple policy in --daemon mode). Prints latency of sequential trivial calls and 1 GiB
+# 6), each with its agent, fork server and daemon, and the real policy path
+# (qrexec-policy-daemon with a v5 policy and the qube list). Prints latency of sequential trivial calls and 1 GiB
 # throughput, with CPU time (clients + daemons + agents) beside wall time,
 # medians of 3 runs, and the plain Unix-socket copy limit from bench-vchan.
 set -u
@@ -10,7 +10,7 @@ B=${BULKHEAD_BUILD:-build/release}/bin
 CALLS=${BENCH_CALLS:-500}
 T=$(mktemp -d /tmp/bulkhead-qrexec-bench.XXXXXX)
 export VCHAN_SOCKET_DIR=$T/vchan BULKHEAD_VCHAN=socket
-export BULKHEAD_POLICY_SOCKET=$T/policy.sock BULKHEAD_SIMPLE_POLICY=$T/policy
+export BULKHEAD_POLICY_SOCKET=$T/policy.sock
 mkdir -p "$T/vchan" "$T/run" "$T/rpc"
 U=root; [ "$(id -u)" = 0 ] || U=$(id -un)
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
@@ -22,10 +22,14 @@ printf '#!/bin/sh\nexec dd of=/dev/null bs=1M count=1024 iflag=fullblock status=
     > "$T/rpc/test.Sink"
 printf '#!/bin/sh\nexec dd if=/dev/zero bs=1M count=1024 status=none\n' > "$T/rpc/test.Source"
 chmod +x "$T"/rpc/test.S*
+mkdir -p "$T/policy.d"
 printf 'test.Nop * work personal allow user=%s\ntest.Sink * work personal allow user=%s\n' \
-    "$U" "$U" > "$T/policy"
+    "$U" "$U" > "$T/policy.d/30-bench.policy"
+cat qrexec/policy/defaults/90-default.policy > "$T/policy.d/90-default.policy"
+printf 'work class=AppVM running=yes\npersonal class=AppVM running=yes\n' > "$T/qubes.list"
 pids=()
-"$B/qrexec-policy-simple" --daemon --socket "$T/policy.sock" 2>/dev/null & pids+=($!)
+"$B/qrexec-policy-daemon" --socket "$T/policy.sock" --policy-dir "$T/policy.d" \
+    --system "$T/qubes.list" 2>/dev/null & pids+=($!)
 # each VM as in production: the agent (root, so a user's call gets a PAM
 # session unless) the user's fork server, started in the user's session,
 # takes it; here the user is $U
@@ -35,7 +39,7 @@ for vm in "5 work" "6 personal"; do
         --socket "$T/fs.$2.$U.sock" 2>/dev/null & pids+=($!)
     QREXEC_SERVICE_PATH=$T/rpc VCHAN_DOMAIN=$1 "$B/qrexec-agent" --agent-socket "$T/agent.$2" \
         --fork-server-socket "$T/fs.$2.%s.sock" 2>/dev/null & pids+=($!)
-    VCHAN_DOMAIN=0 "$B/qrexec-daemon" -D -q -p "$B/qrexec-policy-simple" --socket-dir "$T/run" \
+    VCHAN_DOMAIN=0 "$B/qrexec-daemon" -D -q -p /nonexistent --socket-dir "$T/run" \
         "$1" "$2" 2>/dev/null & pids+=($!)
 done
 for i in $(seq 100); do [ -S "$T/run/qrexec.5" ] && [ -S "$T/run/qrexec.6" ] && [ -S "$T/policy.sock" ] &&
