@@ -62,6 +62,7 @@ endif
 include lib/module.mk
 include qrexec/module.mk
 include tests/module.mk
+include qrexec/policy/agent/module.mk
 
 all: $(BINS) $(TEST_BINS) $(BENCH_BINS) $(GUEST_BINS)
 
