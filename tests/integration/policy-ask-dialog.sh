@@ -53,7 +53,7 @@ click() {
 # xwd's header: big-endian u32 fields; width and height are the 5th and 6th
 xwd_size() { od -An -tu1 -j16 -N8 "$1" | awk '{print $1*16777216+$2*65536+$3*256+$4 "x" $5*16777216+$6*65536+$7*256+$8}'; }
 
-echo "1..10"
+echo "1..11"
 
 # 1-3: shown, screenshot, pick "vault" with the keyboard, click OK
 send_ask "$T/agent.sock" work personal > "$T/r1" &
@@ -121,3 +121,25 @@ for i in $(seq 50); do grep -q 'Denied: work -> vault: qubes.Filecopy' "$T/monit
 t "policy.Notify: a Notify call 'Denied: work -> vault: qubes.Filecopy' on the bus, agent alive" \
     grep -q 'Denied: work -> vault: qubes.Filecopy' "$T/monitor.log"
 kill -0 $agent || echo "# agent died"
+
+# 11: end to end: qrexec-policy-daemon meets an ask rule, asks this agent,
+# the person picks vault, and the daemon's reply allows the call to vault
+mkdir -p "$T/policy.d"
+printf 'qubes.Filecopy * work @anyvm ask default_target=personal\n' > "$T/policy.d/30-test.policy"
+printf 'work class=AppVM running=yes\npersonal class=AppVM running=yes\nvault class=AppVM running=yes\n' \
+    > "$T/qubes.list"
+"$B/qrexec-policy-daemon" --socket "$T/policy.sock" --policy-dir "$T/policy.d" \
+    --system "$T/qubes.list" --agent-socket "$T/agent.sock" 2> "$T/daemon.log" &
+for i in $(seq 100); do [ -S "$T/policy.sock" ] && break; sleep 0.1; done
+printf 'domain_id=5\nsource=work\nintended_target=@default\nservice_and_arg=qubes.Filecopy+\nprocess_ident=1\n\n' |
+    "$B/policy-query" "$T/policy.sock" > "$T/r5" &
+p=$!
+w=$(timeout 10 bash -c "$(declare -f window); window work")
+xdotool windowfocus --sync "$w" 2>/dev/null
+sleep 1.3
+xdotool key --clearmodifiers alt+t Down 2>/dev/null
+sleep 0.3
+click "$w" ok
+wait $p 2>/dev/null
+t "policy daemon + this agent: ask, vault picked, the reply allows work -> vault" \
+    bash -c "grep -qx 'result=allow' '$T/r5' && grep -qx 'target=vault' '$T/r5'"
