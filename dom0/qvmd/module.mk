@@ -33,3 +33,9 @@ $(FUZZ_DIR)/fuzz_qvmd_request: tests/fuzz/fuzz_qvmd_request.c dom0/qvmd/request.
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< dom0/qvmd/request.c $(FUZZ_LIB_SRCS)
 fuzz: $(FUZZ_DIR)/fuzz_qvmd_request
+
+# qvmd-bench: property-get round trips against a raw socket round trip
+BENCH_BINS += $(BUILD)/bench/qvmd-bench
+$(BUILD)/bench/qvmd-bench: $(BUILD)/tests/bench/qvmd-bench.o $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^

@@ -191,11 +191,26 @@ static void got_request(struct client *c)
         serve(c);
 }
 
+static void readable_once(struct client *c, ssize_t *got);
+
+/* Reads what is there (up to a few chunks) in C_READ, once otherwise. */
 static void readable(struct client *c)
+{
+    ssize_t got;
+
+    for (int i = 0; i < 8; i++) {
+        readable_once(c, &got);
+        if (c->st != C_READ || got <= 0)
+            return;
+    }
+}
+
+static void readable_once(struct client *c, ssize_t *got)
 {
     uint8_t *p;
     ssize_t r;
 
+    *got = 0;
     if (c->st == C_EVENTS || c->st == C_WRITE) {
         /* nothing more is expected: read to notice a hang-up */
         char sink[256];
@@ -212,6 +227,7 @@ static void readable(struct client *c)
         return;
     }
     r = read(c->fd, p, 4096);
+    *got = r;
     if (r < 0) {
         if (errno != EAGAIN && errno != EINTR)
             c->deadline = 0;
@@ -267,16 +283,17 @@ static void writable(struct client *c)
     }
 }
 
-static void accept_one(int lfd)
+/* false when there is nothing more to accept */
+static bool accept_one(int lfd)
 {
     int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     struct client *c;
 
     if (fd < 0)
-        return;
+        return false;
     if (nclients == MAX_CLIENTS || !(c = calloc(1, sizeof(*c)))) {
         close(fd); /* full: the client sees EOF rather than a hang */
-        return;
+        return true;
     }
     c->fd = fd;
     c->policy_fd = -1;
@@ -285,6 +302,12 @@ static void accept_one(int lfd)
     buf_init(&c->pol, 4096);
     c->deadline = now_ms() + READ_LIMIT_MS;
     clients[nclients++] = c;
+    /* most clients have sent their whole request by now: serve it at once
+     * rather than after another trip through poll() */
+    readable(c);
+    if (c->st == C_WRITE)
+        writable(c);
+    return true;
 }
 
 /* The socket: mode 0660 and group qubes when that group exists (the
@@ -380,9 +403,8 @@ int server_run(struct store *s, const struct server_opts *o)
                 writable(c);
         }
         if (pfd[0].revents & POLLIN)
-            for (int i = 0; i < 64; i++)
-                if (nclients < MAX_CLIENTS)
-                    accept_one(lfd);
+            for (int i = 0; i < 64 && accept_one(lfd); i++)
+                ;
     }
     for (size_t i = nclients; i-- > 0;)
         drop(i);

@@ -157,4 +157,5 @@ kill $SPID 2>/dev/null; wait $SPID 2>/dev/null
 t "qvmd still alive" kill -0 $QPID
 kill $QPID; wait $QPID 2>/dev/null
 t "database consistent" "$B/bin/qvmd" --db "$T/q.db" --check
+t "qvmd's log has no sanitizer report" bash -c "! grep -qE 'Sanitizer|runtime error' '$T/qvmd.log'"
 echo "1..$n"

