@@ -64,6 +64,7 @@ include qrexec/module.mk
 include tests/module.mk
 include qrexec/policy/policy.mk
 include qrexec/policy/agent/module.mk
+include dom0/qvmd/module.mk
 
 all: $(BINS) $(TEST_BINS) $(BENCH_BINS) $(GUEST_BINS)
 
