@@ -63,6 +63,7 @@ include lib/module.mk
 include qrexec/module.mk
 include tests/module.mk
 include qrexec/policy/policy.mk
+include dom0/tools/module.mk
 
 all: $(BINS) $(TEST_BINS) $(BENCH_BINS) $(GUEST_BINS)
 
