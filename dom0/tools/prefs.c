@@ -89,6 +89,7 @@ int prefs_main(int argc, char **argv, bool global)
     int c, nargs;
 
     cli_prog = global ? "qubes-prefs" : "qvm-prefs";
+    cli_keep_negative_numbers(argc, argv);
     while ((c = getopt_long(argc, argv, "gsDh", opts, NULL)) != -1) {
         switch (c) {
         case 'g':
@@ -120,7 +121,7 @@ int prefs_main(int argc, char **argv, bool global)
     }
     nargs = argc - optind;
     prop = nargs > 0 ? argv[optind] : NULL;
-    value = nargs > 1 ? argv[optind + 1] : NULL;
+    value = nargs > 1 ? cli_arg(argv[optind + 1]) : NULL;
     if (nargs > 2)
         cli_usage("too many arguments (a VALUE with spaces needs quotes)");
     if (prop)

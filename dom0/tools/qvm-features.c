@@ -82,6 +82,7 @@ int main(int argc, char **argv)
     int c, nargs;
 
     cli_prog = "qvm-features";
+    cli_keep_negative_numbers(argc, argv);
     while ((c = getopt_long(argc, argv, "Dh", opts, NULL)) != -1) {
         switch (c) {
         case 'D':
@@ -112,8 +113,9 @@ int main(int argc, char **argv)
                                                                                  : CLI_OK;
     }
     if (nargs == 3)
-        return cli_do("admin.vm.feature.Set", argv[optind + 1], vm, argv[optind + 2]) < 0 ? CLI_FAIL
-                                                                                          : CLI_OK;
+        return cli_do("admin.vm.feature.Set", argv[optind + 1], vm, cli_arg(argv[optind + 2])) < 0
+                   ? CLI_FAIL
+                   : CLI_OK;
     if (cli_call("admin.vm.feature.Get", argv[optind + 1], vm, NULL, &res) < 0)
         return CLI_FAIL;
     cli_put(res.data);

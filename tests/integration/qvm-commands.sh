@@ -104,9 +104,9 @@ t "qvm-notes prints the file" eq "$(qvm-notes work)" "$(printf 'line 1\nline 2')
 
 # ---- qvm-check
 t "qvm-check exists" qvm-check -q work net
-t "qvm-check --template" qvm-check --template tpl
-t "qvm-check --halted" qvm-check --halted work
-t "qvm-check --networked" qvm-check --networked work
+t "qvm-check --template" qvm-check -q --template tpl
+t "qvm-check --halted" qvm-check -q --halted work
+t "qvm-check --networked" qvm-check -q --networked work
 t "qvm-check: missing qube is exit 1" bash -c 'qvm-check -q work nosuch; [ $? = 1 ]'
 t "qvm-check --running on a halted qube is exit 1" bash -c 'qvm-check -q --running work; [ $? = 1 ]'
 

@@ -64,6 +64,34 @@ void cli_check_word(const char *what, const char *s)
         cli_usage("invalid %s name '%s' (1 to 64 of A-Z a-z 0-9 _ . -)", what, s);
 }
 
+/* The mark: a byte no command-line option starts with. */
+#define NEG_MARK '\x01'
+
+void cli_keep_negative_numbers(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        char *m;
+        if (strcmp(a, "--") == 0)
+            break;
+        if (a[0] != '-' || !((a[1] >= '0' && a[1] <= '9') || (a[1] == '.' && a[2])))
+            continue;
+        if (a[strspn(a + 1, "0123456789.") + 1] != '\0')
+            continue;
+        m = malloc(strlen(a) + 2); /* lives as long as argv */
+        if (!m)
+            continue;
+        m[0] = NEG_MARK;
+        strcpy(m + 1, a);
+        argv[i] = m;
+    }
+}
+
+const char *cli_arg(const char *arg)
+{
+    return arg[0] == NEG_MARK ? arg + 1 : arg;
+}
+
 int cli_call(const char *method, const char *arg, const char *dest, const char *payload,
              struct qadmin_result *res)
 {

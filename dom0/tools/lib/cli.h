@@ -26,6 +26,12 @@ void cli_check_vm_name(const char *name);
  * argument: 1 to 64 of [A-Za-z0-9_.-], as the Admin API's framing allows. */
 void cli_check_word(const char *what, const char *s);
 
+/* Marks each argument that is a negative number ("-3", "-0.5") so that
+ * getopt leaves it as an operand (qvm-prefs QUBE PROP -3 sets -3, as in
+ * Qubes). Call before getopt; read operands back through cli_arg. */
+void cli_keep_negative_numbers(int argc, char **argv);
+const char *cli_arg(const char *arg);
+
 /* One Admin API call; on failure prints qvmd's message (or why qvmd could
  * not be reached) as one line and returns -1; 0 on success with res to be
  * freed by the caller. */
