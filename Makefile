@@ -65,6 +65,7 @@ include tests/module.mk
 include qrexec/policy/policy.mk
 include qrexec/policy/agent/module.mk
 include dom0/qvmd/module.mk
+include dom0/tools/module.mk
 
 all: $(BINS) $(TEST_BINS) $(BENCH_BINS) $(GUEST_BINS)
 

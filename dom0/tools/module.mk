@@ -1,0 +1,34 @@
+# dom0/tools/: the qvm-* commands over one Admin API client library.
+# prefs.c: the body qvm-prefs and qubes-prefs share (linked only by them)
+QADMIN_SRCS := dom0/tools/lib/admin_reply.c dom0/tools/lib/admin_call.c dom0/tools/lib/cli.c \
+               dom0/tools/prefs.c
+QADMIN_LIB := $(BUILD)/dom0/libqadmin.a
+$(QADMIN_LIB): $(QADMIN_SRCS:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+QVM_TOOLS := qvm-ls qvm-create qvm-clone qvm-remove qvm-prefs qubes-prefs qvm-features \
+             qvm-tags qvm-service qvm-notes qvm-check
+JSONC_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+BINS += $(QVM_TOOLS:%=$(BUILD)/bin/%)
+
+$(BUILD)/bin/qvm-%: $(BUILD)/dom0/tools/qvm-%.o $(QADMIN_LIB) $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JSONC_LIBS)
+$(BUILD)/bin/qubes-%: $(BUILD)/dom0/tools/qubes-%.o $(QADMIN_LIB) $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# the reply parsers' unit test and fuzz target
+TEST_BINS += $(BUILD)/tests/unit/test_qadmin_reply
+$(BUILD)/tests/unit/test_qadmin_reply: $(BUILD)/tests/unit/test_qadmin_reply.o $(QADMIN_LIB) \
+                                       $(QREXEC_LIB) $(LIBBULKHEAD)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
+FUZZ_BINS += $(FUZZ_DIR)/fuzz_qadmin_reply
+$(FUZZ_DIR)/fuzz_qadmin_reply: tests/fuzz/fuzz_qadmin_reply.c dom0/tools/lib/admin_reply.c \
+                               $(FUZZ_LIB_SRCS) | deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< dom0/tools/lib/admin_reply.c $(FUZZ_LIB_SRCS)
+fuzz: $(FUZZ_DIR)/fuzz_qadmin_reply
