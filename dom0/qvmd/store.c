@@ -50,6 +50,11 @@ sqlite3_stmt *stmt(struct store *s, const char *sql)
 {
     size_t i;
 
+    /* a statement that may change rows (all of ours start with the verb)
+     * makes the property cache stale: whatever it changes, reads after it
+     * in the same transaction must see the change */
+    if (!strncmp(sql, "INSERT", 6) || !strncmp(sql, "UPDATE", 6) || !strncmp(sql, "DELETE", 6))
+        prop_cache_drop(s);
     for (i = 0; i < STMT_CACHE && s->cache[i].sql; i++)
         if (s->cache[i].sql == sql) {
             sqlite3_reset(s->cache[i].st);
@@ -77,6 +82,7 @@ int qerr_set(struct qerr *e, const char *type, const char *fmt, ...)
 
 int tx_begin(struct store *s, struct qerr *e)
 {
+    prop_cache_drop(s);
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
         return qerr_set(e, "QubesException", "database: %s", sqlite3_errmsg(s->db));
     return 0;
@@ -84,6 +90,7 @@ int tx_begin(struct store *s, struct qerr *e)
 
 int tx_commit(struct store *s, struct qerr *e)
 {
+    prop_cache_drop(s);
     if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) {
         qerr_set(e, "QubesException", "database: %s", sqlite3_errmsg(s->db));
         tx_rollback(s);
@@ -94,6 +101,7 @@ int tx_commit(struct store *s, struct qerr *e)
 
 void tx_rollback(struct store *s)
 {
+    prop_cache_drop(s);
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -176,7 +184,8 @@ int store_open(const char *path, int upto, struct store **out, char *err, size_t
      * dropping a file lock around every statement was most of the cost of
      * a read (qvm-ls reads every property of every qube). */
     if (sqlite3_exec(s->db,
-                     "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                     "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA "
+                     "synchronous=FULL; PRAGMA foreign_keys=ON;"
                      "PRAGMA cache_size=-1024; PRAGMA busy_timeout=2000;",
                      NULL, NULL, NULL)) {
         snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(s->db));
@@ -195,6 +204,7 @@ void store_close(struct store *s)
 {
     if (!s)
         return;
+    prop_cache_drop(s);
     for (size_t i = 0; i < STMT_CACHE && s->cache[i].sql; i++)
         sqlite3_finalize(s->cache[i].st);
     sqlite3_close(s->db);

@@ -6,7 +6,23 @@
 
 #include <sqlite3.h>
 
-#define STMT_CACHE 64
+#define STMT_CACHE       64
+#define PROP_CACHE_QUBES 4  /* a qube, its template, and then some */
+#define PROP_CACHE_ROWS  48 /* more explicit properties than that: not cached */
+
+/* The explicit properties of one qube, read in one query: a property
+ * read otherwise costs a query each, and resolving a qube's properties
+ * asks for its own and its template's many times over (qvm-ls reads all of
+ * every qube). Dropped whenever a transaction begins or ends, so it never
+ * outlives a change. */
+struct prop_cache {
+    int qid; /* 0: empty (dom0's properties are globals) */
+    size_t n;
+    struct {
+        char name[32];
+        char *value;
+    } row[PROP_CACHE_ROWS];
+};
 
 struct store {
     sqlite3 *db;
@@ -16,7 +32,12 @@ struct store {
         const char *sql;
         sqlite3_stmt *st;
     } cache[STMT_CACHE];
+    struct prop_cache props[PROP_CACHE_QUBES];
+    unsigned props_next; /* the entry to reuse next */
 };
+
+/* Empties the property cache (store_props.c). */
+void prop_cache_drop(struct store *s);
 
 /* A reset prepared statement for sql (a string literal or other static
  * string: the cache compares addresses), or NULL. */

@@ -7,12 +7,75 @@
 #include <stdlib.h>
 #include <string.h>
 
+void prop_cache_drop(struct store *s)
+{
+    for (size_t i = 0; i < PROP_CACHE_QUBES; i++) {
+        for (size_t r = 0; r < s->props[i].n; r++)
+            free(s->props[i].row[r].value);
+        s->props[i].n = 0;
+        s->props[i].qid = 0;
+    }
+}
+
+/* The cached explicit properties of qid, read now if need be; NULL when
+ * they do not fit (the caller asks the database). */
+static const struct prop_cache *cached(struct store *s, int qid)
+{
+    static const char sql[] = "SELECT name, value FROM vm_props WHERE qid=?";
+    struct prop_cache *c;
+    sqlite3_stmt *st;
+    int r;
+
+    if (qid == 0)
+        return NULL; /* 0 marks an empty entry */
+    for (size_t i = 0; i < PROP_CACHE_QUBES; i++)
+        if (s->props[i].qid == qid)
+            return &s->props[i];
+    st = stmt(s, sql);
+    if (!st)
+        return NULL;
+    c = &s->props[s->props_next++ % PROP_CACHE_QUBES];
+    for (size_t i = 0; i < c->n; i++)
+        free(c->row[i].value);
+    c->n = 0;
+    c->qid = 0;
+    sqlite3_bind_int(st, 1, qid);
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *n = (const char *)sqlite3_column_text(st, 0);
+        const char *v = (const char *)sqlite3_column_text(st, 1);
+        if (c->n == PROP_CACHE_ROWS || !n || !v || strlen(n) >= sizeof(c->row[0].name) ||
+            !(c->row[c->n].value = strdup(v)))
+            break;
+        snprintf(c->row[c->n].name, sizeof(c->row[0].name), "%s", n);
+        c->n++;
+    }
+    sqlite3_reset(st);
+    if (r != SQLITE_DONE) { /* too many, or an error: not cached */
+        for (size_t i = 0; i < c->n; i++)
+            free(c->row[i].value);
+        c->n = 0;
+        return NULL;
+    }
+    c->qid = qid;
+    return c;
+}
+
 int prop_explicit(struct store *s, int qid, const char *name, char *val, size_t valsz)
 {
     static const char sql[] = "SELECT value FROM vm_props WHERE qid=? AND name=?";
-    sqlite3_stmt *st = stmt(s, sql);
+    const struct prop_cache *c = cached(s, qid);
+    sqlite3_stmt *st;
     int r;
 
+    if (c) {
+        for (size_t i = 0; i < c->n; i++)
+            if (!strcmp(c->row[i].name, name)) {
+                snprintf(val, valsz, "%s", c->row[i].value);
+                return 1;
+            }
+        return 0;
+    }
+    st = stmt(s, sql);
     if (!st)
         return -1;
     sqlite3_bind_int(st, 1, qid);
