@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -52,7 +53,7 @@ struct client {
 };
 
 static struct client *clients[MAX_CLIENTS];
-static size_t nclients;
+static size_t nclients, max_clients = MAX_CLIENTS;
 static volatile sig_atomic_t stopping;
 static const struct server_opts *opts;
 static struct api_ctx actx;
@@ -291,7 +292,7 @@ static bool accept_one(int lfd)
 
     if (fd < 0)
         return false;
-    if (nclients == MAX_CLIENTS || !(c = calloc(1, sizeof(*c)))) {
+    if (nclients >= max_clients || !(c = calloc(1, sizeof(*c)))) {
         close(fd); /* full: the client sees EOF rather than a hang */
         return true;
     }
@@ -336,6 +337,22 @@ int server_run(struct store *s, const struct server_opts *o)
     if (lfd < 0) {
         log_warnx("cannot listen on %s: %s", o->socket_path, strerror(-lfd));
         return -1;
+    }
+    /* each client may hold two descriptors (its socket and a policy
+     * query): fit the client limit to the descriptor limit, so accept()
+     * never fails with EMFILE (which would leave the listener readable
+     * and the loop spinning) */
+    {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+            if (rl.rlim_cur < 2 * MAX_CLIENTS + 64 && rl.rlim_max > rl.rlim_cur) {
+                rl.rlim_cur =
+                    rl.rlim_max < 2 * MAX_CLIENTS + 64 ? rl.rlim_max : 2 * MAX_CLIENTS + 64;
+                setrlimit(RLIMIT_NOFILE, &rl);
+            }
+            if (rl.rlim_cur < 2 * MAX_CLIENTS + 64)
+                max_clients = rl.rlim_cur > 96 ? (rl.rlim_cur - 64) / 2 : 16;
+        }
     }
     opts = o;
     actx.store = s;

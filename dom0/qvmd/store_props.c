@@ -359,6 +359,31 @@ static int write_value(struct store *s, const struct vm_info *vm, const char *na
     return r == SQLITE_DONE ? 0 : -1;
 }
 
+/* A disposable template stays one while disposables are built on it. */
+static int dispvm_base_ok(struct store *s, const struct vm_info *vm, struct qerr *e)
+{
+    static const char sql[] = "SELECT v.name FROM vm_props p JOIN vms v USING(qid)"
+                              " WHERE p.name='template' AND p.value=? AND v.class='DispVM'"
+                              " ORDER BY 1 LIMIT 1";
+    sqlite3_stmt *st = stmt(s, sql);
+    char v[16];
+    bool d;
+    int r;
+
+    if (!st || resolve(s, vm, prop_find(vm_props, vm_props_count, "template_for_dispvms"), v,
+                       sizeof(v), &d, 0) < 0)
+        return qerr_set(e, "QubesException", "database: %s", sqlite3_errmsg(s->db));
+    if (!strcmp(v, "True"))
+        return 0;
+    sqlite3_bind_text(st, 1, vm->name, -1, SQLITE_STATIC);
+    r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        qerr_set(e, "QubesValueError", "%s is the template of disposable %s", vm->name,
+                 (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return r == SQLITE_ROW ? -1 : 0;
+}
+
 /* Set (raw != NULL) or reset (raw == NULL) in one transaction. */
 static int change(struct store *s, const struct vm_info *vm, const char *name, const char *raw,
                   char *oldval, char *newval, size_t valsz, struct qerr *e)
@@ -386,6 +411,8 @@ static int change(struct store *s, const struct vm_info *vm, const char *name, c
     }
     /* a reset or a global change can close a netvm loop elsewhere */
     if (netvm_related(def) && netvm_graph_ok(s, e) < 0)
+        goto fail;
+    if (vm && !strcmp(name, "template_for_dispvms") && dispvm_base_ok(s, vm, e) < 0)
         goto fail;
     if (newval && store_prop_get(s, vm, name, newval, valsz, &d, NULL, e) < 0)
         goto fail;

@@ -154,6 +154,10 @@ t "a stalled client does not block others" bash -c "timeout 1 '$B/bin/admin-call
 for i in $(seq 50); do A admin.vm.property.Set+kernelopts work -p "x$i" > /dev/null; done
 t "a subscriber that does not read does not block changes" bash -c "timeout 1 '$B/bin/admin-call' -s '$T/qvmd.sock' admin.vm.property.Get+kernelopts work | grep -q x50"
 kill $SPID 2>/dev/null; wait $SPID 2>/dev/null
+pids=()
+for i in $(seq 64); do A admin.vm.property.Get+memory work > "$T/par.$i" & pids+=($!); done
+wait "${pids[@]}"
+t "64 clients at once: every one answered" bash -c "cat '$T'/par.* | grep -c '^default=' | grep -qx 64"
 t "qvmd still alive" kill -0 $QPID
 kill $QPID; wait $QPID 2>/dev/null
 t "database consistent" "$B/bin/qvmd" --db "$T/q.db" --check

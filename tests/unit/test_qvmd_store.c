@@ -226,6 +226,9 @@ static void test_defaults_and_inheritance(void **state)
     assert_string_equal(get(s, "disp1", "netvm", NULL), "");
     assert_string_equal(get(s, "disp1", "memory", NULL), "1000");
     assert_string_equal(get(s, "disp1", "include_in_backups", NULL), "False");
+    /* a disposable template stays one while a disposable uses it */
+    assert_int_equal(set(s, "dvm", "template_for_dispvms", "False", &e), -1);
+    assert_non_null(strstr(e.msg, "disposable disp1"));
     assert_string_equal(get(s, NULL, "stats_interval", &d), "3");
     assert_true(d);
     done(s);
