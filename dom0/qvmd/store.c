@@ -227,15 +227,24 @@ static void row_vm(sqlite3_stmt *st, struct vm_info *out)
 int store_vm_find(struct store *s, const char *name, struct vm_info *out)
 {
     static const char sql[] = "SELECT qid, name, class, uuid FROM vms WHERE name=?";
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st;
     int r;
 
+    /* resolving inherited properties looks the same template up again and
+     * again */
+    if (s->last_found.qid && !strcmp(s->last_found.name, name)) {
+        *out = s->last_found;
+        return 0;
+    }
+    st = stmt(s, sql);
     if (!st)
         return -EIO;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
+    if (r == SQLITE_ROW) {
         row_vm(st, out);
+        s->last_found = *out;
+    }
     sqlite3_reset(st);
     return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? -ENOENT : -EIO;
 }

@@ -33,7 +33,9 @@ struct store {
         sqlite3_stmt *st;
     } cache[STMT_CACHE];
     struct prop_cache props[PROP_CACHE_QUBES];
-    unsigned props_next; /* the entry to reuse next */
+    unsigned props_next;       /* the entry to reuse next */
+    struct vm_info last_found; /* store_vm_find's last answer (qid 0: none);
+                                  dropped with the property cache */
 };
 
 /* Empties the property cache (store_props.c). */

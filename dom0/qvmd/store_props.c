@@ -9,6 +9,7 @@
 
 void prop_cache_drop(struct store *s)
 {
+    s->last_found.qid = 0;
     for (size_t i = 0; i < PROP_CACHE_QUBES; i++) {
         for (size_t r = 0; r < s->props[i].n; r++)
             free(s->props[i].row[r].value);
