@@ -112,7 +112,7 @@ noreturn void agent_call_serve(const struct agent_config *cfg, const struct agen
     if (call->type == QREXEC_MSG_JUST_EXEC)
         run_detached(v, call->c.command);
     if (call->c.rpc)
-        qrexec_serve_rpc(v, version, cfg->service_path, call->service, call->source, NULL,
+        qrexec_serve_rpc(v, version, cfg->service_path, call->service, call->source, NULL, NULL,
                          &call->rpc);
 
     char *argv[] = {"/bin/sh", "-c", (char *)call->c.command, NULL};

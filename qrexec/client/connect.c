@@ -155,8 +155,8 @@ static int ask_port(const char *dir, const struct qrexec_call_waiting *w, uint32
 int qrexec_call_serve_dom0(const struct qrexec_dom0_call *c, const struct qrexec_call_waiting *w,
                            struct qrexec_call_status *st)
 {
-    char service[256], source[64], target[64], type_env[64], target_env[96];
-    const char *env[3] = {type_env, target_env, NULL};
+    char service[256], source[64], target[64];
+    struct qrexec_requested_target t;
     struct qrexec_cmdline cl;
     struct vchan *v;
     uint32_t port, version;
@@ -173,13 +173,12 @@ int qrexec_call_serve_dom0(const struct qrexec_dom0_call *c, const struct qrexec
     qrexec_copy_field(target, sizeof(target), cl.target ? cl.target : "dom0",
                       cl.target ? cl.target_len : 4);
     keyword = cl.target_type && cl.target_type_len == 7;
-    /* services see the keyword without its '@', as in calls the daemon serves */
-    if (keyword && target[0] == '@')
-        memmove(target, target + 1, strlen(target));
-    snprintf(type_env, sizeof(type_env), "QREXEC_REQUESTED_TARGET_TYPE=%s",
-             keyword ? "keyword" : "name");
-    snprintf(target_env, sizeof(target_env), "QREXEC_REQUESTED_TARGET%s=%s",
-             keyword ? "_KEYWORD" : "", target);
+    /* the same description of the target as in calls the daemon serves */
+    if (keyword && target[0] != '@') {
+        memmove(target + 1, target, strnlen(target, sizeof(target) - 2) + 1);
+        target[0] = '@';
+    }
+    qrexec_describe_target(target, &t);
 
     st->step = QREXEC_CALL_STEP_NOTIFY;
     fd = ask_port(c->socket_dir, w, &port);
@@ -200,5 +199,5 @@ int qrexec_call_serve_dom0(const struct qrexec_dom0_call *c, const struct qrexec
         close(fd);
         return r;
     }
-    qrexec_serve_rpc(v, version, getenv("QREXEC_SERVICE_PATH"), service, source, env, NULL);
+    qrexec_serve_rpc(v, version, getenv("QREXEC_SERVICE_PATH"), service, source, &t, t.env, NULL);
 }

@@ -11,6 +11,7 @@
 #include "qrexec/proto/qrexec_names.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,14 +121,29 @@ static void wait_for_session(const char *search_path)
     waitpid(c.pid, NULL, 0);
 }
 
+void qrexec_describe_target(const char *asked, struct qrexec_requested_target *out)
+{
+    bool keyword = asked[0] == '@';
+
+    snprintf(out->type, sizeof(out->type), "%s", keyword ? "keyword" : "name");
+    snprintf(out->value, sizeof(out->value), "%s", keyword ? asked + 1 : asked);
+    snprintf(out->env_type, sizeof(out->env_type), "QREXEC_REQUESTED_TARGET_TYPE=%s", out->type);
+    snprintf(out->env_value, sizeof(out->env_value), "QREXEC_REQUESTED_TARGET%s=%s",
+             keyword ? "_KEYWORD" : "", out->value);
+    out->env[0] = out->env_type;
+    out->env[1] = out->env_value;
+    out->env[2] = NULL;
+}
+
 noreturn void qrexec_serve_rpc(struct vchan *v, uint32_t version, const char *search_path,
                                const char *service, const char *source,
+                               const struct qrexec_requested_target *target,
                                const char *const extra_env[], const struct rpc_config *cfg)
 {
     struct qrexec_service_name sn;
     struct service_lookup found;
     struct qrexec_child c;
-    char name[FIELD_MAX], arg[FIELD_MAX], descriptor[2 * FIELD_MAX + 2];
+    char name[FIELD_MAX], arg[FIELD_MAX], descriptor[3 * FIELD_MAX + 16];
     char **env;
     int r;
 
@@ -144,7 +160,11 @@ noreturn void qrexec_serve_rpc(struct vchan *v, uint32_t version, const char *se
     }
     if (cfg && cfg->wait_for_session)
         wait_for_session(search_path);
-    snprintf(descriptor, sizeof(descriptor), "%s %s", service, source);
+    if (target)
+        snprintf(descriptor, sizeof(descriptor), "%s %s %s %s", service, source, target->type,
+                 target->value);
+    else
+        snprintf(descriptor, sizeof(descriptor), "%s %s", service, source);
     if (found.kind == SERVICE_SOCKET)
         serve_socket(v, version, found.path, descriptor, cfg);
     if (found.kind == SERVICE_TCP)

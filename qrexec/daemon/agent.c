@@ -38,6 +38,14 @@ static int handle_trigger(struct daemon *d, const struct qrexec_hdr *h)
         qrexec_sanitize_target(target, sizeof(target), untrusted_t.target, untrusted_t.target_len) <
             0)
         return -EPROTO;
+    /* a call without an argument is SERVICE+ from here on, as the policy
+     * and every service see it (Qubes' form) */
+    if (!strchr(service, '+')) {
+        size_t len = strlen(service);
+        if (len + 2 > sizeof(service))
+            return -EPROTO;
+        memcpy(service + len, "+", 2);
+    }
     /* V4: the qube the call is made for, if not the VM itself (a relay);
      * policy decides whether this VM may speak for it */
     if (untrusted_t.source_len > 0) {

@@ -159,11 +159,8 @@ int daemon_start_call(struct daemon *d, const char *target, const char *service,
 static noreturn void serve_in_dom0(const struct daemon *d, uint32_t port, const char *service,
                                    const char *asked)
 {
-    static const char *const by_name[] = {"QREXEC_REQUESTED_TARGET_TYPE=name",
-                                          "QREXEC_REQUESTED_TARGET=dom0", NULL};
-    static const char *const by_keyword[] = {"QREXEC_REQUESTED_TARGET_TYPE=keyword",
-                                             "QREXEC_REQUESTED_TARGET_KEYWORD=adminvm", NULL};
     struct vchan *v = vchan_client_init((int)d->domid, (int)port, 10000);
+    struct qrexec_requested_target t;
     uint32_t version;
 
     if (!v || qrexec_vchan_handshake(v, false, QREXEC_PROTOCOL_VERSION, QREXEC_PROTOCOL_V2,
@@ -171,8 +168,8 @@ static noreturn void serve_in_dom0(const struct daemon *d, uint32_t port, const 
         log_warnx("call %s from %s: no data link", service, d->name);
         _exit(1);
     }
-    qrexec_serve_rpc(v, version, getenv("QREXEC_SERVICE_PATH"), service, d->name,
-                     strcmp(asked, "dom0") ? by_keyword : by_name, NULL);
+    qrexec_describe_target(asked[0] ? asked : "@default", &t);
+    qrexec_serve_rpc(v, version, getenv("QREXEC_SERVICE_PATH"), service, d->name, &t, t.env, NULL);
 }
 
 /* Starts serving an allowed call to dom0; returns its port, or <0. */
