@@ -25,6 +25,48 @@ static int feature_line(void *ctx, const char *k, const char *v)
     return api_out(ctx, "%s\n", k) < 0;
 }
 
+/* A feature of the qube, or where the ecosystem looks next when the qube
+ * has none: its template (CheckWithTemplate), the qube that gives it
+ * network, and that one's (CheckWithNetvm), dom0 (CheckWithAdminVM), or the
+ * template then dom0. 0 with the value, -1 when no one has it, -2 for an
+ * unknown method. */
+static int feature_lookup(struct api_call *a, const char *op, char *v, size_t vsz)
+{
+    struct store *s = a->c->store;
+    const char *k = a->rq->arg;
+    struct vm_info vm = a->vm;
+
+    if (!strcmp(op, "Get"))
+        return store_feature_get(s, vm.qid, k, v, vsz) < 0 ? -1 : 0;
+    if (!strcmp(op, "CheckWithTemplate"))
+        return store_feature_with_template(s, &vm, k, v, vsz) < 0 ? -1 : 0;
+    if (!strcmp(op, "CheckWithAdminVM"))
+        return store_feature_get(s, vm.qid, k, v, vsz) >= 0 ||
+                       store_feature_get(s, 0, k, v, vsz) >= 0
+                   ? 0
+                   : -1;
+    if (!strcmp(op, "CheckWithTemplateAndAdminVM"))
+        return store_feature_with_template(s, &vm, k, v, vsz) >= 0 ||
+                       store_feature_get(s, 0, k, v, vsz) >= 0
+                   ? 0
+                   : -1;
+    if (strcmp(op, "CheckWithNetvm"))
+        return -2;
+    /* netvm chains have no loops (the store refuses them); the bound is a
+     * second guard */
+    for (int hops = 0; hops < 16; hops++) {
+        char net[64];
+        bool dflt;
+        struct qerr e;
+        if (store_feature_get(s, vm.qid, k, v, vsz) >= 0)
+            return 0;
+        if (store_prop_get(s, &vm, "netvm", net, sizeof(net), &dflt, NULL, &e) < 0 || !net[0] ||
+            store_vm_find(s, net, &vm) < 0)
+            return -1;
+    }
+    return -1;
+}
+
 static int feature(struct api_call *a, const char *op)
 {
     struct store *s = a->c->store;
@@ -37,9 +79,10 @@ static int feature(struct api_call *a, const char *op)
         return no_arg(a) < 0 ? -1 : (store_feature_list(s, a->vm.qid, feature_line, a), 0);
     if (need_arg(a) < 0)
         return -1;
-    if (!strcmp(op, "Get") || !strcmp(op, "CheckWithTemplate")) {
-        r = !strcmp(op, "Get") ? store_feature_get(s, a->vm.qid, k, v, sizeof(v))
-                               : store_feature_with_template(s, &a->vm, k, v, sizeof(v));
+    if (!strcmp(op, "Get") || !strncmp(op, "CheckWith", 9)) {
+        r = feature_lookup(a, op, v, sizeof(v));
+        if (r == -2)
+            return qerr_set(&a->e, "QubesException", "unknown method %s", a->rq->method);
         if (r < 0)
             return qerr_set(&a->e, "QubesFeatureNotFoundError", "%s has no feature %s", a->vm.name,
                             k);
@@ -134,6 +177,9 @@ static int label(struct api_call *a, const char *op)
             api_out(a, "%s\n", labels[i].name);
         return 0;
     }
+    if (!strcmp(op, "Create") || !strcmp(op, "Remove"))
+        return qerr_set(&a->e, "QubesValueError",
+                        "labels are the eight standard ones; %s is not supported", a->rq->method);
     if (strcmp(op, "Get") && strcmp(op, "Index"))
         return qerr_set(&a->e, "QubesException", "unknown method %s", a->rq->method);
     l = label_find(a->rq->arg);

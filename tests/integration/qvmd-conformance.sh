@@ -73,6 +73,23 @@ t "feature.Get missing" has "EXCEPTION QubesFeatureNotFoundError" admin.vm.featu
 t "feature.Set on template" is OK admin.vm.feature.Set+os fedora -p Linux
 t "feature.CheckWithTemplate" is $'OK\nLinux' admin.vm.feature.CheckWithTemplate+os work
 t "feature.Remove" is OK admin.vm.feature.Remove+service.cups work
+A admin.vm.feature.Set+gui dom0 -p 1 > /dev/null
+t "feature.CheckWithAdminVM: dom0's when the qube has none" is $'OK\n1' \
+    admin.vm.feature.CheckWithAdminVM+gui work
+t "feature.CheckWithTemplateAndAdminVM: the template's first" is $'OK\nLinux' \
+    admin.vm.feature.CheckWithTemplateAndAdminVM+os work
+A admin.vm.Create.AppVM+fedora -p "name=netq label=red" > /dev/null
+A admin.vm.property.Set+provides_network netq -p True > /dev/null
+A admin.vm.property.Set+netvm work -p netq > /dev/null
+A admin.vm.feature.Set+net.fake netq -p 10.0.0.1 > /dev/null
+t "feature.CheckWithNetvm: from the qube that gives it network" is $'OK\n10.0.0.1' \
+    admin.vm.feature.CheckWithNetvm+net.fake work
+t "feature.CheckWithNetvm: nobody has it" has "EXCEPTION QubesFeatureNotFoundError" \
+    admin.vm.feature.CheckWithNetvm+nope work
+A admin.vm.property.Reset+netvm work > /dev/null
+A admin.vm.Remove netq > /dev/null
+t "label.Create is refused with a reason" has "the eight standard ones" \
+    admin.label.Create+pink dom0 -p 0xff00ff
 t "tag.Set" is OK admin.vm.tag.Set+office work
 t "tag.Get" is $'OK\n1' admin.vm.tag.Get+office work
 t "tag.Get absent" is $'OK\n0' admin.vm.tag.Get+home work
