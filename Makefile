@@ -66,6 +66,7 @@ include qrexec/policy/policy.mk
 include qrexec/policy/agent/module.mk
 include dom0/qvmd/module.mk
 include dom0/tools/module.mk
+include qubesdb/module.mk
 
 all: $(BINS) $(TEST_BINS) $(BENCH_BINS) $(GUEST_BINS)
 
