@@ -155,7 +155,9 @@ t "as root: a user's call goes to the user's fork server and runs there, as the 
     test "$(qc_open -d work "$TU:QUBESRPC test.Tree dom0")" = "uid=$TU_UID pp=$FS mark=user-session"
 kill $FS; wait $FS 2>/dev/null
 
-# a fork server at the user's path that is not the user's
+# a fork server at the user's path that is not the user's (the ended one's
+# socket file is removed first, so the wait below is for the new server)
+rm -f "$T/fs/qrexec-server.$TU.sock"
 FS_MARK=impostor QREXEC_SERVICE_PATH=$T/rpc VCHAN_DOMAIN=5 \
     "$B/qrexec-fork-server" --socket "$T/fs/qrexec-server.$TU.sock" 2> "$T/fs-root.log" &
 wait_sock "$T/fs/qrexec-server.$TU.sock"
