@@ -58,7 +58,7 @@ echo "1..11"
 # 1-3: shown, screenshot, pick "vault" with the keyboard, click OK
 send_ask "$T/agent.sock" work personal > "$T/r1" &
 p=$!
-w=$(timeout 10 bash -c "$(declare -f window); window work")
+w=$(timeout 30 bash -c "$(declare -f window); window work")
 t "the dialog for work -> qubes.Filecopy appears" test -n "$w"
 eval "$(xdotool getwindowgeometry --shell "$w" 2>/dev/null)"
 xwd -id "$w" -silent > "$T/shot.xwd" 2>/dev/null
@@ -75,7 +75,7 @@ t "picking vault and clicking OK answers allow:vault" test "$(cat "$T/r1")" = "a
 # 4: Deny clicked
 send_ask "$T/agent.sock" personal vault > "$T/r2" &
 p=$!
-w=$(timeout 10 bash -c "$(declare -f window); window personal")
+w=$(timeout 30 bash -c "$(declare -f window); window personal")
 sleep 1.3
 click "$w" deny
 wait $p 2>/dev/null
@@ -90,7 +90,7 @@ t "a dialog left alone is denied after --timeout 2" test "$r" = deny -a $(( $(da
 # usable yet and focus starts on Deny, so this denies
 send_ask "$T/agent.sock" vault personal > "$T/r3" &
 p=$!
-w=$(timeout 10 bash -c "$(declare -f window); window vault")
+w=$(timeout 30 bash -c "$(declare -f window); window vault")
 xdotool windowfocus --sync "$w" 2>/dev/null
 click "$w" ok
 xdotool key --window "$w" Return 2>/dev/null
@@ -109,7 +109,7 @@ t "and each logged on one line" test "$(grep -c 'refused' "$T/agent.log")" -ge 3
 
 # 9: the next good request still gets a dialog, closed by the test -> deny
 send_ask "$T/agent.sock" untrusted "" > "$T/r4" &
-w=$(timeout 10 bash -c "$(declare -f window); window untrusted")
+w=$(timeout 30 bash -c "$(declare -f window); window untrusted")
 xdotool windowclose "$w" 2>/dev/null || xdotool windowkill "$w" 2>/dev/null
 for i in $(seq 50); do [ -s "$T/r4" ] && break; sleep 0.1; done
 t "after them, a new request still gets a dialog (closed: deny)" test -n "$w" -a "$(cat "$T/r4")" = deny
@@ -134,7 +134,7 @@ for i in $(seq 100); do [ -S "$T/policy.sock" ] && break; sleep 0.1; done
 printf 'domain_id=5\nsource=work\nintended_target=@default\nservice_and_arg=qubes.Filecopy+\nprocess_ident=1\n\n' |
     "$B/policy-query" "$T/policy.sock" > "$T/r5" &
 p=$!
-w=$(timeout 10 bash -c "$(declare -f window); window work")
+w=$(timeout 30 bash -c "$(declare -f window); window work")
 xdotool windowfocus --sync "$w" 2>/dev/null
 sleep 1.3
 xdotool key --clearmodifiers alt+t Down 2>/dev/null
