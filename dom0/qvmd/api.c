@@ -115,6 +115,8 @@ int api_handle(struct api_ctx *c, const struct admin_request *rq, const char *pa
     if (!handled)
         r = api_misc_method(&a, &handled);
     if (!handled)
+        r = api_lifecycle_method(&a, &handled);
+    if (!handled)
         r = qerr_set(&a.e, "QubesException", "unknown method %s", rq->method);
 done:
     if (r < 0)
@@ -122,5 +124,5 @@ done:
     if (a.overflow) /* a reply that did not fit */
         api_exception(out, "QubesException", "reply too large");
     free(pl);
-    return 0;
+    return r >= 0 && a.pending ? 2 : 0;
 }

@@ -13,16 +13,21 @@
 typedef void (*api_emit_fn)(void *ctx, const char *subject, const char *event,
                             const char *const *kv);
 
+struct lifecycle;
+
 struct api_ctx {
     struct store *store;
     api_emit_fn emit;
     void *emit_ctx;
+    struct lifecycle *lc; /* NULL: no lifecycle (unit tests) */
+    void *waiter;         /* the caller, for calls answered later */
 };
 
 /* Handles one call; payload is what came after the header (not
  * NUL-terminated). Returns 1 for admin.Events (the connection then
- * streams events; out holds the connection-established frame), else 0
- * with the whole reply in out. */
+ * streams events; out holds the connection-established frame), 2 when
+ * the reply comes later (a start, a shutdown that waits: the lifecycle's
+ * done callback gets c->waiter), else 0 with the whole reply in out. */
 int api_handle(struct api_ctx *c, const struct admin_request *rq, const char *payload, size_t plen,
                struct buf *out);
 
@@ -42,9 +47,11 @@ struct api_call {
     struct buf *out;
     struct qerr e;
     bool overflow; /* the reply did not fit in out */
+    bool pending;  /* answered later (see api_handle) */
 };
 int api_vm_method(struct api_call *a, bool *handled);
 int api_misc_method(struct api_call *a, bool *handled);
+int api_lifecycle_method(struct api_call *a, bool *handled);
 int api_out(struct api_call *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void api_emit(struct api_call *a, const char *subject, const char *event, ...);
 

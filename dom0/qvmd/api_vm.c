@@ -1,6 +1,7 @@
 /* Admin API: qubes (List, Create, Remove, Clone) and properties of qubes
  * (admin.vm.property.*) and of the system (admin.property.*). */
 #include "dom0/qvmd/api.h"
+#include "dom0/qvmd/lifecycle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +24,11 @@ static int need_empty_arg(struct api_call *a)
 static int list_line(void *ctx, const struct vm_info *vm)
 {
     struct api_call *a = ctx;
-    /* dom0 always runs; lifecycle (issue 6) will fill in the others */
+    /* dom0 always runs */
     return api_out(a, "%s class=%s state=%s\n", vm->name, vm_class_name(vm->cls),
-                   vm->cls == VC_ADMIN ? "Running" : "Halted") < 0;
+                   vm->cls == VC_ADMIN ? "Running"
+                   : a->c->lc          ? lc_power_name(lc_state(a->c->lc, vm->qid))
+                                       : "Halted") < 0;
 }
 
 static int vm_list(struct api_call *a)
@@ -88,6 +91,9 @@ bad:
 
 static int vm_remove(struct api_call *a)
 {
+    if (a->c->lc && lc_state(a->c->lc, a->vm.qid) != LC_HALTED)
+        return qerr_set(&a->e, "QubesVMNotHaltedError", "%s is running; shut it down first",
+                        a->vm.name);
     if (need_empty_arg(a) < 0 || store_vm_remove(a->c->store, a->vm.name, &a->e) < 0)
         return -1;
     api_emit(a, "", "domain-delete", "vm", a->vm.name, NULL);

@@ -1,9 +1,6 @@
-/* qvmd: dom0's manager of qubes. Owns the qube database and answers the
- * Admin API (docs/admin-api.md). Lifecycle, storage and devices arrive
- * with later issues.
- *
- *   qvmd [--db PATH] [--socket PATH] [--policy-socket PATH] [--check]
- */
+/* qvmd: dom0's manager of qubes. Owns the qube database, answers the
+ * Admin API (docs/admin-api.md) and starts and stops qubes through a
+ * backend (docs/lifecycle.md). */
 #include "dom0/qvmd/server.h"
 #include "dom0/qvmd/store.h"
 #include "lib/log.h"
@@ -18,14 +15,31 @@
 #define DEFAULT_SOCKET "/run/bulkhead/qvmd.sock"
 #define DEFAULT_POLICY "/run/qubes/policy.sock"
 
+/* Xen when this kernel runs on it, otherwise none: the local backend is
+ * for development and tests and must be asked for. */
+static const char *default_backend(void)
+{
+    struct stat st;
+    return stat("/proc/xen/capabilities", &st) == 0 || stat("/dev/xen/privcmd", &st) == 0 ? "xen"
+                                                                                          : "none";
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: qvmd [--db PATH] [--socket PATH] [--policy-socket PATH] [--check]\n"
+            "usage: qvmd [OPTION]... [--check]\n"
             "  --db PATH             the qube database (default %s)\n"
             "  --socket PATH         the Admin API socket (default %s)\n"
             "  --policy-socket PATH  the qrexec policy daemon (default %s)\n"
-            "  --check               check the database's consistency and exit (0: ok)\n",
+            "  --check               check the database's consistency and exit (0: ok)\n"
+            "  --backend xen|local|none  how qubes run (default: xen on Xen, else none;\n"
+            "                        local = Linux namespaces, for development, NOT isolation)\n"
+            "  --run-dir DIR         sockets of the per-qube daemons (default /run/qubes)\n"
+            "  --state-dir DIR       what runs, for a restarted qvmd (default /run/bulkhead/qvmd)\n"
+            "  --kernels-dir DIR     qube kernels (default /var/lib/bulkhead/vm-kernels)\n"
+            "  --qrexec-daemon PATH, --qubesdb-daemon PATH  the per-qube daemons\n"
+            "                        (default /usr/sbin/qrexec-daemon, /usr/sbin/qubesdb-daemon)\n"
+            "  --local-state-dir DIR, --vchan-dir DIR, --local-init PATH  the local backend's\n",
             STORE_DEFAULT_PATH, DEFAULT_SOCKET, DEFAULT_POLICY);
 }
 
@@ -55,9 +69,29 @@ int main(int argc, char **argv)
                                        {"socket", required_argument, NULL, 's'},
                                        {"policy-socket", required_argument, NULL, 'p'},
                                        {"check", no_argument, NULL, 'c'},
+                                       {"backend", required_argument, NULL, 'B'},
+                                       {"run-dir", required_argument, NULL, 'R'},
+                                       {"state-dir", required_argument, NULL, 'S'},
+                                       {"kernels-dir", required_argument, NULL, 'K'},
+                                       {"qrexec-daemon", required_argument, NULL, 'Q'},
+                                       {"qubesdb-daemon", required_argument, NULL, 'D'},
+                                       {"local-state-dir", required_argument, NULL, 'L'},
+                                       {"vchan-dir", required_argument, NULL, 'V'},
+                                       {"local-init", required_argument, NULL, 'I'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-    struct server_opts o = {DEFAULT_SOCKET, DEFAULT_POLICY};
+    struct lc_opts lco = {
+        .backend = NULL,
+        .run_dir = "/run/qubes",
+        .state_dir = "/run/bulkhead/qvmd",
+        .kernels_dir = "/var/lib/bulkhead/vm-kernels",
+        .qrexec_daemon = "/usr/sbin/qrexec-daemon",
+        .qubesdb_daemon = "/usr/sbin/qubesdb-daemon",
+        .local_state_dir = "/run/bulkhead/local",
+        .vchan_dir = getenv("VCHAN_SOCKET_DIR") ? getenv("VCHAN_SOCKET_DIR") : "/run/vchan",
+        .local_init = "/usr/lib/bulkhead/bulkhead-local-init",
+    };
+    struct server_opts o = {DEFAULT_SOCKET, DEFAULT_POLICY, &lco};
     const char *db = STORE_DEFAULT_PATH;
     bool check = false;
     struct store *s;
@@ -78,6 +112,33 @@ int main(int argc, char **argv)
             break;
         case 'c':
             check = true;
+            break;
+        case 'B':
+            lco.backend = optarg;
+            break;
+        case 'R':
+            lco.run_dir = optarg;
+            break;
+        case 'S':
+            lco.state_dir = optarg;
+            break;
+        case 'K':
+            lco.kernels_dir = optarg;
+            break;
+        case 'Q':
+            lco.qrexec_daemon = optarg;
+            break;
+        case 'D':
+            lco.qubesdb_daemon = optarg;
+            break;
+        case 'L':
+            lco.local_state_dir = optarg;
+            break;
+        case 'V':
+            lco.vchan_dir = optarg;
+            break;
+        case 'I':
+            lco.local_init = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -105,7 +166,14 @@ int main(int argc, char **argv)
         store_close(s);
         return r < 0 ? 1 : 0;
     }
+    if (!lco.backend)
+        lco.backend = default_backend();
+    if (strcmp(lco.backend, "xen") && strcmp(lco.backend, "local") && strcmp(lco.backend, "none")) {
+        fprintf(stderr, "qvmd: unknown backend %s (xen, local or none)\n", lco.backend);
+        return 2;
+    }
     make_parent(o.socket_path);
+    mkdir(lco.run_dir, 0755);
     r = server_run(s, &o);
     store_close(s);
     return r < 0 ? 1 : 0;

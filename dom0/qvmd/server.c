@@ -13,6 +13,7 @@
 #include "dom0/qvmd/server.h"
 
 #include "dom0/qvmd/api.h"
+#include "dom0/qvmd/lifecycle.h"
 #include "dom0/qvmd/request.h"
 #include "lib/buf.h"
 #include "lib/io.h"
@@ -38,7 +39,9 @@
 #define POLICY_MS      5000
 #define EVENT_QUEUE    (1024 * 1024) /* a subscriber further behind is dropped */
 
-enum cstate { C_READ, C_POLICY, C_WRITE, C_EVENTS };
+/* C_PENDING: the call is with the lifecycle (a start, a kill, a shutdown
+ * that waits); its done callback moves the client to C_WRITE. */
+enum cstate { C_READ, C_POLICY, C_PENDING, C_WRITE, C_EVENTS };
 
 struct client {
     int fd, policy_fd;
@@ -57,6 +60,7 @@ static size_t nclients, max_clients = MAX_CLIENTS;
 static volatile sig_atomic_t stopping;
 static const struct server_opts *opts;
 static struct api_ctx actx;
+static struct lifecycle *lc;
 
 static long long now_ms(void)
 {
@@ -75,6 +79,8 @@ static void drop(size_t i)
 {
     struct client *c = clients[i];
 
+    if (c->st == C_PENDING && lc)
+        lc_forget(lc, c);
     close(c->fd);
     if (c->policy_fd >= 0)
         close(c->policy_fd);
@@ -114,11 +120,35 @@ static void reply_exception(struct client *c, const char *type, const char *msg)
 
 static void serve(struct client *c)
 {
-    int ev = api_handle(&actx, &c->rq, (const char *)c->in.data + c->hdr_len,
-                        c->in.len - c->hdr_len, &c->out);
+    int ev;
 
+    actx.waiter = c;
+    ev = api_handle(&actx, &c->rq, (const char *)c->in.data + c->hdr_len, c->in.len - c->hdr_len,
+                    &c->out);
+    if (ev == 2) {
+        /* no reply yet and no limit: a start may take qrexec_timeout */
+        buf_clear(&c->out);
+        c->st = C_PENDING;
+        c->deadline = -1;
+        return;
+    }
     c->st = ev ? C_EVENTS : C_WRITE;
     c->deadline = ev ? -1 : now_ms() + WRITE_LIMIT_MS;
+}
+
+/* The lifecycle finished a pending call. */
+static void call_done(void *waiter, const struct qerr *e)
+{
+    static const uint8_t ok[2] = {0x30, 0};
+    struct client *c = waiter;
+
+    buf_clear(&c->out);
+    if (e)
+        api_exception(&c->out, e->type, e->msg);
+    else
+        buf_append(&c->out, ok, 2);
+    c->st = C_WRITE;
+    c->deadline = now_ms() + WRITE_LIMIT_MS;
 }
 
 /* A call through qrexec: ask the policy daemon, without waiting here. */
@@ -330,7 +360,7 @@ static int make_socket(const char *path)
 
 int server_run(struct store *s, const struct server_opts *o)
 {
-    static struct pollfd pfd[2 * MAX_CLIENTS + 1];
+    static struct pollfd pfd[2 * MAX_CLIENTS + 8];
     struct sigaction sa = {.sa_handler = on_signal};
     int lfd = make_socket(o->socket_path);
 
@@ -357,13 +387,17 @@ int server_run(struct store *s, const struct server_opts *o)
     opts = o;
     actx.store = s;
     actx.emit = emit;
+    if (o->lc) {
+        lc = lc_open(s, o->lc, emit, NULL, call_done);
+        actx.lc = lc;
+    }
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     log_info("listening on %s", o->socket_path);
     while (!stopping) {
         long long now = now_ms(), next = now + 60000;
-        size_t n = 0, cidx[2 * MAX_CLIENTS + 1];
+        size_t n = 0, lc_first, cidx[2 * MAX_CLIENTS + 1];
         int r;
 
         /* drop what is finished or late */
@@ -389,12 +423,24 @@ int server_run(struct store *s, const struct server_opts *o)
                 cidx[n] = i;
                 pfd[n++] = (struct pollfd){.fd = c->fd, .events = evs};
             }
+            if (c->st == C_PENDING) {
+                /* only POLLHUP: the caller closed (a half-close is normal) */
+                cidx[n] = i;
+                pfd[n++] = (struct pollfd){.fd = c->fd, .events = 0};
+            }
             if (c->st == C_POLICY) {
                 cidx[n] = i | ((size_t)1 << 31);
                 pfd[n++] = (struct pollfd){.fd = c->policy_fd, .events = POLLIN};
             }
             if (c->deadline >= 0 && c->deadline < next)
                 next = c->deadline;
+        }
+        lc_first = n;
+        if (lc) {
+            long long d = lc_next_deadline(lc);
+            n += (size_t)lc_pollfds(lc, pfd + n, 4);
+            if (d >= 0 && d < next)
+                next = d;
         }
         r = poll(pfd, n, (int)(next > now ? next - now : 0));
         if (r < 0) {
@@ -404,7 +450,7 @@ int server_run(struct store *s, const struct server_opts *o)
             break;
         }
         /* clients first (indices are stable until drop, done above) */
-        for (size_t k = 1; k < n; k++) {
+        for (size_t k = 1; k < lc_first; k++) {
             size_t i = cidx[k] & ~((size_t)1 << 31);
             struct client *c = clients[i];
             if (!pfd[k].revents)
@@ -412,6 +458,14 @@ int server_run(struct store *s, const struct server_opts *o)
             if (cidx[k] >> 31) {
                 if (c->st == C_POLICY)
                     policy_readable(c);
+                continue;
+            }
+            if (c->st == C_PENDING) {
+                if (pfd[k].revents & (POLLHUP | POLLERR)) {
+                    lc_forget(lc, c);
+                    c->st = C_WRITE;
+                    c->deadline = 0; /* dropped next round */
+                }
                 continue;
             }
             if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR))
@@ -422,9 +476,19 @@ int server_run(struct store *s, const struct server_opts *o)
         if (pfd[0].revents & POLLIN)
             for (int i = 0; i < 64 && accept_one(lfd); i++)
                 ;
+        if (lc) {
+            bool fired = false;
+            long long d = lc_next_deadline(lc);
+            for (size_t k = lc_first; k < n; k++)
+                fired |= pfd[k].revents != 0;
+            if (fired || (d >= 0 && d <= now_ms()))
+                lc_dispatch(lc);
+        }
     }
     for (size_t i = nclients; i-- > 0;)
         drop(i);
+    lc_close(lc);
+    lc = NULL;
     close(lfd);
     unlink(o->socket_path);
     return 0;
