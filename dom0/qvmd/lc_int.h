@@ -54,6 +54,7 @@ struct job {
     int domid;
     pid_t qrexec_pid, qdb_pid;
     const char *step;
+    long long ms[5]; /* how long storage, domain, qubesdb, unpause, qrexec took */
     struct qerr e;
     int rc;
 };

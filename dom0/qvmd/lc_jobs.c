@@ -8,9 +8,17 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define QUBESDB_READY_MS 10000
+
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static int fail(struct job *j, const char *step, const char *why)
 {
@@ -101,12 +109,16 @@ void lc_job_start(struct job *j)
     j->domid = -1;
     j->qrexec_pid = j->qdb_pid = -1;
     j->rc = -1;
+    long long t = now_ms();
+
     memset(paths, 0, sizeof(paths));
     if (storage_start(&j->r->plan, paths, &j->e) < 0) {
         j->step = "storage";
         goto out;
     }
     storage_up = true;
+    j->ms[0] = now_ms() - t;
+    t = now_ms();
     for (int i = 0; i < j->r->plan.n; i++) {
         vdevs[i] = j->r->plan.v[i].vdev;
         pp[i] = paths[i];
@@ -124,6 +136,8 @@ void lc_job_start(struct job *j)
         goto out;
     }
     j->r->domid = j->domid; /* the loop matches deaths against it */
+    j->ms[1] = now_ms() - t;
+    t = now_ms();
     if (j->r->abort) {
         fail(j, "domain", "killed while starting");
         goto out;
@@ -133,15 +147,20 @@ void lc_job_start(struct job *j)
         fail(j, "qubesdb", err);
         goto out;
     }
+    j->ms[2] = now_ms() - t;
+    t = now_ms();
     if (backend_unpause(be, j->domid, err, sizeof(err)) < 0) {
         fail(j, "unpause", err);
         goto out;
     }
+    j->ms[3] = now_ms() - t;
+    t = now_ms();
     j->qrexec_pid = qrexec_up(j, err, sizeof(err));
     if (j->qrexec_pid < 0) {
         fail(j, "qrexec", j->r->abort ? "killed or ended while starting" : err);
         goto out;
     }
+    j->ms[4] = now_ms() - t;
     j->rc = 0;
     return;
 out:

@@ -271,7 +271,10 @@ static void start_done(struct lifecycle *lc, struct job *j)
         r->st = LC_RUNNING;
         if (lc_state_save(lc, r) < 0)
             log_warnx("cannot save the state of %s; a restarted qvmd will not find it", r->name);
-        log_info("%s started as domain %d", r->name, r->domid);
+        /* the phases, for whoever wants to know where a start's time goes */
+        log_info("%s started as domain %d: storage %lld ms, domain %lld ms, qubesdb %lld ms, "
+                 "unpause %lld ms, boot to agent %lld ms",
+                 r->name, r->domid, j->ms[0], j->ms[1], j->ms[2], j->ms[3], j->ms[4]);
         emit(lc, r->name, "domain-start", "start_guid", "False");
         if (w)
             lc->done(w, NULL);
