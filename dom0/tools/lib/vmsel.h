@@ -15,11 +15,10 @@
 /* getopt_long codes of --all and --exclude; put VMSEL_OPTIONS in the
  * command's option table and hand those codes to vmsel_option(). */
 enum { VMSEL_OPT_ALL = 0x1000, VMSEL_OPT_EXCLUDE };
-#define VMSEL_OPTIONS                                                                              \
-    {"all", no_argument, NULL, VMSEL_OPT_ALL},                                                     \
-    {                                                                                              \
-        "exclude", required_argument, NULL, VMSEL_OPT_EXCLUDE                                      \
-    }
+/* clang-format off */
+#define VMSEL_OPTIONS {"all", no_argument, NULL, VMSEL_OPT_ALL}, \
+                      {"exclude", required_argument, NULL, VMSEL_OPT_EXCLUDE}
+/* clang-format on */
 
 #define VMSEL_EXCLUDE_MAX 256
 struct vmsel {
