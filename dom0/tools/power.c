@@ -44,6 +44,7 @@ int power_main(int argc, char **argv, const struct power_cmd *cmd)
     int c, verbose = 0, rc = CLI_OK;
 
     cli_prog = cmd->prog;
+    opterr = 0; /* one line of error: ours */
     while ((c = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
         switch (c) {
         case VMSEL_OPT_ALL:
@@ -65,7 +66,8 @@ int power_main(int argc, char **argv, const struct power_cmd *cmd)
             usage(stdout, cmd);
             return CLI_OK;
         default:
-            cli_usage("unknown option (see %s --help)", cmd->prog);
+            cli_usage("unknown option or missing value: %s (see %s --help)", argv[optind - 1],
+                      cmd->prog);
         }
     }
     if (vmsel_resolve(&sel, argv + optind, (size_t)(argc - optind), cmd->all_states, &l) < 0)

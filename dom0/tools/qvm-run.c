@@ -254,6 +254,7 @@ int main(int argc, char **argv)
     if (!o.socket_dir || !*o.socket_dir)
         o.socket_dir = QREXEC_CALL_SOCKET_DIR;
     /* '+': the command's own options are not ours */
+    opterr = 0; /* one line of error: ours */
     while ((c = getopt_long(argc, argv, "+u:anpqvh", opts, NULL)) != -1) {
         switch (c) {
         case VMSEL_OPT_ALL:
@@ -303,7 +304,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return CLI_OK;
         default:
-            cli_usage("unknown option (see qvm-run --help)");
+            cli_usage("unknown option or missing value: %s (see qvm-run --help)", argv[optind - 1]);
         }
     }
     /* as in Qubes: where the command runs is said unless its output is ours */

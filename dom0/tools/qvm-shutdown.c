@@ -194,6 +194,7 @@ int main(int argc, char **argv)
     int c, verbose = 0, rc = CLI_OK;
 
     cli_prog = "qvm-shutdown";
+    opterr = 0; /* one line of error: ours */
     while ((c = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
         switch (c) {
         case VMSEL_OPT_ALL:
@@ -219,7 +220,8 @@ int main(int argc, char **argv)
             usage(stdout);
             return CLI_OK;
         default:
-            cli_usage("unknown option (see qvm-shutdown --help)");
+            cli_usage("unknown option or missing value: %s (see qvm-shutdown --help)",
+                      argv[optind - 1]);
         }
     }
     if (timeout && !wait)
