@@ -34,6 +34,12 @@ $(BUILD)/tests/unit/test_qadmin_reply: $(BUILD)/tests/unit/test_qadmin_reply.o $
                                        $(QREXEC_LIB) $(LIBBULKHEAD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
+# the event stream reader and qvm-run's shell quoting
+TEST_BINS += $(BUILD)/tests/unit/test_qadmin_events
+$(BUILD)/tests/unit/test_qadmin_events: $(BUILD)/tests/unit/test_qadmin_events.o $(QADMIN_LIB) \
+                                        $(QREXEC_LIB) $(LIBBULKHEAD)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
 FUZZ_BINS += $(FUZZ_DIR)/fuzz_qadmin_reply
 $(FUZZ_DIR)/fuzz_qadmin_reply: tests/fuzz/fuzz_qadmin_reply.c dom0/tools/lib/admin_reply.c \
                                $(FUZZ_LIB_SRCS) | deps

@@ -8,7 +8,6 @@
  * qube's shell so each word arrives as one argument, unexpanded. */
 #include "dom0/tools/lib/cli.h"
 #include "dom0/tools/lib/vmsel.h"
-#include "lib/buf.h"
 #include "qrexec/client/call.h"
 #include "qrexec/proto/qrexec_names.h"
 #include "qrexec/proto/qrexec_proto.h"
@@ -58,35 +57,6 @@ static void usage(FILE *f)
                "Exit: the command's status (--pass-io; the highest of several), 0 started,\n"
                "1 qvmd refused or failed (no such qube, start failed, not running),\n"
                "2 usage, 125 the qrexec call failed.\n");
-}
-
-/* COMMAND as the qube's shell gets it: one word as it is (a shell line),
- * several words (or --no-shell) each in single quotes. */
-static char *command_line(char *const *words, size_t n, bool no_shell)
-{
-    struct buf b;
-    static const char nul = 0;
-
-    if (n == 1 && !no_shell)
-        return strdup(words[0]);
-    buf_init(&b, QREXEC_MAX_CMD_LEN);
-    for (size_t i = 0; i < n; i++) {
-        if (i && buf_append(&b, " ", 1) < 0)
-            goto fail;
-        if (buf_append(&b, "'", 1) < 0)
-            goto fail;
-        for (const char *p = words[i]; *p; p++)
-            if (buf_append(&b, *p == '\'' ? "'\\''" : p, *p == '\'' ? 4 : 1) < 0)
-                goto fail;
-        if (buf_append(&b, "'", 1) < 0)
-            goto fail;
-    }
-    if (buf_append(&b, &nul, 1) < 0)
-        goto fail;
-    return (char *)b.data;
-fail:
-    buf_fini(&b);
-    return NULL;
 }
 
 /* A user name as the qube's agent takes it: no ':' (which ends the user
@@ -334,7 +304,8 @@ int main(int argc, char **argv)
                       "+ARG)",
                       words[0]);
     }
-    command = o.service ? strdup(words[0]) : command_line(words, nwords, no_shell);
+    command =
+        o.service ? strdup(words[0]) : cli_shell_join(words, nwords, no_shell, QREXEC_MAX_CMD_LEN);
     if (!command)
         cli_usage("the command is too long");
     if (asprintf(&cmdline, o.service ? "%s:QUBESRPC %s dom0" : "%s:%s", o.user ? o.user : "DEFAULT",
