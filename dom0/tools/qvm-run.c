@@ -311,14 +311,27 @@ int main(int argc, char **argv)
     if (asprintf(&cmdline, o.service ? "%s:QUBESRPC %s dom0" : "%s:%s", o.user ? o.user : "DEFAULT",
                  command) < 0) {
         cli_err("out of memory");
+        free(command);
         return CLI_FAIL;
     }
-    if (strlen(cmdline) >= QREXEC_MAX_CMD_LEN)
+    /* every way out frees what it holds: the sanitizer build checks leaks */
+    if (strlen(cmdline) >= QREXEC_MAX_CMD_LEN) {
+        free(command);
+        free(cmdline);
         cli_usage("the command is too long (%d bytes at most)", QREXEC_MAX_CMD_LEN - 1);
-    if (vmsel_resolve(&sel, vm_name, sel.all ? 0 : 1, sel.all ? running : NULL, &l) < 0)
+    }
+    if (vmsel_resolve(&sel, vm_name, sel.all ? 0 : 1, sel.all ? running : NULL, &l) < 0) {
+        free(command);
+        free(cmdline);
         return CLI_FAIL;
-    if (o.passio && !o.localcmd && l.n > 1)
-        cli_usage("--pass-io with more than one qube needs --localcmd (%zu qubes chosen)", l.n);
+    }
+    if (o.passio && !o.localcmd && l.n > 1) {
+        size_t chosen = l.n;
+        vmsel_free(&l);
+        free(command);
+        free(cmdline);
+        cli_usage("--pass-io with more than one qube needs --localcmd (%zu qubes chosen)", chosen);
+    }
     signal(SIGPIPE, SIG_IGN);
     for (size_t i = 0; i < l.n; i++) {
         int r = run_one(&l.vm[i], command, cmdline, &o);
