@@ -144,11 +144,11 @@ static int wait_all(struct vmsel_list *l, bool *waiting, const long long *deadli
             waiting[i] = false;
             if (r == 0 || (r == -EREMOTEIO && !strcmp(res.type, "QubesVMNotStartedError"))) {
                 if (verbose >= 0 && r == 0)
-                    cli_err("%s did not shut down within %lld s: killed", l->vm[i].name,
-                            (timeout_ms[i] + 999) / 1000);
+                    cli_err("%s did not shut down within %g s: killed", l->vm[i].name,
+                            (double)timeout_ms[i] / 1000);
             } else {
-                cli_err("%s did not shut down within %lld s and cannot be killed: %s",
-                        l->vm[i].name, (timeout_ms[i] + 999) / 1000, res.msg);
+                cli_err("%s did not shut down within %g s and cannot be killed: %s", l->vm[i].name,
+                        (double)timeout_ms[i] / 1000, res.msg);
                 rc = CLI_FAIL;
             }
             qadmin_result_free(&res);

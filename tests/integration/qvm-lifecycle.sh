@@ -23,7 +23,8 @@ if [ ! -x "$B/qvmd" ] || [ ! -x "$B/qvm-run" ]; then
 fi
 T=$(mktemp -d /tmp/bulkhead-qvm-life.XXXXXX)
 mkdir -p "$T/qrexec" "$T/vchan" "$T/rpc"
-export BULKHEAD_QVMD_SOCKET=$T/qvmd.sock PATH=$PWD/$B:$PATH
+case $B in /*) ;; *) B=$PWD/$B ;; esac
+export BULKHEAD_QVMD_SOCKET=$T/qvmd.sock PATH=$B:$PATH
 export BULKHEAD_QREXEC_SOCKET_DIR=$T/qrexec VCHAN_SOCKET_DIR=$T/vchan BULKHEAD_VCHAN=socket
 export VCHAN_DOMAIN=0 QREXEC_SERVICE_PATH=$T/rpc
 printf '#!/bin/sh\necho "arg=$1 from=$QREXEC_REMOTE_DOMAIN"\n' > "$T/rpc/test.Echo"
