@@ -285,6 +285,12 @@ int main(int argc, char **argv)
         cli_usage("--service and --no-shell exclude each other");
     if (!sel.all && optind < argc) {
         vm_name[0] = argv[optind++];
+        /* dom0 has no qrexec daemon of its own to ask */
+        if (strcmp(vm_name[0], "dom0") == 0) {
+            cli_err("dom0: run the command in a dom0 shell (qvm-run reaches qubes through "
+                    "qrexec)");
+            return CLI_FAIL;
+        }
     } else if (!sel.all) {
         cli_usage("expected QUBE and COMMAND (see qvm-run --help)");
     }
@@ -332,6 +338,8 @@ int main(int argc, char **argv)
         free(cmdline);
         cli_usage("--pass-io with more than one qube needs --localcmd (%zu qubes chosen)", chosen);
     }
+    if (l.n == 0 && o.verbose >= 0)
+        cli_err("no qube is running%s", sel.nexclude ? " (but the excluded ones)" : "");
     signal(SIGPIPE, SIG_IGN);
     for (size_t i = 0; i < l.n; i++) {
         int r = run_one(&l.vm[i], command, cmdline, &o);

@@ -90,6 +90,9 @@ t "qvm-run --service and --no-shell exclude each other" fails 2 qvm-run --servic
 t "qvm-run -u checks the user" fails 2 qvm-run -u 'root:x' work id
 t "qvm-run in an unknown qube is qvmd's error" fails 1 qvm-run -p nope true
 t "... saying which qube" says "no such qube: nope"
+t "qvm-run in dom0 is refused" fails 1 qvm-run -p dom0 true
+t "qvm-run --all with no running qube says so" fails 0 qvm-run --all true
+t "... and -q silences it" eq "$(qvm-run -q --all true 2>&1)" ""
 t "qvm-run --no-autostart in a halted qube fails" fails 1 qvm-run -p --no-autostart work3 true
 t "... saying it is not running" says "work3 is not running"
 t "... and leaves it halted" eq "$(state work3)" Halted
