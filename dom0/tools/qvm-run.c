@@ -45,6 +45,13 @@ static void usage(FILE *f)
                "                         (default for output that is a terminal)\n"
                "  --no-filter-escape-chars\n"
                "                         do not (DANGEROUS when the output is a terminal)\n"
+               "  --color-output, --colour-output COLOUR\n"
+               "                         with filtering: mark the command's stdout with the\n"
+               "                         ANSI colour COLOUR (default 31, red, on a terminal)\n"
+               "  --color-stderr, --colour-stderr COLOUR\n"
+               "                         the same for its stderr\n"
+               "  --no-color-output, --no-colour-output, --no-color-stderr, --no-colour-stderr\n"
+               "                         do not colour it\n"
                "  --gui, --no-gui, --nogui\n"
                "                         accepted; no GUI is forwarded yet either way\n"
                "  --all                  every running qube but dom0\n"
@@ -70,6 +77,34 @@ static void check_user(const char *u)
                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                   "0123456789_.-") != n)
         cli_usage("invalid user name '%s' (1 to 32 of A-Z a-z 0-9 _ . -, not starting with -)", u);
+}
+
+/* An SGR colour parameter ("31", "1;33"): digits and ';' only, so that
+ * what we write around the qube's output is one colour change and nothing
+ * else. */
+static const char *check_color(const char *opt, const char *c)
+{
+    size_t n = strlen(c);
+
+    if (n == 0 || n > 16 || strspn(c, "0123456789;") != n)
+        cli_usage("%s takes an ANSI colour such as 31 (digits and ';')", opt);
+    return c;
+}
+
+/* Starts colouring (c: the colour) or, with "", resets; NULL: that
+ * stream is left alone. */
+static void set_colors(const char *out, const char *err)
+{
+    if (out && *out)
+        printf("\033[0;%sm", out);
+    else if (out)
+        fputs("\033[0m", stdout);
+    if (err && *err)
+        fprintf(stderr, "\033[0;%sm", err);
+    else if (err)
+        fputs("\033[0m", stderr);
+    fflush(stdout);
+    fflush(stderr);
 }
 
 /* The qube's qrexec_timeout in ms: how long its agent may take to connect. */
@@ -189,7 +224,19 @@ static int run_one(const struct qadmin_vm *vm, const char *shown, const char *cm
 
 int main(int argc, char **argv)
 {
-    enum { O_LOCALCMD = 256, O_SERVICE, O_NO_SHELL, O_FILTER, O_NO_FILTER, O_GUI, O_NO_GUI };
+    enum {
+        O_LOCALCMD = 256,
+        O_SERVICE,
+        O_NO_SHELL,
+        O_FILTER,
+        O_NO_FILTER,
+        O_GUI,
+        O_NO_GUI,
+        O_COLOR_OUT,
+        O_COLOR_ERR,
+        O_NO_COLOR_OUT,
+        O_NO_COLOR_ERR
+    };
     static const struct option opts[] = {VMSEL_OPTIONS,
                                          {"user", required_argument, NULL, 'u'},
                                          {"autostart", no_argument, NULL, 'a'},
@@ -205,6 +252,14 @@ int main(int argc, char **argv)
                                          {"gui", no_argument, NULL, O_GUI},
                                          {"no-gui", no_argument, NULL, O_NO_GUI},
                                          {"nogui", no_argument, NULL, O_NO_GUI},
+                                         {"colour-output", required_argument, NULL, O_COLOR_OUT},
+                                         {"color-output", required_argument, NULL, O_COLOR_OUT},
+                                         {"colour-stderr", required_argument, NULL, O_COLOR_ERR},
+                                         {"color-stderr", required_argument, NULL, O_COLOR_ERR},
+                                         {"no-colour-output", no_argument, NULL, O_NO_COLOR_OUT},
+                                         {"no-color-output", no_argument, NULL, O_NO_COLOR_OUT},
+                                         {"no-colour-stderr", no_argument, NULL, O_NO_COLOR_ERR},
+                                         {"no-color-stderr", no_argument, NULL, O_NO_COLOR_ERR},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"verbose", no_argument, NULL, 'v'},
                                          {"help", no_argument, NULL, 'h'},
@@ -213,7 +268,9 @@ int main(int argc, char **argv)
     struct vmsel sel = {0};
     struct vmsel_list l;
     static const char *const running[] = {"Running", NULL};
-    bool no_shell = false, quiet = false, verbose = false;
+    bool no_shell = false, quiet = false, verbose = false, no_color_out = false,
+         no_color_err = false;
+    const char *color_out = NULL, *color_err = NULL;
     char *vm_name[1], *cmdline, *command;
     char *const *words;
     size_t nwords;
@@ -262,6 +319,18 @@ int main(int argc, char **argv)
         case O_GUI:
         case O_NO_GUI:
             break;
+        case O_COLOR_OUT:
+            color_out = check_color("--color-output", optarg);
+            break;
+        case O_COLOR_ERR:
+            color_err = check_color("--color-stderr", optarg);
+            break;
+        case O_NO_COLOR_OUT:
+            no_color_out = true;
+            break;
+        case O_NO_COLOR_ERR:
+            no_color_err = true;
+            break;
         case 'q':
             quiet = true;
             verbose = false;
@@ -281,6 +350,20 @@ int main(int argc, char **argv)
     o.verbose = quiet ? -1 : verbose || !o.passio ? 1 : 0;
     if (o.localcmd && !o.passio)
         cli_usage("--localcmd works only with --pass-io");
+    /* The colour marks what the qube wrote; unfiltered, the qube could
+     * reset it and pass its text off as ours (Qubes refuses this too). */
+    if ((color_out && !no_color_out && !o.filter_out) ||
+        (color_err && !no_color_err && !o.filter_err))
+        cli_usage("--color-output and --color-stderr need --filter-escape-chars");
+    /* as in Qubes: a filtered terminal shows the qube's output in red */
+    if (no_color_out || !o.passio || o.localcmd)
+        color_out = NULL;
+    else if (!color_out && o.filter_out && isatty(1))
+        color_out = "31";
+    if (no_color_err || !o.passio || o.localcmd)
+        color_err = NULL;
+    else if (!color_err && o.filter_err && isatty(2))
+        color_err = "31";
     if (o.service && no_shell)
         cli_usage("--service and --no-shell exclude each other");
     if (!sel.all && optind < argc) {
@@ -341,11 +424,13 @@ int main(int argc, char **argv)
     if (l.n == 0 && o.verbose >= 0)
         cli_err("no qube is running%s", sel.nexclude ? " (but the excluded ones)" : "");
     signal(SIGPIPE, SIG_IGN);
+    set_colors(color_out, color_err);
     for (size_t i = 0; i < l.n; i++) {
         int r = run_one(&l.vm[i], command, cmdline, &o);
         if (r > rc)
             rc = r;
     }
+    set_colors(color_out ? "" : NULL, color_err ? "" : NULL);
     vmsel_free(&l);
     free(command);
     free(cmdline);

@@ -90,6 +90,9 @@ t "qvm-run --service and --no-shell exclude each other" fails 2 qvm-run --servic
 t "qvm-run -u checks the user" fails 2 qvm-run -u 'root:x' work id
 t "qvm-run in an unknown qube is qvmd's error" fails 1 qvm-run -p nope true
 t "... saying which qube" says "no such qube: nope"
+t "qvm-run --color-output checks the colour" fails 2 qvm-run --color-output red work true
+t "qvm-run --color-output needs filtering" fails 2 qvm-run --no-filter-escape-chars \
+    --color-output 32 work true
 t "qvm-run in dom0 is refused" fails 1 qvm-run -p dom0 true
 t "qvm-run --all with no running qube says so" fails 0 qvm-run --all true
 t "... and -q silences it" eq "$(qvm-run -q --all true 2>&1)" ""
@@ -136,6 +139,11 @@ t "escape characters are filtered on request" \
 t "... and passed with --no-filter-escape-chars" \
     eq "$(qvm-run -p --no-filter-escape-chars work 'printf "a\033b"' | od -An -c | tr -s ' ')" \
     " a 033 b"
+# on a terminal (script(1) gives one): filtered and marked red, as in Qubes
+TTY=$(script -qc "qvm-run -p work 'echo hi'" /dev/null | od -An -c | tr -s ' \n' ' ')
+t "on a terminal the qube's output is red" eq "$TTY" " 033 [ 0 ; 3 1 m 033 [ 0 ; 3 1 m h i \r \n 033 [ 0 m 033 [ 0 m "
+TTY=$(script -qc "qvm-run -p --no-colour-output --no-color-stderr work 'echo hi'" /dev/null | od -An -c | tr -s ' \n' ' ')
+t "... unless --no-color-output/--no-color-stderr" eq "$TTY" " h i \r \n "
 t "qvm-run -p exit code 0" rc 0 qvm-run -p work true
 t "qvm-run starts a halted qube first" eq "$(qvm-run -p work3 hostname)" work3
 t "... which is then running" eq "$(state work3)" Running
