@@ -8,6 +8,7 @@
  * qube's shell so each word arrives as one argument, unexpanded. */
 #include "dom0/tools/lib/cli.h"
 #include "dom0/tools/lib/vmsel.h"
+#include "lib/log.h"
 #include "qrexec/client/call.h"
 #include "qrexec/proto/qrexec_names.h"
 #include "qrexec/proto/qrexec_proto.h"
@@ -198,8 +199,11 @@ static int run_one(const struct qadmin_vm *vm, const char *shown, const char *cm
 
     if (ensure_running(vm, o->autostart, o->verbose) < 0)
         return CLI_FAIL;
-    if (o->verbose > 0)
-        fprintf(stderr, "Running '%s' on %s\n", shown, vm->name);
+    if (o->verbose > 0) {
+        char safe[256]; /* the user's own words, still never echoed raw */
+        fprintf(stderr, "Running '%s' on %s\n",
+                log_printable(safe, sizeof(safe), shown, strlen(shown)), vm->name);
+    }
     call.timeout_ms = qrexec_timeout_ms(vm->name);
     if (o->passio && o->localcmd) {
         io.local_argv = largv;
