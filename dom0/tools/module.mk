@@ -1,7 +1,9 @@
 # dom0/tools/: the qvm-* commands over one Admin API client library.
-# prefs.c: the body qvm-prefs and qubes-prefs share (linked only by them)
+# prefs.c: the body qvm-prefs and qubes-prefs share (linked only by them);
+# power.c: the same for qvm-start, qvm-kill, qvm-pause and qvm-unpause
 QADMIN_SRCS := dom0/tools/lib/admin_reply.c dom0/tools/lib/admin_call.c dom0/tools/lib/cli.c \
-               dom0/tools/prefs.c
+               dom0/tools/lib/vmsel.c dom0/tools/lib/events.c \
+               dom0/tools/prefs.c dom0/tools/power.c
 QADMIN_LIB := $(BUILD)/dom0/libqadmin.a
 $(QADMIN_LIB): $(QADMIN_SRCS:%.c=$(BUILD)/%.o)
 	@mkdir -p $(dir $@)
@@ -9,13 +11,19 @@ $(QADMIN_LIB): $(QADMIN_SRCS:%.c=$(BUILD)/%.o)
 	ar rcs $@ $^
 
 QVM_TOOLS := qvm-ls qvm-create qvm-clone qvm-remove qvm-prefs qubes-prefs qvm-features \
-             qvm-tags qvm-service qvm-notes qvm-check
+             qvm-tags qvm-service qvm-notes qvm-check \
+             qvm-start qvm-shutdown qvm-kill qvm-pause qvm-unpause qvm-run
 JSONC_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 BINS += $(QVM_TOOLS:%=$(BUILD)/bin/%)
 
 $(BUILD)/bin/qvm-%: $(BUILD)/dom0/tools/qvm-%.o $(QADMIN_LIB) $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(JSONC_LIBS)
+# qvm-run makes its qrexec call in-process through the call library
+$(BUILD)/bin/qvm-run: $(BUILD)/dom0/tools/qvm-run.o $(QADMIN_LIB) $(QREXEC_CALL_LIB) $(QREXEC_LIB) \
+                      $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
 $(BUILD)/bin/qubes-%: $(BUILD)/dom0/tools/qubes-%.o $(QADMIN_LIB) $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -24,6 +32,12 @@ $(BUILD)/bin/qubes-%: $(BUILD)/dom0/tools/qubes-%.o $(QADMIN_LIB) $(QREXEC_LIB) 
 TEST_BINS += $(BUILD)/tests/unit/test_qadmin_reply
 $(BUILD)/tests/unit/test_qadmin_reply: $(BUILD)/tests/unit/test_qadmin_reply.o $(QADMIN_LIB) \
                                        $(QREXEC_LIB) $(LIBBULKHEAD)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
+# the event stream reader and qvm-run's shell quoting
+TEST_BINS += $(BUILD)/tests/unit/test_qadmin_events
+$(BUILD)/tests/unit/test_qadmin_events: $(BUILD)/tests/unit/test_qadmin_events.o $(QADMIN_LIB) \
+                                        $(QREXEC_LIB) $(LIBBULKHEAD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 FUZZ_BINS += $(FUZZ_DIR)/fuzz_qadmin_reply

@@ -100,6 +100,12 @@ static int read_some(int fd, struct buf *b)
     return 0;
 }
 
+int qadmin_open(const struct qadmin_req *req, struct qadmin_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    return send_request(req, res);
+}
+
 int qadmin_call(const struct qadmin_req *req, struct qadmin_result *res)
 {
     return qadmin_call_many(req, res, 1);

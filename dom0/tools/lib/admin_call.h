@@ -45,4 +45,9 @@ int qadmin_call(const struct qadmin_req *req, struct qadmin_result *res);
 int qadmin_call_many(const struct qadmin_req *req, struct qadmin_result *res, size_t n);
 void qadmin_result_free(struct qadmin_result *res);
 
+/* Sends one request and hands back the connection for a reply read as it
+ * arrives (admin.Events, see events.h). The fd, or a negative errno with
+ * res->msg saying why. */
+int qadmin_open(const struct qadmin_req *req, struct qadmin_result *res);
+
 #endif

@@ -1,6 +1,7 @@
 /* Shared command-line plumbing of the qvm-* commands; see cli.h. */
 #include "dom0/tools/lib/cli.h"
 
+#include "lib/buf.h"
 #include "lib/log.h"
 #include "qrexec/proto/qrexec_names.h"
 
@@ -138,4 +139,31 @@ int cli_parse_bool(const char *s)
         if (strcasecmp(s, no[i]) == 0)
             return 0;
     return -1;
+}
+
+char *cli_shell_join(char *const *words, size_t n, bool quote_all, size_t max)
+{
+    static const char nul = 0;
+    struct buf b;
+    int r = 0;
+
+    buf_init(&b, max);
+    if (n == 1 && !quote_all)
+        r = buf_append(&b, words[0], strlen(words[0]));
+    else
+        for (size_t i = 0; i < n && r == 0; i++) {
+            if (i)
+                r = buf_append(&b, " ", 1);
+            r = r ? r : buf_append(&b, "'", 1);
+            for (const char *p = words[i]; *p && r == 0; p++)
+                r = *p == '\'' ? buf_append(&b, "'\\''", 4) : buf_append(&b, p, 1);
+            r = r ? r : buf_append(&b, "'", 1);
+        }
+    if (r == 0)
+        r = buf_append(&b, &nul, 1);
+    if (r < 0) {
+        buf_fini(&b);
+        return NULL;
+    }
+    return (char *)b.data;
 }

@@ -50,4 +50,11 @@ void cli_put(struct qadmin_str s);
  * anything else. */
 int cli_parse_bool(const char *s);
 
+/* words as one line for a POSIX shell: one word as it is when !quote_all
+ * (a shell line of its own), otherwise each word in single quotes (a '
+ * inside becomes '\'') joined by spaces, so the shell sees exactly
+ * these words, unexpanded. Allocated; NULL if the result (with its NUL)
+ * would exceed max bytes or memory ran out. */
+char *cli_shell_join(char *const *words, size_t n, bool quote_all, size_t max);
+
 #endif
