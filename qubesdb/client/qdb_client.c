@@ -78,8 +78,8 @@ static int recv_msg(struct qdb_client *c, struct qdb_msg *m)
         r = io_read_full(c->fd, c->data, m->data_len);
     if (r < 0) {
         /* a half-read message leaves the stream out of step for good */
-        c->broken = r;
-        return r;
+        c->broken = r == -ECONNRESET ? -EPIPE : r;
+        return c->broken;
     }
     c->data[m->data_len] = 0;
     c->data_len = m->data_len;
@@ -108,8 +108,9 @@ static int transact(struct qdb_client *c, uint8_t type, const char *path, const 
         return (int)n;
     r = io_write_full(c->fd, out, (size_t)n);
     if (r < 0) {
-        c->broken = r;
-        return r;
+        /* a daemon that went away: -EPIPE, whichever way the socket says it */
+        c->broken = r == -ECONNRESET ? -EPIPE : r;
+        return c->broken;
     }
     for (;;) {
         r = recv_msg(c, &m);
