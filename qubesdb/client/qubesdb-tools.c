@@ -27,15 +27,15 @@ static const char *prog;
 static void usage(FILE *f, int cmd)
 {
     fprintf(f, "usage: qubesdb-%s [options] %s\n", cmd_names[cmd], cmd_args[cmd]);
-    fprintf(f, "  -f             print full paths (read, list, multiread)\n"
-               "  -r             print values raw, without escaping unprintable bytes\n"
-               "  -q             quiet: no error messages, only the exit status\n"
-               "  -w             read: wait until the key exists\n"
-               "  -n COUNT       watch: exit after COUNT changes (default 1; 0: never)\n"
-               "  -d NAME        dom0: the qube NAME's database (/var/run/qubes/qubesdb.NAME.sock)\n"
-               "  --socket PATH  the daemon's socket (default $QUBESDB_SOCKET or " QDB_VM_SOCKET
-               ")\n"
-               "  -h, --help     this text\n");
+    fprintf(f,
+            "  -f             print full paths (read, list, multiread)\n"
+            "  -r             print values raw, without escaping unprintable bytes\n"
+            "  -q             quiet: no error messages, only the exit status\n"
+            "  -w             read: wait until the key exists\n"
+            "  -n COUNT       watch: exit after COUNT changes (default 1; 0: never)\n"
+            "  -d NAME        dom0: the qube NAME's database (/var/run/qubes/qubesdb.NAME.sock)\n"
+            "  --socket PATH  the daemon's socket (default $QUBESDB_SOCKET or " QDB_VM_SOCKET ")\n"
+            "  -h, --help     this text\n");
 }
 
 static void fail(const char *what, const char *path, int err)
@@ -231,9 +231,9 @@ int main(int argc, char **argv)
             }
             break;
         case 'd':
-            if (strchr(optarg, '/') || snprintf(dom0_sock, sizeof(dom0_sock),
-                                                "/var/run/qubes/qubesdb.%s.sock",
-                                                optarg) >= (int)sizeof(dom0_sock)) {
+            if (strchr(optarg, '/') ||
+                snprintf(dom0_sock, sizeof(dom0_sock), "/var/run/qubes/qubesdb.%s.sock", optarg) >=
+                    (int)sizeof(dom0_sock)) {
                 fprintf(stderr, "%s: bad qube name\n", prog);
                 return 2;
             }

@@ -22,7 +22,7 @@ int qdb_reply_step(uint8_t cmd, const char *cmd_path, const struct qdb_msg *resp
         return QDB_REPLY_DONE; /* any command may be refused */
     case QDB_RESP_ERROR_NOENT:
         return cmd == QDB_CMD_READ || cmd == QDB_CMD_RM || cmd == QDB_CMD_UNWATCH ? QDB_REPLY_DONE
-                                                                                   : -EBADMSG;
+                                                                                  : -EBADMSG;
     case QDB_RESP_OK:
         return cmd == QDB_CMD_WRITE || cmd == QDB_CMD_RM || cmd == QDB_CMD_WATCH ||
                        cmd == QDB_CMD_UNWATCH
@@ -30,8 +30,7 @@ int qdb_reply_step(uint8_t cmd, const char *cmd_path, const struct qdb_msg *resp
                    : -EBADMSG;
     case QDB_RESP_READ:
         /* the value of the key asked for, not of another one */
-        return cmd == QDB_CMD_READ && strcmp(resp->path, cmd_path) == 0 ? QDB_REPLY_DONE
-                                                                         : -EBADMSG;
+        return cmd == QDB_CMD_READ && strcmp(resp->path, cmd_path) == 0 ? QDB_REPLY_DONE : -EBADMSG;
     case QDB_RESP_LIST:
     case QDB_RESP_MULTIREAD:
         if (cmd != (resp->type == QDB_RESP_LIST ? QDB_CMD_LIST : QDB_CMD_MULTIREAD))

@@ -44,7 +44,7 @@
 /* Commands on their way to dom0, answered in order. Each client has at
  * most one of its own in flight; a client leaving adds at most
  * MAX_WATCHES unwatches, and clients are not read unless that fits. */
-#define QUEUE_LEN 4096
+#define QUEUE_LEN        4096
 #define UPSTREAM_OUT_MAX ((size_t)QUEUE_LEN * QDB_MAX_MSG)
 
 struct client {
@@ -393,8 +393,8 @@ static void serve(int lfd)
         for (int i = 0; i < MAX_CLIENTS; i++)
             if (clients[i].used) {
                 struct client *c = &clients[i];
-                short ev = (c->busy || c->have == sizeof(c->in) ? 0 : POLLIN) |
-                           (c->out.len ? POLLOUT : 0);
+                short ev =
+                    (c->busy || c->have == sizeof(c->in) ? 0 : POLLIN) | (c->out.len ? POLLOUT : 0);
                 idx[n - 2] = i;
                 p[n++] = (struct pollfd){.fd = c->fd, .events = ev};
             }

@@ -46,8 +46,8 @@ static void check_steps(const struct qdb_msg *m, const uint8_t *data, size_t siz
                    r == QDB_REPLY_EVENT);
             assert((r == QDB_REPLY_EVENT) == (m->type == QDB_RESP_WATCH));
             if (r == QDB_REPLY_MORE)
-                assert((m->type == QDB_RESP_LIST || m->type == QDB_RESP_MULTIREAD) &&
-                       m->path_len && !strncmp(m->path, paths[p], strlen(paths[p])));
+                assert((m->type == QDB_RESP_LIST || m->type == QDB_RESP_MULTIREAD) && m->path_len &&
+                       !strncmp(m->path, paths[p], strlen(paths[p])));
             if (r >= 0 && r != QDB_REPLY_EVENT)
                 assert(cmd <= QDB_CMD_UNWATCH);
         }

@@ -31,8 +31,8 @@ static pid_t daemon_pid;
 /* Appends one message to the canned answer to request number i. */
 static void add(size_t i, uint8_t type, const char *path, const char *data, size_t len)
 {
-    ssize_t n = qdb_build(replies[i] + reply_len[i], sizeof(replies[i]) - reply_len[i], type,
-                          path, data, (uint32_t)len);
+    ssize_t n = qdb_build(replies[i] + reply_len[i], sizeof(replies[i]) - reply_len[i], type, path,
+                          data, (uint32_t)len);
     assert_true(n > 0);
     reply_len[i] += (size_t)n;
     if (i + 1 > nreplies)

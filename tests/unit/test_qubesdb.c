@@ -234,9 +234,9 @@ static void test_reply_step(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_layout),    cmocka_unit_test(test_commands),
-        cmocka_unit_test(test_responses), cmocka_unit_test(test_sizes_and_nul),
-        cmocka_unit_test(test_paths),     cmocka_unit_test(test_store),
+        cmocka_unit_test(test_layout),     cmocka_unit_test(test_commands),
+        cmocka_unit_test(test_responses),  cmocka_unit_test(test_sizes_and_nul),
+        cmocka_unit_test(test_paths),      cmocka_unit_test(test_store),
         cmocka_unit_test(test_reply_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
