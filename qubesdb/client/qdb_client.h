@@ -20,6 +20,8 @@
 #include <stddef.h>
 
 #define QDB_VM_SOCKET "/run/qubes/qubesdb.sock"
+/* The same for clients that may only read, list and watch. */
+#define QDB_VM_RO_SOCKET "/run/qubes/qubesdb.ro.sock"
 
 struct qdb_client;
 

@@ -2,8 +2,8 @@
  * database in dom0.
  *
  * Serves the qube (vchan server on port 111, peer DOMID) and dom0 clients
- * (DIR/qubesdb.NAME.sock). Single-threaded poll loop; every connection has
- * its own input buffer filled without blocking, so a VM that sends half a
+ * (DIR/qubesdb.NAME.sock; DIR/qubesdb.NAME.ro.sock for read-only ones). Single-threaded poll loop;
+ * every connection has its own input buffer filled without blocking, so a VM that sends half a
  * message stalls nothing. A VM message that fails the parser ends only the
  * VM connection; the daemon then offers the channel again. */
 #include "lib/io.h"
@@ -27,9 +27,9 @@
 #define MAX_WATCHES 64
 
 struct conn {
-    bool used, is_vm;
-    int fd;           /* dom0 client socket; -1 for the VM */
-    struct vchan *vc; /* the VM channel */
+    bool used, is_vm, ro; /* ro: a client of the read-only socket */
+    int fd;               /* dom0 client socket; -1 for the VM */
+    struct vchan *vc;     /* the VM channel */
     uint8_t in[QDB_MAX_MSG];
     size_t have;
     char watches[MAX_WATCHES][QDB_MAX_PATH];
@@ -126,6 +126,8 @@ static int handle(struct conn *c, const struct qdb_msg *m, const uint8_t *data)
         return e ? send_msg(c, QDB_RESP_READ, m->path, e->data, e->len)
                  : send_msg(c, QDB_RESP_ERROR_NOENT, m->path, NULL, 0);
     case QDB_CMD_WRITE:
+        if (c->ro)
+            return send_msg(c, QDB_RESP_ERROR, m->path, NULL, 0);
         if (c->is_vm && !vm_may_change(m->path)) {
             log_warnx("domain %d: write to %s refused", domid, m->path);
             return send_msg(c, QDB_RESP_ERROR, m->path, NULL, 0);
@@ -135,6 +137,8 @@ static int handle(struct conn *c, const struct qdb_msg *m, const uint8_t *data)
         notify(m->path, NULL);
         return send_msg(c, QDB_RESP_OK, m->path, NULL, 0);
     case QDB_CMD_RM:
+        if (c->ro)
+            return send_msg(c, QDB_RESP_ERROR, m->path, NULL, 0);
         if (c->is_vm && !vm_may_change(m->path)) {
             log_warnx("domain %d: removal of %s refused", domid, m->path);
             return send_msg(c, QDB_RESP_ERROR, m->path, NULL, 0);
@@ -259,7 +263,7 @@ static void client_event(struct conn *c)
     process(c);
 }
 
-static void accept_client(int lfd)
+static void accept_client(int lfd, bool ro)
 {
     int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
@@ -270,6 +274,7 @@ static void accept_client(int lfd)
             memset(&clients[i], 0, sizeof(clients[i]));
             clients[i].used = true;
             clients[i].fd = fd;
+            clients[i].ro = ro;
             /* replies are written blocking: dom0 clients are trusted to read */
             io_set_nonblock(fd, 0);
             return;
@@ -281,7 +286,8 @@ static void accept_client(int lfd)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: qubesdb-daemon [--socket-dir DIR] DOMID NAME\n"
-               "  --socket-dir DIR  directory of qubesdb.NAME.sock (default /var/run/qubes)\n"
+               "  --socket-dir DIR  directory of qubesdb.NAME.sock and qubesdb.NAME.ro.sock\n"
+               "                    (default /var/run/qubes)\n"
                "  --help            this text\n");
 }
 
@@ -290,8 +296,8 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"socket-dir", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0}};
     const char *dir = "/var/run/qubes";
-    char path[256], *end;
-    int o, lfd;
+    char path[256], ro_path[256], *end;
+    int o, lfd, ro_fd;
 
     log_init("qubesdb-daemon");
     while ((o = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
@@ -318,11 +324,20 @@ int main(int argc, char **argv)
     domid = (int)d;
     if (snprintf(path, sizeof(path), "%s/qubesdb.%s.sock", dir, argv[optind + 1]) >=
             (int)sizeof(path) ||
+        snprintf(ro_path, sizeof(ro_path), "%s/qubesdb.%s.ro.sock", dir, argv[optind + 1]) >=
+            (int)sizeof(ro_path) ||
         strchr(argv[optind + 1], '/')) {
         fprintf(stderr, "qubesdb-daemon: bad name or directory\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* the read-only socket first: a client that sees the main one may
+     * expect both */
+    ro_fd = io_unix_listen(ro_path, 16);
+    if (ro_fd < 0) {
+        errno = -ro_fd;
+        fatal("listen on %s", ro_path);
+    }
     lfd = io_unix_listen(path, 16);
     if (lfd < 0) {
         errno = -lfd;
@@ -331,7 +346,7 @@ int main(int argc, char **argv)
     vm_offer();
     log_info("serving domain %d on port %d and %s", domid, QDB_VCHAN_PORT, path);
     for (;;) {
-        struct pollfd p[MAX_CLIENTS + 2];
+        struct pollfd p[MAX_CLIENTS + 3];
         int idx[MAX_CLIENTS];
         nfds_t n = 0;
 
@@ -339,9 +354,10 @@ int main(int argc, char **argv)
             vm_offer(); /* the VM may reconnect */
         p[n++] = (struct pollfd){.fd = lfd, .events = POLLIN};
         p[n++] = (struct pollfd){.fd = vchan_fd(vm.vc), .events = POLLIN};
+        p[n++] = (struct pollfd){.fd = ro_fd, .events = POLLIN};
         for (int i = 0; i < MAX_CLIENTS; i++)
             if (clients[i].used) {
-                idx[n - 2] = i;
+                idx[n - 3] = i;
                 p[n++] = (struct pollfd){.fd = clients[i].fd, .events = POLLIN};
             }
         if (poll(p, n, -1) < 0) {
@@ -351,10 +367,12 @@ int main(int argc, char **argv)
         }
         if (p[1].revents)
             vm_event();
-        for (nfds_t i = 2; i < n; i++)
-            if (p[i].revents && clients[idx[i - 2]].used)
-                client_event(&clients[idx[i - 2]]);
+        for (nfds_t i = 3; i < n; i++)
+            if (p[i].revents && clients[idx[i - 3]].used)
+                client_event(&clients[idx[i - 3]]);
         if (p[0].revents & POLLIN)
-            accept_client(lfd);
+            accept_client(lfd, false);
+        if (p[2].revents & POLLIN)
+            accept_client(ro_fd, true);
     }
 }

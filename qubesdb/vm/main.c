@@ -1,5 +1,5 @@
-/* qubesdb-vm-daemon [--socket PATH] [--domain ID] [--daemonize]: the
- * qube's end of QubesDB.
+/* qubesdb-vm-daemon [--socket PATH] [--ro-socket PATH] [--domain ID]
+ * [--daemonize]: the qube's end of QubesDB.
  *
  * A proxy, not a copy: it connects to dom0's qubesdb-daemon (vchan client,
  * port 111), serves local clients on a Unix socket, sends their commands on
@@ -17,7 +17,8 @@
  * dropped alone. Sockets to clients are non-blocking with bounded output
  * buffers, so a client that stops reading is dropped instead of stalling
  * the others. When dom0's side closes the daemon exits 1 (systemd restarts
- * it and it connects again). */
+ * it and it connects again). Clients of the read-only socket may not write
+ * or remove: answered ERROR here, dom0 never sees the attempt. */
 #include "lib/buf.h"
 #include "lib/io.h"
 #include "lib/log.h"
@@ -35,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_CLIENTS 64
@@ -49,6 +51,7 @@
 
 struct client {
     bool used, busy; /* busy: a command of its own awaits dom0's reply */
+    bool ro;         /* connected to the read-only socket */
     int fd;
     unsigned gen; /* tells a reused slot from the client that asked */
     uint8_t in[QDB_MAX_MSG];
@@ -217,8 +220,16 @@ static void handle(struct client *c, const struct qdb_msg *m, const uint8_t *dat
         else
             send_upstream(ci, m->type, m->path, NULL, 0);
         break;
-    default:
+    case QDB_CMD_WRITE:
+    case QDB_CMD_RM:
+        if (c->ro) {
+            reply_local(c, QDB_RESP_ERROR, m->path);
+            break;
+        }
         /* dom0 decides what the qube may write: no second check here */
+        send_upstream(ci, m->type, m->path, data, m->data_len);
+        break;
+    default:
         send_upstream(ci, m->type, m->path, data, m->data_len);
     }
 }
@@ -360,7 +371,7 @@ static void client_writable(struct client *c)
     buf_consume(&c->out, (size_t)n);
 }
 
-static void accept_client(int lfd)
+static void accept_client(int lfd, bool ro)
 {
     int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
@@ -374,6 +385,7 @@ static void accept_client(int lfd)
             c->gen = gen;
             c->used = true;
             c->fd = fd;
+            c->ro = ro;
             buf_init(&c->out, CLIENT_OUT_MAX);
             return;
         }
@@ -381,21 +393,22 @@ static void accept_client(int lfd)
     close(fd);
 }
 
-static void serve(int lfd)
+static void serve(int lfd, int ro_fd)
 {
     for (;;) {
-        struct pollfd p[MAX_CLIENTS + 2];
+        struct pollfd p[MAX_CLIENTS + 3];
         int idx[MAX_CLIENTS];
         nfds_t n = 0;
 
         p[n++] = (struct pollfd){.fd = lfd, .events = POLLIN};
         p[n++] = (struct pollfd){.fd = vchan_fd(dom0), .events = POLLIN};
+        p[n++] = (struct pollfd){.fd = ro_fd, .events = POLLIN};
         for (int i = 0; i < MAX_CLIENTS; i++)
             if (clients[i].used) {
                 struct client *c = &clients[i];
                 short ev =
                     (c->busy || c->have == sizeof(c->in) ? 0 : POLLIN) | (c->out.len ? POLLOUT : 0);
-                idx[n - 2] = i;
+                idx[n - 3] = i;
                 p[n++] = (struct pollfd){.fd = c->fd, .events = ev};
             }
         if (poll(p, n, -1) < 0) {
@@ -405,8 +418,8 @@ static void serve(int lfd)
         }
         if (p[1].revents)
             dom0_event();
-        for (nfds_t i = 2; i < n; i++) {
-            struct client *c = &clients[idx[i - 2]];
+        for (nfds_t i = 3; i < n; i++) {
+            struct client *c = &clients[idx[i - 3]];
             if (!c->used || c->fd != p[i].fd)
                 continue;
             if (p[i].revents & POLLOUT)
@@ -417,36 +430,44 @@ static void serve(int lfd)
                 drop(c, "hung up");
         }
         if (p[0].revents & POLLIN)
-            accept_client(lfd);
+            accept_client(lfd, false);
+        if (p[2].revents & POLLIN)
+            accept_client(ro_fd, true);
     }
 }
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: qubesdb-vm-daemon [--socket PATH] [--domain ID] [--daemonize]\n"
-               "  --socket PATH  where local clients connect (default " QDB_VM_SOCKET ")\n"
-               "  --domain ID    the domain running qubesdb-daemon (default 0, dom0)\n"
-               "  --daemonize    go to the background once connected and listening\n"
-               "  --help         this text\n");
+    fprintf(f,
+            "usage: qubesdb-vm-daemon [--socket PATH] [--ro-socket PATH] [--domain ID] "
+            "[--daemonize]\n"
+            "  --socket PATH     where local clients connect (default " QDB_VM_SOCKET ")\n"
+            "  --ro-socket PATH  the same for clients that may only read (default " QDB_VM_RO_SOCKET
+            ")\n"
+            "  --domain ID       the domain running qubesdb-daemon (default 0, dom0)\n"
+            "  --daemonize       go to the background once connected and listening\n"
+            "  --help            this text\n");
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"socket", required_argument, NULL, 's'},
-                                         {"domain", required_argument, NULL, 'D'},
-                                         {"daemonize", no_argument, NULL, 'b'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0}};
-    const char *sock = QDB_VM_SOCKET;
-    int o, lfd, server = 0, ready[2] = {-1, -1};
+    static const struct option opts[] = {
+        {"socket", required_argument, NULL, 's'}, {"ro-socket", required_argument, NULL, 'r'},
+        {"domain", required_argument, NULL, 'D'}, {"daemonize", no_argument, NULL, 'b'},
+        {"help", no_argument, NULL, 'h'},         {0}};
+    const char *sock = QDB_VM_SOCKET, *ro_sock = QDB_VM_RO_SOCKET;
+    int o, lfd, ro_fd, server = 0, ready[2] = {-1, -1};
     bool background = false;
     char *end;
 
     log_init("qubesdb-vm-daemon");
-    while ((o = getopt_long(argc, argv, "s:D:bh", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "s:r:D:bh", opts, NULL)) != -1) {
         switch (o) {
         case 's':
             sock = optarg;
+            break;
+        case 'r':
+            ro_sock = optarg;
             break;
         case 'D': {
             errno = 0;
@@ -492,12 +513,23 @@ int main(int argc, char **argv)
     if (dom0 == NULL)
         fatal("cannot connect to qubesdb-daemon in domain %d", server);
     buf_init(&up_out, UPSTREAM_OUT_MAX);
+    /* the read-only socket first: a client that sees the main one may
+     * expect both */
+    ro_fd = io_unix_listen(ro_sock, 16);
+    if (ro_fd < 0) {
+        errno = -ro_fd;
+        fatal("listen on %s", ro_sock);
+    }
     lfd = io_unix_listen(sock, 16);
     if (lfd < 0) {
         errno = -lfd;
         fatal("listen on %s", sock);
     }
-    log_info("connected to domain %d, serving %s", server, sock);
+    /* who may connect is the directory's business (/run/qubes), as in Qubes
+     * both sockets are open to every user of the qube */
+    chmod(ro_sock, 0666);
+    chmod(sock, 0666);
+    log_info("connected to domain %d, serving %s and %s", server, sock, ro_sock);
     if (ready[1] >= 0) {
         (void)!write(ready[1], "R", 1);
         close(ready[1]);
@@ -509,5 +541,5 @@ int main(int argc, char **argv)
             close(nul);
         }
     }
-    serve(lfd);
+    serve(lfd, ro_fd);
 }

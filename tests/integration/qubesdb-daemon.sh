@@ -17,10 +17,14 @@ cmd() { "$B/qubesdb-cmd" --socket "$S" "$@"; }
 vm() { VCHAN_DOMAIN=5 timeout 10 "$B/qubesdb-fake-vm" 0 > "$D/vm.out" 2>&1; }
 has() { grep -qxF -- "$1" "$D/vm.out"; }
 hdr() { python3 -c 'import sys,struct; t,p,l=int(sys.argv[1]),sys.argv[2].encode(),int(sys.argv[3]); print((bytes([t])+p.ljust(64,b"\0")[:64]+b"\0\0\0"+struct.pack("<I",l)).hex())' "$@"; }
-echo "1..12"
+echo "1..13"
 
 cmd write /name work && cmd write /qubes-ip 10.137.0.5 && cmd write /qubes-service/meminfo-writer 1
 t "dom0 writes and reads back through the local socket" [ "$(cmd read /name)" = work ]
+ro() { "$B/qubesdb-cmd" --socket "$D/qubesdb.work.ro.sock" "$@"; }
+t "the .ro socket reads but may not write or remove" eval \
+    '[ "$(ro read /name)" = work ] && ! ro write /name x 2>/dev/null && ! ro rm /name 2>/dev/null &&
+     [ "$(cmd read /name)" = work ]'
 
 printf 'read /name\nread /nope\nlist /qubes-\nmultiread /qubes-\n' | vm
 t "the VM reads a key and gets NOENT for a missing one" \

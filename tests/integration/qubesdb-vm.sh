@@ -26,12 +26,13 @@ write_until_done() {  # PID KEY VALUE
     for _ in $(seq 200); do kill -0 "$1" 2>/dev/null || return 0; cmd write "$2" "$3"; sleep 0.05; done
     return 1
 }
-echo "1..17"
+echo "1..18"
 
 start_dom0
 cmd write /name work && cmd write /qubes-ip 10.137.0.5 && cmd write /qubes-service/meminfo-writer 1
 cmd write /qubes-service/cups 0 && cmd write /odd "$(printf 'a\tb\\c')"
-VCHAN_DOMAIN=5 "$B/qubesdb-vm-daemon" --socket "$D/vm.sock" 2> "$D/vm.log" & VPID=$!
+VCHAN_DOMAIN=5 "$B/qubesdb-vm-daemon" --socket "$D/vm.sock" --ro-socket "$D/vm.ro.sock" \
+    2> "$D/vm.log" & VPID=$!
 wait_sock "$D/vm.sock"
 
 t "qubesdb-read prints a value dom0 wrote; -f prints the path too" \
@@ -66,6 +67,13 @@ t "the qube writes under /features-request/ and /qubes-tools/; dom0 sees it" eva
 t "the qube's writes and removals elsewhere are refused; dom0's values stay" eval \
     '! q write /name evil 2> "$D/err" && grep -q refused "$D/err" && ! q rm -q /qubes-ip &&
      [ "$(cmd read /name)" = work ] && [ "$(cmd read /qubes-ip)" = 10.137.0.5 ]'
+
+t "the read-only socket reads and lists but may not write or remove" eval \
+    '[ "$(q read --socket "$D/vm.ro.sock" /name)" = work ] &&
+     [ "$(q list --socket "$D/vm.ro.sock" /qubes-service/ | wc -l)" = 2 ] &&
+     ! q write --socket "$D/vm.ro.sock" -q /qubes-tools/ro 1 &&
+     ! q rm --socket "$D/vm.ro.sock" -q /qubes-tools/version &&
+     ! cmd read /qubes-tools/ro 2>/dev/null && [ "$(cmd read /qubes-tools/version)" = 4 ]'
 
 big=$(head -c 3072 /dev/zero | tr '\0' x)
 t "a 3072-byte value round-trips; 3073 bytes are refused by the library" eval \
@@ -114,7 +122,7 @@ t "dom0's daemon going away ends the VM daemon, non-zero" eval '[ $r != 0 ] && g
 
 start_dom0
 cmd write /name again
-VCHAN_DOMAIN=5 "$B/qubesdb-vm-daemon" --socket "$D/vm2.sock" --daemonize 2>> "$D/vm.log"; r=$?
+VCHAN_DOMAIN=5 "$B/qubesdb-vm-daemon" --socket "$D/vm2.sock" --ro-socket "$D/vm2.ro.sock" --daemonize 2>> "$D/vm.log"; r=$?
 t "--daemonize returns once connected and listening" eval \
     '[ $r = 0 ] && [ "$(QUBESDB_SOCKET=$D/vm2.sock q read /name)" = again ]'
 kill $DPID; wait $DPID 2>/dev/null; DPID=
