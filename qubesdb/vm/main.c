@@ -43,10 +43,11 @@
 #define MAX_WATCHES 64 /* per client, as dom0 allows per connection */
 /* A client that lets this much of its replies pile up is not reading. */
 #define CLIENT_OUT_MAX (4u << 20)
-/* Commands on their way to dom0, answered in order. Each client has at
- * most one of its own in flight; a client leaving adds at most
- * MAX_WATCHES unwatches, and clients are not read unless that fits. */
-#define QUEUE_LEN        4096
+/* Commands on their way to dom0, answered in order. Clients are read only
+ * while the queue is less than half full, and each command read adds at
+ * most one entry; clients leaving add one UNWATCH per watch they held, at
+ * most MAX_CLIENTS * MAX_WATCHES in all, which the other half holds. */
+#define QUEUE_LEN        (2 * MAX_CLIENTS * (MAX_WATCHES + 1))
 #define UPSTREAM_OUT_MAX ((size_t)QUEUE_LEN * QDB_MAX_MSG)
 
 struct client {
@@ -79,9 +80,10 @@ static uint8_t up_in[QDB_MAX_MSG];
 static size_t up_have;
 static struct buf up_out;
 
-static int build(uint8_t *out, uint8_t type, const char *path, const void *data, uint32_t len)
+static int build(uint8_t *out, size_t outsz, uint8_t type, const char *path, const void *data,
+                 uint32_t len)
 {
-    ssize_t n = qdb_build(out, QDB_MAX_MSG, type, path, data, len);
+    ssize_t n = qdb_build(out, outsz, type, path, data, len);
     if (n < 0)
         fatalx("cannot build a %s message for %s", qdb_type_name(type), path);
     return (int)n;
@@ -112,7 +114,7 @@ static void to_client(struct client *c, const void *msg, size_t len)
 static void reply_local(struct client *c, uint8_t type, const char *path)
 {
     uint8_t out[QDB_HDR_SIZE];
-    to_client(c, out, (size_t)build(out, type, path, NULL, 0));
+    to_client(c, out, (size_t)build(out, sizeof(out), type, path, NULL, 0));
 }
 
 static void flush_upstream(void)
@@ -132,7 +134,7 @@ static void send_upstream(int client, uint8_t type, const char *path, const void
 {
     uint8_t out[QDB_MAX_MSG];
     struct pending *p;
-    int n = build(out, type, path, data, len);
+    int n = build(out, sizeof(out), type, path, data, len);
 
     if (q_count == QUEUE_LEN || buf_append(&up_out, out, (size_t)n) < 0)
         fatalx("the queue to dom0 overflowed"); /* cannot happen: see QUEUE_LEN */
@@ -237,7 +239,7 @@ static void handle(struct client *c, const struct qdb_msg *m, const uint8_t *dat
 /* Handles the client's whole messages while it has no command in flight. */
 static void process(struct client *c)
 {
-    while (c->used && !c->busy && q_count + MAX_WATCHES + 1 < QUEUE_LEN) {
+    while (c->used && !c->busy && q_count < QUEUE_LEN / 2) {
         struct qdb_msg m;
         size_t total;
 
