@@ -81,7 +81,8 @@ t "a 3072-byte value round-trips; 3073 bytes are refused by the library" eval \
      [ "$(cmd read /qubes-tools/big)" = "$big" ] && ! q write -q /qubes-tools/big "${big}x"'
 
 # two watchers of one key: one leaves, the other is still told
-q watch -n 0 /qubes-shared > "$D/wa" 2>/dev/null & WA=$!
+# (appends: the file is emptied below while it runs)
+q watch -n 0 /qubes-shared >> "$D/wa" 2>/dev/null & WA=$!
 q watch /qubes-shared > "$D/wb" & WB=$!
 write_until_done $WB /qubes-shared 1; wait $WB
 for _ in $(seq 200); do grep -q . "$D/wa" && break; sleep 0.05; done
@@ -100,8 +101,11 @@ time.sleep(float(sys.argv[3]))' "$D/vm.sock" "$1" "$2"
 hostile "$(head -c 200 /dev/urandom | od -v -An -tx1 | tr -d ' \n')" 0.2 &
 hostile "00" 3 & HP=$!   # half a header, then nothing
 hostile "63$(head -c 71 /dev/zero | od -v -An -tx1 | tr -d ' \n')" 0.2
-t "garbage and half messages from local clients: others are still served" eval \
-    '[ "$(q read /name)" = work ] && kill -0 $VPID && grep -q "malformed" "$D/vm.log"'
+# asks (multiread of everything, watch) and leaves before the answers
+hostile "02$(printf / | od -An -tx1 | tr -d ' \n')$(head -c 70 /dev/zero | od -v -An -tx1 | tr -d ' \n')05$(printf /name | od -An -tx1 | tr -d ' \n')$(head -c 66 /dev/zero | od -v -An -tx1 | tr -d ' \n')" 0
+t "garbage, half messages, clients leaving before their answer: others are still served" eval \
+    '[ "$(q read /name)" = work ] && kill -0 $VPID && grep -q "malformed" "$D/vm.log" &&
+     cmd write /name work && [ "$(q read /name)" = work ]'
 wait $HP
 
 # a client that asks and never reads its (large) replies
