@@ -5,7 +5,11 @@
  * (DIR/qubesdb.NAME.sock; DIR/qubesdb.NAME.ro.sock for read-only ones). Single-threaded poll loop;
  * every connection has its own input buffer filled without blocking, so a VM that sends half a
  * message stalls nothing. A VM message that fails the parser ends only the
- * VM connection; the daemon then offers the channel again. */
+ * VM connection; the daemon then offers the channel again. What goes to the
+ * VM is queued and sent as the ring takes it, never waited for: a VM that
+ * stops reading must not stall dom0's clients (qvmd writing its keys), so
+ * past VM_OUT_MAX queued bytes its connection is ended instead. */
+#include "lib/buf.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/vchan.h"
@@ -25,11 +29,15 @@
 
 #define MAX_CLIENTS 32
 #define MAX_WATCHES 64
+/* More than the largest reply (a MULTIREAD of a full store, about 13 MB):
+ * a VM that lets this much pile up is not reading. */
+#define VM_OUT_MAX (16u << 20)
 
 struct conn {
     bool used, is_vm, ro; /* ro: a client of the read-only socket */
     int fd;               /* dom0 client socket; -1 for the VM */
     struct vchan *vc;     /* the VM channel */
+    struct buf out;       /* VM: bytes its ring has not taken yet */
     uint8_t in[QDB_MAX_MSG];
     size_t have;
     char watches[MAX_WATCHES][QDB_MAX_PATH];
@@ -59,6 +67,20 @@ static bool vm_may_change(const char *path)
 
 static void drop(struct conn *c, const char *why);
 
+/* Hands the VM what its ring takes now. 0, or -EPIPE if it is gone. */
+static int vm_flush(struct conn *c)
+{
+    while (c->out.len) {
+        ssize_t n = vchan_write_nb(c->vc, c->out.data, c->out.len);
+        if (n < 0)
+            return (int)n;
+        if (n == 0)
+            break;
+        buf_consume(&c->out, (size_t)n);
+    }
+    return 0;
+}
+
 static int send_msg(struct conn *c, uint8_t type, const char *path, const void *data, uint32_t len)
 {
     static uint8_t out[QDB_MAX_MSG];
@@ -67,9 +89,12 @@ static int send_msg(struct conn *c, uint8_t type, const char *path, const void *
 
     if (n < 0)
         return (int)n;
-    /* A VM that stops reading fills the ring and makes this wait; the
-     * daemon serves that one qube only, so it stalls nobody else. */
-    r = c->is_vm ? vchan_write(c->vc, out, (size_t)n) : io_write_full(c->fd, out, (size_t)n);
+    if (c->is_vm) {
+        /* -EMSGSIZE past VM_OUT_MAX: the caller ends the connection */
+        r = buf_append(&c->out, out, (size_t)n);
+        return r < 0 ? r : vm_flush(c);
+    }
+    r = io_write_full(c->fd, out, (size_t)n);
     return r < 0 ? r : 0;
 }
 
@@ -177,6 +202,7 @@ static void drop(struct conn *c, const char *why)
         log_warnx("domain %d: connection ended: %s", domid, why);
         vchan_close(c->vc);
         c->vc = NULL;
+        buf_fini(&c->out);
     } else {
         log_debug("client connection ended: %s", why);
         close(c->fd);
@@ -205,7 +231,7 @@ static void process(struct conn *c)
         if (c->have < total)
             return;
         if (handle(c, &m, c->in + QDB_HDR_SIZE) < 0) {
-            drop(c, "write failed");
+            drop(c, "cannot reply (gone, or not reading)");
             return;
         }
         memmove(c->in, c->in + total, c->have - total);
@@ -221,6 +247,7 @@ static void vm_offer(void)
     vm.vc = vchan_server_init(domid, QDB_VCHAN_PORT, 65536, 65536);
     if (vm.vc == NULL)
         fatal("vchan server for domain %d", domid);
+    buf_init(&vm.out, VM_OUT_MAX);
     vm.used = true;
 }
 
@@ -230,6 +257,10 @@ static void vm_event(void)
 
     if (vchan_wait(vm.vc) < 0) {
         drop(&vm, "channel error");
+        return;
+    }
+    if (vm_flush(&vm) < 0) {
+        drop(&vm, "closed by the VM");
         return;
     }
     for (;;) {
