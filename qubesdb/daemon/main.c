@@ -98,19 +98,12 @@ static int send_msg(struct conn *c, uint8_t type, const char *path, const void *
     return r < 0 ? r : 0;
 }
 
-/* A watch on "/a/b" fires for that key; one on "/a/" for everything under. */
-static bool watch_matches(const char *w, const char *path)
-{
-    size_t l = strlen(w);
-    return strcmp(w, path) == 0 || (l && w[l - 1] == '/' && strncmp(path, w, l) == 0);
-}
-
 static void notify_conn(struct conn *c, const char *path)
 {
     if (!c->used)
         return;
     for (size_t i = 0; i < c->nwatches; i++)
-        if (watch_matches(c->watches[i], path)) {
+        if (qdb_watch_matches(c->watches[i], path)) {
             if (send_msg(c, QDB_RESP_WATCH, path, NULL, 0) < 0)
                 drop(c, "watch notification failed");
             return;

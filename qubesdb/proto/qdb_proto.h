@@ -77,4 +77,8 @@ const char *qdb_type_name(uint8_t type);
 enum { QDB_REPLY_MORE = 0, QDB_REPLY_DONE = 1, QDB_REPLY_EVENT = 2 };
 int qdb_reply_step(uint8_t cmd, const char *cmd_path, const struct qdb_msg *resp);
 
+/* True if a watch on watch fires for a change of path: the same key, or a
+ * key under watch when watch ends with '/'. Pure. */
+int qdb_watch_matches(const char *watch, const char *path);
+
 #endif

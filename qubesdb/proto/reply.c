@@ -1,7 +1,8 @@
 /* Which reply belongs to which command: the state machine a client (the
  * library, the VM daemon) runs over the messages it receives, so that a
  * daemon answering out of turn or with the wrong kind of message is seen as
- * broken instead of being believed. Pure. */
+ * broken instead of being believed; and which watch a change fires (both
+ * daemons). Pure. */
 #include "qubesdb/proto/qdb_proto.h"
 
 #include <errno.h>
@@ -41,4 +42,10 @@ int qdb_reply_step(uint8_t cmd, const char *cmd_path, const struct qdb_msg *resp
         return strncmp(resp->path, cmd_path, plen) == 0 ? QDB_REPLY_MORE : -EBADMSG;
     }
     return -EBADMSG;
+}
+
+int qdb_watch_matches(const char *watch, const char *path)
+{
+    size_t l = strlen(watch);
+    return strcmp(watch, path) == 0 || (l && watch[l - 1] == '/' && strncmp(path, watch, l) == 0);
 }

@@ -260,19 +260,12 @@ static void process(struct client *c)
     }
 }
 
-/* A watch on "/a/b" fires for that key; one on "/a/" for everything under. */
-static bool watch_matches(const char *w, const char *path)
-{
-    size_t l = strlen(w);
-    return strcmp(w, path) == 0 || (l && w[l - 1] == '/' && strncmp(path, w, l) == 0);
-}
-
 static void route_event(const uint8_t *msg, const char *path)
 {
     for (int i = 0; i < MAX_CLIENTS; i++) {
         struct client *c = &clients[i];
         for (size_t j = 0; c->used && j < c->nwatches; j++)
-            if (watch_matches(c->watches[j], path)) {
+            if (qdb_watch_matches(c->watches[j], path)) {
                 to_client(c, msg, QDB_HDR_SIZE);
                 break; /* one notification per change, as dom0 does */
             }

@@ -231,13 +231,27 @@ static void test_reply_step(void **state)
     assert_int_equal(step(QDB_RESP_OK, "/a", QDB_RESP_OK, "/a"), -EBADMSG);
 }
 
+static void test_watch_matches(void **state)
+{
+    (void)state;
+    assert_true(qdb_watch_matches("/a/b", "/a/b"));
+    assert_false(qdb_watch_matches("/a/b", "/a/bc"));
+    assert_false(qdb_watch_matches("/a/b", "/a/b/c"));
+    assert_true(qdb_watch_matches("/a/", "/a/b"));
+    assert_true(qdb_watch_matches("/a/", "/a/b/c"));
+    assert_true(qdb_watch_matches("/a/", "/a/"));
+    assert_false(qdb_watch_matches("/a/", "/a"));
+    assert_false(qdb_watch_matches("/a/", "/ab"));
+    assert_true(qdb_watch_matches("/", "/anything"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout),     cmocka_unit_test(test_commands),
         cmocka_unit_test(test_responses),  cmocka_unit_test(test_sizes_and_nul),
         cmocka_unit_test(test_paths),      cmocka_unit_test(test_store),
-        cmocka_unit_test(test_reply_step),
+        cmocka_unit_test(test_reply_step), cmocka_unit_test(test_watch_matches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
