@@ -2,10 +2,14 @@
  * database in dom0.
  *
  * Serves the qube (vchan server on port 111, peer DOMID) and dom0 clients
- * (DIR/qubesdb.NAME.sock). Single-threaded poll loop; every connection has
- * its own input buffer filled without blocking, so a VM that sends half a
+ * (DIR/qubesdb.NAME.sock; DIR/qubesdb.NAME.ro.sock for read-only ones). Single-threaded poll loop;
+ * every connection has its own input buffer filled without blocking, so a VM that sends half a
  * message stalls nothing. A VM message that fails the parser ends only the
- * VM connection; the daemon then offers the channel again. */
+ * VM connection; the daemon then offers the channel again. What goes to the
+ * VM is queued and sent as the ring takes it, never waited for: a VM that
+ * stops reading must not stall dom0's clients (qvmd writing its keys), so
+ * past VM_OUT_MAX queued bytes its connection is ended instead. */
+#include "lib/buf.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/vchan.h"
@@ -25,11 +29,15 @@
 
 #define MAX_CLIENTS 32
 #define MAX_WATCHES 64
+/* More than the largest reply (a MULTIREAD of a full store, about 13 MB):
+ * a VM that lets this much pile up is not reading. */
+#define VM_OUT_MAX (16u << 20)
 
 struct conn {
-    bool used, is_vm;
-    int fd;           /* dom0 client socket; -1 for the VM */
-    struct vchan *vc; /* the VM channel */
+    bool used, is_vm, ro; /* ro: a client of the read-only socket */
+    int fd;               /* dom0 client socket; -1 for the VM */
+    struct vchan *vc;     /* the VM channel */
+    struct buf out;       /* VM: bytes its ring has not taken yet */
     uint8_t in[QDB_MAX_MSG];
     size_t have;
     char watches[MAX_WATCHES][QDB_MAX_PATH];
@@ -59,6 +67,20 @@ static bool vm_may_change(const char *path)
 
 static void drop(struct conn *c, const char *why);
 
+/* Hands the VM what its ring takes now. 0, or -EPIPE if it is gone. */
+static int vm_flush(struct conn *c)
+{
+    while (c->out.len) {
+        ssize_t n = vchan_write_nb(c->vc, c->out.data, c->out.len);
+        if (n < 0)
+            return (int)n;
+        if (n == 0)
+            break;
+        buf_consume(&c->out, (size_t)n);
+    }
+    return 0;
+}
+
 static int send_msg(struct conn *c, uint8_t type, const char *path, const void *data, uint32_t len)
 {
     static uint8_t out[QDB_MAX_MSG];
@@ -67,17 +89,13 @@ static int send_msg(struct conn *c, uint8_t type, const char *path, const void *
 
     if (n < 0)
         return (int)n;
-    /* A VM that stops reading fills the ring and makes this wait; the
-     * daemon serves that one qube only, so it stalls nobody else. */
-    r = c->is_vm ? vchan_write(c->vc, out, (size_t)n) : io_write_full(c->fd, out, (size_t)n);
+    if (c->is_vm) {
+        /* -EMSGSIZE past VM_OUT_MAX: the caller ends the connection */
+        r = buf_append(&c->out, out, (size_t)n);
+        return r < 0 ? r : vm_flush(c);
+    }
+    r = io_write_full(c->fd, out, (size_t)n);
     return r < 0 ? r : 0;
-}
-
-/* A watch on "/a/b" fires for that key; one on "/a/" for everything under. */
-static bool watch_matches(const char *w, const char *path)
-{
-    size_t l = strlen(w);
-    return strcmp(w, path) == 0 || (l && w[l - 1] == '/' && strncmp(path, w, l) == 0);
 }
 
 static void notify_conn(struct conn *c, const char *path)
@@ -85,7 +103,7 @@ static void notify_conn(struct conn *c, const char *path)
     if (!c->used)
         return;
     for (size_t i = 0; i < c->nwatches; i++)
-        if (watch_matches(c->watches[i], path)) {
+        if (qdb_watch_matches(c->watches[i], path)) {
             if (send_msg(c, QDB_RESP_WATCH, path, NULL, 0) < 0)
                 drop(c, "watch notification failed");
             return;
@@ -126,6 +144,8 @@ static int handle(struct conn *c, const struct qdb_msg *m, const uint8_t *data)
         return e ? send_msg(c, QDB_RESP_READ, m->path, e->data, e->len)
                  : send_msg(c, QDB_RESP_ERROR_NOENT, m->path, NULL, 0);
     case QDB_CMD_WRITE:
+        if (c->ro)
+            return send_msg(c, QDB_RESP_ERROR, m->path, NULL, 0);
         if (c->is_vm && !vm_may_change(m->path)) {
             log_warnx("domain %d: write to %s refused", domid, m->path);
             return send_msg(c, QDB_RESP_ERROR, m->path, NULL, 0);
@@ -135,6 +155,8 @@ static int handle(struct conn *c, const struct qdb_msg *m, const uint8_t *data)
         notify(m->path, NULL);
         return send_msg(c, QDB_RESP_OK, m->path, NULL, 0);
     case QDB_CMD_RM:
+        if (c->ro)
+            return send_msg(c, QDB_RESP_ERROR, m->path, NULL, 0);
         if (c->is_vm && !vm_may_change(m->path)) {
             log_warnx("domain %d: removal of %s refused", domid, m->path);
             return send_msg(c, QDB_RESP_ERROR, m->path, NULL, 0);
@@ -173,6 +195,7 @@ static void drop(struct conn *c, const char *why)
         log_warnx("domain %d: connection ended: %s", domid, why);
         vchan_close(c->vc);
         c->vc = NULL;
+        buf_fini(&c->out);
     } else {
         log_debug("client connection ended: %s", why);
         close(c->fd);
@@ -201,7 +224,7 @@ static void process(struct conn *c)
         if (c->have < total)
             return;
         if (handle(c, &m, c->in + QDB_HDR_SIZE) < 0) {
-            drop(c, "write failed");
+            drop(c, "cannot reply (gone, or not reading)");
             return;
         }
         memmove(c->in, c->in + total, c->have - total);
@@ -217,6 +240,7 @@ static void vm_offer(void)
     vm.vc = vchan_server_init(domid, QDB_VCHAN_PORT, 65536, 65536);
     if (vm.vc == NULL)
         fatal("vchan server for domain %d", domid);
+    buf_init(&vm.out, VM_OUT_MAX);
     vm.used = true;
 }
 
@@ -226,6 +250,10 @@ static void vm_event(void)
 
     if (vchan_wait(vm.vc) < 0) {
         drop(&vm, "channel error");
+        return;
+    }
+    if (vm_flush(&vm) < 0) {
+        drop(&vm, "closed by the VM");
         return;
     }
     for (;;) {
@@ -259,7 +287,7 @@ static void client_event(struct conn *c)
     process(c);
 }
 
-static void accept_client(int lfd)
+static void accept_client(int lfd, bool ro)
 {
     int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
@@ -270,6 +298,7 @@ static void accept_client(int lfd)
             memset(&clients[i], 0, sizeof(clients[i]));
             clients[i].used = true;
             clients[i].fd = fd;
+            clients[i].ro = ro;
             /* replies are written blocking: dom0 clients are trusted to read */
             io_set_nonblock(fd, 0);
             return;
@@ -281,7 +310,8 @@ static void accept_client(int lfd)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: qubesdb-daemon [--socket-dir DIR] DOMID NAME\n"
-               "  --socket-dir DIR  directory of qubesdb.NAME.sock (default /var/run/qubes)\n"
+               "  --socket-dir DIR  directory of qubesdb.NAME.sock and qubesdb.NAME.ro.sock\n"
+               "                    (default /var/run/qubes)\n"
                "  --help            this text\n");
 }
 
@@ -290,8 +320,8 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"socket-dir", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0}};
     const char *dir = "/var/run/qubes";
-    char path[256], *end;
-    int o, lfd;
+    char path[256], ro_path[256], *end;
+    int o, lfd, ro_fd;
 
     log_init("qubesdb-daemon");
     while ((o = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
@@ -318,11 +348,20 @@ int main(int argc, char **argv)
     domid = (int)d;
     if (snprintf(path, sizeof(path), "%s/qubesdb.%s.sock", dir, argv[optind + 1]) >=
             (int)sizeof(path) ||
+        snprintf(ro_path, sizeof(ro_path), "%s/qubesdb.%s.ro.sock", dir, argv[optind + 1]) >=
+            (int)sizeof(ro_path) ||
         strchr(argv[optind + 1], '/')) {
         fprintf(stderr, "qubesdb-daemon: bad name or directory\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* the read-only socket first: a client that sees the main one may
+     * expect both */
+    ro_fd = io_unix_listen(ro_path, 16);
+    if (ro_fd < 0) {
+        errno = -ro_fd;
+        fatal("listen on %s", ro_path);
+    }
     lfd = io_unix_listen(path, 16);
     if (lfd < 0) {
         errno = -lfd;
@@ -331,7 +370,7 @@ int main(int argc, char **argv)
     vm_offer();
     log_info("serving domain %d on port %d and %s", domid, QDB_VCHAN_PORT, path);
     for (;;) {
-        struct pollfd p[MAX_CLIENTS + 2];
+        struct pollfd p[MAX_CLIENTS + 3];
         int idx[MAX_CLIENTS];
         nfds_t n = 0;
 
@@ -339,9 +378,10 @@ int main(int argc, char **argv)
             vm_offer(); /* the VM may reconnect */
         p[n++] = (struct pollfd){.fd = lfd, .events = POLLIN};
         p[n++] = (struct pollfd){.fd = vchan_fd(vm.vc), .events = POLLIN};
+        p[n++] = (struct pollfd){.fd = ro_fd, .events = POLLIN};
         for (int i = 0; i < MAX_CLIENTS; i++)
             if (clients[i].used) {
-                idx[n - 2] = i;
+                idx[n - 3] = i;
                 p[n++] = (struct pollfd){.fd = clients[i].fd, .events = POLLIN};
             }
         if (poll(p, n, -1) < 0) {
@@ -351,10 +391,12 @@ int main(int argc, char **argv)
         }
         if (p[1].revents)
             vm_event();
-        for (nfds_t i = 2; i < n; i++)
-            if (p[i].revents && clients[idx[i - 2]].used)
-                client_event(&clients[idx[i - 2]]);
+        for (nfds_t i = 3; i < n; i++)
+            if (p[i].revents && clients[idx[i - 3]].used)
+                client_event(&clients[idx[i - 3]]);
         if (p[0].revents & POLLIN)
-            accept_client(lfd);
+            accept_client(lfd, false);
+        if (p[2].revents & POLLIN)
+            accept_client(ro_fd, true);
     }
 }

@@ -66,4 +66,19 @@ ssize_t qdb_build(void *buf, size_t bufsz, uint8_t type, const char *path, const
 
 const char *qdb_type_name(uint8_t type);
 
+/* What a received (parsed) response means for the command awaiting its
+ * reply: cmd is that command's type and cmd_path its path, or cmd is
+ * QDB_REPLY_NONE when nothing is awaited. Returns QDB_REPLY_EVENT (a watch
+ * notification, allowed at any time), QDB_REPLY_MORE (an entry of a LIST or
+ * MULTIREAD reply, under the prefix asked for), QDB_REPLY_DONE (the reply
+ * is complete), or -EBADMSG (the daemon answered something not asked, or
+ * with a message that does not fit the command). Pure. */
+#define QDB_REPLY_NONE QDB_TYPE_COUNT
+enum { QDB_REPLY_MORE = 0, QDB_REPLY_DONE = 1, QDB_REPLY_EVENT = 2 };
+int qdb_reply_step(uint8_t cmd, const char *cmd_path, const struct qdb_msg *resp);
+
+/* True if a watch on watch fires for a change of path: the same key, or a
+ * key under watch when watch ends with '/'. Pure. */
+int qdb_watch_matches(const char *watch, const char *path);
+
 #endif

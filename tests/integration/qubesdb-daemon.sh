@@ -17,10 +17,14 @@ cmd() { "$B/qubesdb-cmd" --socket "$S" "$@"; }
 vm() { VCHAN_DOMAIN=5 timeout 10 "$B/qubesdb-fake-vm" 0 > "$D/vm.out" 2>&1; }
 has() { grep -qxF -- "$1" "$D/vm.out"; }
 hdr() { python3 -c 'import sys,struct; t,p,l=int(sys.argv[1]),sys.argv[2].encode(),int(sys.argv[3]); print((bytes([t])+p.ljust(64,b"\0")[:64]+b"\0\0\0"+struct.pack("<I",l)).hex())' "$@"; }
-echo "1..12"
+echo "1..14"
 
 cmd write /name work && cmd write /qubes-ip 10.137.0.5 && cmd write /qubes-service/meminfo-writer 1
 t "dom0 writes and reads back through the local socket" [ "$(cmd read /name)" = work ]
+ro() { "$B/qubesdb-cmd" --socket "$D/qubesdb.work.ro.sock" "$@"; }
+t "the .ro socket reads but may not write or remove" eval \
+    '[ "$(ro read /name)" = work ] && ! ro write /name x 2>/dev/null && ! ro rm /name 2>/dev/null &&
+     [ "$(cmd read /name)" = work ]'
 
 printf 'read /name\nread /nope\nlist /qubes-\nmultiread /qubes-\n' | vm
 t "the VM reads a key and gets NOENT for a missing one" \
@@ -54,3 +58,19 @@ t "oversize data and data on READ end its connection" eval \
 printf 'read /name\n' | vm
 t "the VM reconnects and is served; the daemon logged the bad messages" \
     eval 'has "RESP_READ /name work" && grep -q "malformed message" "$D/daemon.log" && kill -0 $DPID'
+
+# A VM that asks for a lot and never reads: dom0's clients must not wait on
+# it, and past the daemon's bound its connection ends.
+big=$(head -c 3000 /dev/zero | tr '\0' v)
+for i in $(seq 40); do cmd write /big/$i "$big"; done
+python3 -c 'import socket,struct,sys,time
+s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+h=bytes([2])+b"/big/".ljust(64,b"\0")+b"\0\0\0"+struct.pack("<I",0)
+s.sendall(h*200); time.sleep(float(sys.argv[2]))' "$D/vchan.0.5.111.sock" 30 & SP=$!
+stalled() {
+    for _ in $(seq 100); do grep -q "not reading" "$D/daemon.log" && break
+        timeout 10 "$B/qubesdb-cmd" --socket "$S" write /qubes-x 1 || return 1; sleep 0.1; done
+    grep -q "not reading" "$D/daemon.log" && [ "$(timeout 10 "$B/qubesdb-cmd" --socket "$S" read /name)" = work ]
+}
+t "a VM that never reads stalls no dom0 client and is cut off past the bound" stalled
+kill $SP 2>/dev/null; wait $SP 2>/dev/null

@@ -1,6 +1,7 @@
 /* QubesDB: the header parsers (every type in each direction, wrong sizes,
  * missing NUL, bad paths, oversize data, unknown types), the builder's
- * byte layout, and the daemon's sorted store. */
+ * byte layout, the reply state machine clients run, and the daemon's
+ * sorted store. */
 #include "qubesdb/daemon/store.h"
 #include "qubesdb/proto/qdb_proto.h"
 
@@ -182,12 +183,75 @@ static void test_store(void **state)
     qdb_store_free(&s);
 }
 
+static int step(uint8_t cmd_type, const char *cmd_path, uint8_t type, const char *path)
+{
+    struct qdb_msg m = {.type = type};
+    m.path_len = strlen(path);
+    memcpy(m.path, path, m.path_len + 1);
+    return qdb_reply_step(cmd_type, cmd_path, &m);
+}
+
+static void test_reply_step(void **state)
+{
+    (void)state;
+    /* watch events at any time, even with nothing asked */
+    assert_int_equal(step(QDB_REPLY_NONE, "", QDB_RESP_WATCH, "/a"), QDB_REPLY_EVENT);
+    assert_int_equal(step(QDB_CMD_LIST, "/", QDB_RESP_WATCH, "/a"), QDB_REPLY_EVENT);
+    /* anything else with nothing asked is out of turn */
+    for (uint8_t t = QDB_RESP_OK; t < QDB_RESP_WATCH; t++)
+        assert_int_equal(step(QDB_REPLY_NONE, "", t, t == QDB_RESP_READ ? "/a" : ""), -EBADMSG);
+    /* READ: the value of that key, or NOENT, or ERROR */
+    assert_int_equal(step(QDB_CMD_READ, "/a", QDB_RESP_READ, "/a"), QDB_REPLY_DONE);
+    assert_int_equal(step(QDB_CMD_READ, "/a", QDB_RESP_READ, "/b"), -EBADMSG);
+    assert_int_equal(step(QDB_CMD_READ, "/a", QDB_RESP_ERROR_NOENT, "/a"), QDB_REPLY_DONE);
+    assert_int_equal(step(QDB_CMD_READ, "/a", QDB_RESP_ERROR, "/a"), QDB_REPLY_DONE);
+    assert_int_equal(step(QDB_CMD_READ, "/a", QDB_RESP_OK, "/a"), -EBADMSG);
+    assert_int_equal(step(QDB_CMD_READ, "/a", QDB_RESP_LIST, ""), -EBADMSG);
+    /* WRITE: OK or ERROR, never NOENT or a value */
+    assert_int_equal(step(QDB_CMD_WRITE, "/a", QDB_RESP_OK, "/a"), QDB_REPLY_DONE);
+    assert_int_equal(step(QDB_CMD_WRITE, "/a", QDB_RESP_ERROR, "/a"), QDB_REPLY_DONE);
+    assert_int_equal(step(QDB_CMD_WRITE, "/a", QDB_RESP_ERROR_NOENT, "/a"), -EBADMSG);
+    assert_int_equal(step(QDB_CMD_WRITE, "/a", QDB_RESP_READ, "/a"), -EBADMSG);
+    /* RM and UNWATCH may find nothing; WATCH may not */
+    assert_int_equal(step(QDB_CMD_RM, "/a/", QDB_RESP_ERROR_NOENT, "/a/"), QDB_REPLY_DONE);
+    assert_int_equal(step(QDB_CMD_UNWATCH, "/a", QDB_RESP_ERROR_NOENT, "/a"), QDB_REPLY_DONE);
+    assert_int_equal(step(QDB_CMD_WATCH, "/a", QDB_RESP_OK, "/a"), QDB_REPLY_DONE);
+    assert_int_equal(step(QDB_CMD_WATCH, "/a", QDB_RESP_ERROR_NOENT, "/a"), -EBADMSG);
+    /* LIST / MULTIREAD: entries under the prefix, then the empty terminator */
+    assert_int_equal(step(QDB_CMD_LIST, "/q-", QDB_RESP_LIST, "/q-ip"), QDB_REPLY_MORE);
+    assert_int_equal(step(QDB_CMD_LIST, "/q-", QDB_RESP_LIST, "/name"), -EBADMSG);
+    assert_int_equal(step(QDB_CMD_LIST, "/q-", QDB_RESP_LIST, ""), QDB_REPLY_DONE);
+    assert_int_equal(step(QDB_CMD_LIST, "/q-", QDB_RESP_MULTIREAD, "/q-ip"), -EBADMSG);
+    assert_int_equal(step(QDB_CMD_LIST, "/q-", QDB_RESP_ERROR, "/q-"), QDB_REPLY_DONE);
+    assert_int_equal(step(QDB_CMD_LIST, "/q-", QDB_RESP_OK, "/q-"), -EBADMSG);
+    assert_int_equal(step(QDB_CMD_MULTIREAD, "/", QDB_RESP_MULTIREAD, "/x"), QDB_REPLY_MORE);
+    assert_int_equal(step(QDB_CMD_MULTIREAD, "/", QDB_RESP_MULTIREAD, ""), QDB_REPLY_DONE);
+    assert_int_equal(step(QDB_CMD_MULTIREAD, "/", QDB_RESP_LIST, ""), -EBADMSG);
+    /* a response type given as the command: nothing was asked */
+    assert_int_equal(step(QDB_RESP_OK, "/a", QDB_RESP_OK, "/a"), -EBADMSG);
+}
+
+static void test_watch_matches(void **state)
+{
+    (void)state;
+    assert_true(qdb_watch_matches("/a/b", "/a/b"));
+    assert_false(qdb_watch_matches("/a/b", "/a/bc"));
+    assert_false(qdb_watch_matches("/a/b", "/a/b/c"));
+    assert_true(qdb_watch_matches("/a/", "/a/b"));
+    assert_true(qdb_watch_matches("/a/", "/a/b/c"));
+    assert_true(qdb_watch_matches("/a/", "/a/"));
+    assert_false(qdb_watch_matches("/a/", "/a"));
+    assert_false(qdb_watch_matches("/a/", "/ab"));
+    assert_true(qdb_watch_matches("/", "/anything"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_layout),    cmocka_unit_test(test_commands),
-        cmocka_unit_test(test_responses), cmocka_unit_test(test_sizes_and_nul),
-        cmocka_unit_test(test_paths),     cmocka_unit_test(test_store),
+        cmocka_unit_test(test_layout),     cmocka_unit_test(test_commands),
+        cmocka_unit_test(test_responses),  cmocka_unit_test(test_sizes_and_nul),
+        cmocka_unit_test(test_paths),      cmocka_unit_test(test_store),
+        cmocka_unit_test(test_reply_step), cmocka_unit_test(test_watch_matches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
