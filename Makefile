@@ -67,6 +67,7 @@ include qrexec/policy/agent/module.mk
 include dom0/qvmd/module.mk
 include dom0/tools/module.mk
 include qubesdb/module.mk
+include dom0/backend/module.mk
 
 all: $(BINS) $(TEST_BINS) $(BENCH_BINS) $(GUEST_BINS)
 

@@ -32,9 +32,9 @@ struct be_dom {
     int domid;
     enum be_state state;
 };
-struct be_opts {           /* paths; NULL/"" = production defaults */
-    const char *state_dir; /* local: /run/bulkhead/local */
-    const char *vchan_dir; /* local: the socket vchan dir (VCHAN_SOCKET_DIR) */
+struct be_opts {            /* paths; NULL/"" = production defaults */
+    const char *state_dir;  /* local: /run/bulkhead/local */
+    const char *vchan_dir;  /* local: the socket vchan dir (VCHAN_SOCKET_DIR) */
     const char *local_init; /* local: the program run as the qube's init */
     /* xen: keep RDTSCP visible to PVH guests. By default it is hidden
      * (cpuid rdtscp=0) because PVH guests hang on its emulation under QEMU
