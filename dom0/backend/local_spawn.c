@@ -101,6 +101,30 @@ static int bind_file(const char *src, const char *dst, bool ro)
     return 0;
 }
 
+/* Closes every descriptor but the three the child needs: the parent's
+ * (qvmd's sockets, the state lock) must not stay open in a qube that waits
+ * at its gate, perhaps long after the parent is gone. */
+static void close_others(int a, int b, int c)
+{
+    int keep[3] = {a, b, c};
+    for (int i = 0; i < 3; i++) /* sort three */
+        for (int j = i + 1; j < 3; j++)
+            if (keep[j] < keep[i]) {
+                int t = keep[i];
+                keep[i] = keep[j];
+                keep[j] = t;
+            }
+    unsigned lo = 3;
+    for (int i = 0; i < 3; i++) {
+        if (keep[i] < (int)lo)
+            continue;
+        if ((unsigned)keep[i] > lo)
+            syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0);
+        lo = (unsigned)keep[i] + 1;
+    }
+    syscall(SYS_close_range, lo, ~0U, 0);
+}
+
 static void on_term_at_gate(int sig)
 {
     (void)sig;
@@ -122,6 +146,7 @@ static int child_main(void *arg)
     int gate = open(a->gate, O_RDWR | O_CLOEXEC);
     if (gate < 0)
         child_fail(c, "open gate");
+    close_others(gate, c->status_fd, a->log_fd);
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         child_fail(c, "make mounts private");
     if (mount("tmpfs", a->newroot, "tmpfs", MS_NOSUID, "mode=0755") < 0)

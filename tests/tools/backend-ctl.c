@@ -8,7 +8,8 @@
  *             | unpause ID | pause ID | shutdown ID | destroy ID | list | wait-death [ID]
  *
  * create prints the new domid; list prints "domid name state" lines;
- * wait-death prints "gone ID" for each domain that ends, and returns after
+ * wait-death prints "watching" once every running domain is watched, then
+ * "gone ID" for each domain that ends, and returns after
  * the first report, or once ID is reported when given. */
 #include <errno.h>
 #include <getopt.h>
@@ -161,6 +162,9 @@ static int do_list(struct backend *b)
 static int do_wait(struct backend *b, int want)
 {
     struct pollfd p = {.fd = backend_event_fd(b), .events = POLLIN};
+    /* Every domain running now is watched from here on. */
+    printf("watching\n");
+    fflush(stdout);
     for (;;) {
         if (poll(&p, 1, -1) < 0) {
             if (errno == EINTR)
