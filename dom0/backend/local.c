@@ -116,6 +116,10 @@ static bool file_has_line(const char *path, const char *want)
 static void find_cgroup_base(struct local *l)
 {
     char line[PATH_MAX + 256], mnt[PATH_MAX] = "", own[PATH_MAX] = "";
+    l->cgroup_base[0] = 0;
+    /* Lets the tests exercise the signal fallback on a machine with cgroup v2. */
+    if (getenv("BULKHEAD_LOCAL_NO_CGROUP"))
+        return;
     FILE *f = fopen("/proc/self/mountinfo", "re");
     while (f && fgets(line, sizeof(line), f)) {
         char *sep = strstr(line, " - cgroup2 ");
@@ -136,7 +140,6 @@ static void find_cgroup_base(struct local *l)
         }
     if (f)
         fclose(f);
-    l->cgroup_base[0] = 0;
     if (!mnt[0])
         return;
     char probe[PATH_MAX];

@@ -49,7 +49,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "1..23"
+echo "1..26"
 w=$(ctl create work --disk "xvdb:$T/work.img:rw")
 p=$(ctl create personal --disk "xvdb:$T/personal.img:rw")
 t "two qubes get the lowest free domids, 1 and 2" test "$w" = 1 -a "$p" = 2
@@ -95,6 +95,32 @@ kill -9 "$(init_pid "$p")"
 wait $!
 t "kill -9 of a qube's init is reported by wait-death" grep -qx "gone $p" "$T/deaths"
 t "... and a fresh process no longer lists it" test "$(ctl list)" = "1 work running"
+
+# Without a cgroup v2 freezer, pause stops every process with SIGSTOP.
+v=$(BULKHEAD_LOCAL_NO_CGROUP=1 ctl create vault)
+pids+=("$(init_pid "$v")")
+ctl unpause "$v"
+start_daemon "$v" vault
+qc vault true
+ctl pause "$v"
+ns_states() {   # the state letter of every process in domain $1's PID namespace
+    local ns pid
+    ns=$(readlink "/proc/$(init_pid "$1")/ns/pid")
+    for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+        [ "$(readlink "/proc/$pid/ns/pid" 2> /dev/null)" = "$ns" ] &&
+            sed 's/.*) //' "/proc/$pid/stat" | cut -c1
+    done | sort -u | tr -d '\n'
+}
+t "without a cgroup, pause stops every process of the qube" \
+    eval '[ "$(ns_states "$v")" = T ] && [ "$(ctl list | grep vault)" = "$v vault paused" ]'
+qc vault 'echo resumed' > "$T/late" 2>&1 &
+late=$!
+sleep 1
+t "... a call to it waits" eval 'kill -0 $late && [ ! -s "$T/late" ]'
+ctl unpause "$v"
+wait $late
+t "... and completes after unpause" test "$(cat "$T/late")" = resumed
+ctl destroy "$v"
 
 ctl destroy "$w"
 t "destroy returns once the qube is gone and its image is released" \
