@@ -565,9 +565,14 @@ static int local_destroy(struct backend *b, int domid, char *err, size_t errsz)
     pthread_mutex_lock(&l->mu);
     int rc = get_live(l, domid, &st, err, errsz);
     struct watched *w = find_watched(l, domid);
+    if (rc < 0 && w) {
+        /* It ended before we got here: gone is what destroy promises, and
+         * reap will not report it again. */
+        unwatch(l, w);
+        pthread_mutex_unlock(&l->mu);
+        return 0;
+    }
     if (rc < 0 || !w) {
-        if (w && rc < 0) /* died just now: forget it, destroy has nothing to do */
-            unwatch(l, w);
         rc = rc < 0 ? rc : be_err(err, errsz, "domain %d is not watched", domid);
         pthread_mutex_unlock(&l->mu);
         return rc;

@@ -137,6 +137,15 @@ static int child_main(void *arg)
     const struct lspawn *a = c->a;
     const struct be_spec *s = a->spec;
 
+    /* Signal state survives exec: a blocked or ignored signal in the
+     * creator (qvmd blocks some for its signalfd, ignores SIGPIPE) must not
+     * become the init's, or SIGTERM would never end it. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, SIG_DFL);
     setsid();
     /* A PID 1 ignores signals it has no handler for; let a shutdown of a
      * qube that was never unpaused end it. exec resets this. */

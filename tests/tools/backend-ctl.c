@@ -20,6 +20,7 @@
 #include <stdnoreturn.h>
 
 #include "dom0/backend/backend.h"
+#include "lib/log.h"
 
 static noreturn void usage(void)
 {
@@ -195,6 +196,7 @@ int main(int argc, char **argv)
     char err[512];
     int c;
 
+    log_init("backend-ctl"); /* the xen backend logs libxl's messages */
     /* "+": options after the command belong to the command. */
     while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
         switch (c) {
