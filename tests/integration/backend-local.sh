@@ -49,7 +49,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "1..26"
+echo "1..27"
 w=$(ctl create work --disk "xvdb:$T/work.img:rw")
 p=$(ctl create personal --disk "xvdb:$T/personal.img:rw")
 t "two qubes get the lowest free domids, 1 and 2" test "$w" = 1 -a "$p" = 2
@@ -134,6 +134,9 @@ ctl unpause "$w"
 start_daemon "$w" work
 t "a file written in /rw/home survived destroy and create" \
     test "$(qc work 'cat /home/note')" = kept-across-destroy
+ign=$(qc work 'sed -n "s/^SigIgn:\t*//p" /proc/1/status')
+t "the init does not inherit its creator's ignored SIGPIPE" \
+    eval '[ -n "$ign" ] && [ $((0x$ign & 0x1000)) = 0 ]'
 
 watch_deaths "$w" "$T/deaths"
 ctl shutdown "$w"
