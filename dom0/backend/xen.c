@@ -235,6 +235,13 @@ static struct backend *xen_open(const struct be_opts *o, char *err, size_t errsz
         xen_close(&x->base);
         return NULL;
     }
+    /* libxl forks hotplug scripts (disks). By default it would reap every
+     * child of the process, qvmd's own daemons too; this mode makes it
+     * reap only its own, and qvmd reaps its children by pid (waitpid on
+     * the pid or a pidfd) without a SIGCHLD handler of its own. */
+    static const libxl_childproc_hooks hooks = {
+        .chldowner = libxl_sigchld_owner_libxl_always_selective_reap};
+    libxl_childproc_setmode(x->ctx, &hooks, NULL);
     if (pipe2(x->evpipe, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(x->wake, O_CLOEXEC) < 0) {
         be_err(err, errsz, "pipe: %s", strerror(errno));
         xen_close(&x->base);
