@@ -93,7 +93,7 @@ static int write_file(const char *path, const char *s)
     return n == (ssize_t)strlen(s) ? 0 : -(n < 0 ? e : EIO);
 }
 
-/* First line of a small file containing key, e.g. "frozen 1" in cgroup.events. */
+/* A small file has the line want, e.g. "frozen 1" in cgroup.events. */
 static bool file_has_line(const char *path, const char *want)
 {
     char buf[512];
@@ -105,7 +105,8 @@ static bool file_has_line(const char *path, const char *want)
     if (n <= 0)
         return false;
     buf[n] = 0;
-    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
         if (!strcmp(line, want))
             return true;
     return false;
