@@ -22,3 +22,9 @@ TEST_BINS += $(BUILD)/tests/unit/test_backend_xen_config
 $(BUILD)/tests/unit/test_backend_xen_config: $(BUILD)/tests/unit/test_backend_xen_config.o \
         $(BACKEND_LIB) $(LIBBULKHEAD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(BACKEND_LIBS)
+
+# unit test: the local backend's state files
+TEST_BINS += $(BUILD)/tests/unit/test_backend_local_state
+$(BUILD)/tests/unit/test_backend_local_state: $(BUILD)/tests/unit/test_backend_local_state.o \
+        $(BUILD)/dom0/backend/local_state.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
