@@ -206,7 +206,10 @@ static int child_main(void *arg)
     while (r < 0 && errno == EINTR);
     if (r != 1)
         _exit(126);
-    signal(SIGTERM, SIG_DFL);
+    /* The TERM handler stays until exec resets it: a shutdown that comes
+     * now still ends the qube cleanly. (Between exec and the init's own
+     * handler, a PID 1 drops SIGTERM; the caller's shutdown timeout and
+     * destroy cover that window.) */
     execve(a->init, c->argv, c->envp);
     static const char msg[] = "bulkhead local backend: cannot run the init\n";
     w = write(2, msg, sizeof(msg) - 1);

@@ -28,3 +28,9 @@ TEST_BINS += $(BUILD)/tests/unit/test_backend_local_state
 $(BUILD)/tests/unit/test_backend_local_state: $(BUILD)/tests/unit/test_backend_local_state.o \
         $(BUILD)/dom0/backend/local_state.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
+# unit test: the local backend's C API from several threads (root; skipped otherwise)
+TEST_BINS += $(BUILD)/tests/unit/test_backend_local
+$(BUILD)/tests/unit/test_backend_local: $(BUILD)/tests/unit/test_backend_local.o \
+        $(BACKEND_LIB) $(LIBBULKHEAD)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(BACKEND_LIBS)
