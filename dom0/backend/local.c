@@ -273,8 +273,10 @@ static struct backend *local_open(const struct be_opts *o, char *err, size_t err
     }
     find_cgroup_base(l);
     /* Watch what runs already (qvmd restarted), so deaths are reported. */
-    struct be_dom tmp[64];
-    if (be_local_ops.list(&l->base, tmp, 64, err, errsz) < 0)
+    struct be_dom *tmp = calloc(MAX_LOCAL_DOMS, sizeof(*tmp));
+    int n = tmp ? be_local_ops.list(&l->base, tmp, MAX_LOCAL_DOMS, err, errsz) : -1;
+    free(tmp);
+    if (n < 0)
         goto fail;
     return &l->base;
 fail:
