@@ -274,7 +274,8 @@ static struct backend *local_open(const struct be_opts *o, char *err, size_t err
     find_cgroup_base(l);
     /* Watch what runs already (qvmd restarted), so deaths are reported. */
     struct be_dom *tmp = calloc(MAX_LOCAL_DOMS, sizeof(*tmp));
-    int n = tmp ? be_local_ops.list(&l->base, tmp, MAX_LOCAL_DOMS, err, errsz) : -1;
+    int n = tmp ? be_local_ops.list(&l->base, tmp, MAX_LOCAL_DOMS, err, errsz)
+                : be_err(err, errsz, "out of memory");
     free(tmp);
     if (n < 0)
         goto fail;
