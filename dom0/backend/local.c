@@ -301,34 +301,23 @@ static void local_close(struct backend *b)
     free(l);
 }
 
+/* The lowest domid no live qube holds and no unreaped one of ours (caller
+ * holds mu and the state lock). Files of qubes that ended while nobody
+ * watched them are removed on the way. */
 static int alloc_domid(struct local *l)
 {
-    int ids[MAX_LOCAL_DOMS];
-    int n = lstate_scan(l->state_dir, ids, MAX_LOCAL_DOMS);
-    if (n < 0)
-        return n;
-    int cand = 1;
-    for (int i = 0; i < n; i++) {
-        if (ids[i] < cand)
-            continue;
+    for (int cand = 1; cand <= MAX_LOCAL_DOMS; cand++) {
         struct lstate st;
-        bool used = find_watched(l, ids[i]) ||
-                    (lstate_read(l->state_dir, ids[i], &st) == 0 && lstate_alive(&st));
-        if (!used) {
-            /* Left by a qube that ended while nobody watched it. */
-            if (lstate_read(l->state_dir, ids[i], &st) == 0)
-                lstate_remove(l->state_dir, ids[i], &st);
+        if (find_watched(l, cand))
             continue;
-        }
-        if (ids[i] == cand)
-            cand++;
-        else if (ids[i] > cand)
-            break;
+        int e = lstate_read(l->state_dir, cand, &st);
+        if (e == 0 && lstate_alive(&st))
+            continue;
+        if (e == 0)
+            lstate_remove(l->state_dir, cand, &st);
+        return cand;
     }
-    /* A domid we still watch (dead, not reaped yet) has no state file gap. */
-    while (find_watched(l, cand))
-        cand++;
-    return cand;
+    return -ENOSPC;
 }
 
 static int local_create_paused(struct backend *b, const struct be_spec *s, int *domid, char *err,
@@ -355,7 +344,7 @@ static int local_create_paused(struct backend *b, const struct be_spec *s, int *
     }
     d = alloc_domid(l);
     if (d < 0) {
-        be_err(err, errsz, "cannot read %s: %s", l->state_dir, strerror(-d));
+        be_err(err, errsz, "no free domid (%d qubes run)", MAX_LOCAL_DOMS);
         goto out;
     }
     int len = s->console_log[0]
