@@ -64,6 +64,8 @@ include qrexec/module.mk
 include tests/module.mk
 include qrexec/policy/policy.mk
 include qrexec/policy/agent/module.mk
+# before qvmd, which links $(BACKEND_LIB) (prerequisites expand at parse time)
+include dom0/backend/module.mk
 include dom0/qvmd/module.mk
 include dom0/tools/module.mk
 include qubesdb/module.mk
