@@ -65,10 +65,10 @@ include tests/module.mk
 include qrexec/policy/policy.mk
 include qrexec/policy/agent/module.mk
 # before qvmd, which links $(BACKEND_LIB) (prerequisites expand at parse time)
+include qubesdb/module.mk
 include dom0/backend/module.mk
 include dom0/qvmd/module.mk
 include dom0/tools/module.mk
-include qubesdb/module.mk
 
 all: $(BINS) $(TEST_BINS) $(BENCH_BINS) $(GUEST_BINS)
 

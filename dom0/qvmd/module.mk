@@ -12,11 +12,10 @@ QVMD_SRCS := $(QVMD_STORE_SRCS) $(QVMD_API_SRCS) $(QVMD_LC_SRCS) dom0/qvmd/serve
 SQLITE_LIBS := $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
 
 BINS += $(BUILD)/bin/qvmd
-$(BUILD)/bin/qvmd: $(QVMD_SRCS:%.c=$(BUILD)/%.o) $(BACKEND_SRCS:%.c=$(BUILD)/%.o) \
-        $(STORAGE_SRCS:%.c=$(BUILD)/%.o) $(QDB_CLIENT_SRCS:%.c=$(BUILD)/%.o) $(QREXEC_LIB) \
-        $(LIBBULKHEAD)
+$(BUILD)/bin/qvmd: $(QVMD_SRCS:%.c=$(BUILD)/%.o) $(BACKEND_LIB) \
+        $(STORAGE_SRCS:%.c=$(BUILD)/%.o) $(QUBESDB_LIB) $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(SQLITE_LIBS) $(BACKEND_LIBS) -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(SQLITE_LIBS) $(BACKEND_LIBS)
 
 # admin-call: one raw Admin API request, the reply shown readably (tests, CLI work)
 BINS += $(BUILD)/bin/admin-call
