@@ -1,6 +1,7 @@
 # dom0/qvmd/: qvmd, the qube database and the Admin API (issue 5).
 QVMD_STORE_SRCS := dom0/qvmd/props.c dom0/qvmd/store.c dom0/qvmd/store_props.c \
-                   dom0/qvmd/store_vm.c dom0/qvmd/store_misc.c dom0/qvmd/store_check.c
+                   dom0/qvmd/store_vm.c dom0/qvmd/store_misc.c dom0/qvmd/store_check.c \
+                   dom0/qvmd/store_storage.c dom0/storage/names.c
 QVMD_API_SRCS := dom0/qvmd/request.c dom0/qvmd/api.c dom0/qvmd/api_vm.c dom0/qvmd/api_misc.c
 QVMD_SRCS := $(QVMD_STORE_SRCS) $(QVMD_API_SRCS) dom0/qvmd/server.c dom0/qvmd/main.c
 SQLITE_LIBS := $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)

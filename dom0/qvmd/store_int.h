@@ -6,6 +6,8 @@
 
 #include <sqlite3.h>
 
+struct store_disk_ops;
+
 #define STMT_CACHE       64
 #define PROP_CACHE_QUBES 4  /* a qube, its template, and then some */
 #define PROP_CACHE_ROWS  48 /* more explicit properties than that: not cached */
@@ -36,6 +38,8 @@ struct store {
     unsigned props_next;       /* the entry to reuse next */
     struct vm_info last_found; /* store_vm_find's last answer (qid 0: none);
                                   dropped with the property cache */
+    const struct store_disk_ops *disk; /* store_storage.h; NULL: none */
+    char dir[4096];                    /* the database's directory (absolute) */
 };
 
 /* Empties the property cache (store_props.c). */
