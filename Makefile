@@ -64,6 +64,7 @@ include qrexec/module.mk
 include tests/module.mk
 include qrexec/policy/policy.mk
 include qrexec/policy/agent/module.mk
+include dom0/storage/module.mk
 include dom0/qvmd/module.mk
 include dom0/tools/module.mk
 include qubesdb/module.mk

@@ -1,11 +1,14 @@
 /* qvmd: dom0's manager of qubes. Owns the qube database and answers the
- * Admin API (docs/admin-api.md). Lifecycle, storage and devices arrive
- * with later issues.
+ * Admin API (docs/admin-api.md) and the qubes' storage (docs/storage.md:
+ * the default pools live next to the database). Lifecycle and devices
+ * arrive with later issues.
  *
  *   qvmd [--db PATH] [--socket PATH] [--policy-socket PATH] [--check]
  */
 #include "dom0/qvmd/server.h"
 #include "dom0/qvmd/store.h"
+#include "dom0/qvmd/store_storage.h"
+#include "dom0/storage/storage.h"
 #include "lib/log.h"
 
 #include <errno.h>
@@ -105,6 +108,8 @@ int main(int argc, char **argv)
         store_close(s);
         return r < 0 ? 1 : 0;
     }
+    /* qubes created, cloned and removed reach the disk (docs/storage.md) */
+    store_set_disk_ops(s, &storage_disk_ops);
     make_parent(o.socket_path);
     r = server_run(s, &o);
     store_close(s);

@@ -2,7 +2,8 @@
 QVMD_STORE_SRCS := dom0/qvmd/props.c dom0/qvmd/store.c dom0/qvmd/store_props.c \
                    dom0/qvmd/store_vm.c dom0/qvmd/store_misc.c dom0/qvmd/store_check.c \
                    dom0/qvmd/store_storage.c dom0/storage/names.c
-QVMD_API_SRCS := dom0/qvmd/request.c dom0/qvmd/api.c dom0/qvmd/api_vm.c dom0/qvmd/api_misc.c
+QVMD_API_SRCS := dom0/qvmd/request.c dom0/qvmd/api.c dom0/qvmd/api_vm.c dom0/qvmd/api_misc.c \
+                 dom0/qvmd/api_storage.c $(STORAGE_SRCS)
 QVMD_SRCS := $(QVMD_STORE_SRCS) $(QVMD_API_SRCS) dom0/qvmd/server.c dom0/qvmd/main.c
 SQLITE_LIBS := $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
 
@@ -40,3 +41,11 @@ BENCH_BINS += $(BUILD)/bench/qvmd-bench
 $(BUILD)/bench/qvmd-bench: $(BUILD)/tests/bench/qvmd-bench.o $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# storage-ctl: storage_plan/start/stop of one qube on a database (tests:
+# what qvmd's start and stop will do, without Xen)
+BINS += $(BUILD)/bin/storage-ctl
+$(BUILD)/bin/storage-ctl: $(BUILD)/tests/tools/storage-ctl.o $(QVMD_STORE_SRCS:%.c=$(BUILD)/%.o) \
+        $(STORAGE_SRCS:%.c=$(BUILD)/%.o) $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SQLITE_LIBS)

@@ -65,6 +65,11 @@ int storage_vm_remove(struct store *s, const struct vm_info *vm, struct qerr *e)
 int storage_vm_clone(struct store *s, const struct vm_info *src, const struct vm_info *dst,
                      struct qerr *e);
 
+/* storage_vm_* as the store's disk hooks (store_set_disk_ops): qvmd's
+ * create, clone and remove reach the disk inside their transaction. */
+struct store_disk_ops;
+extern const struct store_disk_ops storage_disk_ops;
+
 /* The plan of one volume of a qube (for the Admin API's volume methods). */
 int storage_plan_volume(struct store *s, const struct vm_info *vm, const char *volume,
                         struct vol_plan *out, struct qerr *e);
