@@ -224,7 +224,10 @@ int storage_vm_create(struct store *s, const struct vm_info *vm, struct qerr *e)
         return -1;
     for (i = 0; i < p.n; i++) {
         const struct storage_driver *d = drv(&p.v[i], e);
-        if (!d || d->create(&p.v[i], e) < 0)
+        /* the database is the authority: the qube did not exist, so what
+         * is on disk under its name was left by a crash between the disk
+         * step and the commit */
+        if (!d || d->remove(&p.v[i], e) < 0 || d->create(&p.v[i], e) < 0)
             break;
     }
     if (i == p.n)
@@ -269,7 +272,7 @@ int storage_vm_clone(struct store *s, const struct vm_info *src, const struct vm
     for (i = 0; i < pd.n; i++) {
         const struct vol_plan *from = NULL;
         const struct storage_driver *d = drv(&pd.v[i], e);
-        if (!d)
+        if (!d || d->remove(&pd.v[i], e) < 0) /* leftovers, as in create */
             break;
         for (int j = 0; j < ps.n; j++)
             if (!strcmp(ps.v[j].volume, pd.v[i].volume))
