@@ -269,7 +269,7 @@ int pool_cfg_parse(const char *name, const char *driver, const char *opts, struc
         } else if (!strcmp(key, "volume_group") || !strcmp(key, "thin_pool")) {
             if (!word_ok(val) || strchr(val, '.') == val)
                 return bad(err, errsz, "%s must be an LVM name ([A-Za-z0-9_.-], at most 63)", key);
-            snprintf(!strcmp(key, "thin_pool") ? out->thin_pool : out->volume_group, 128, "%s",
+            snprintf(!strcmp(key, "thin_pool") ? out->thin_pool : out->volume_group, 128, "%.127s",
                      val);
         } else if (!strcmp(key, "revisions_to_keep")) {
             if (!val[0] || strspn(val, "0123456789") != strlen(val) || strlen(val) > 3 ||

@@ -40,6 +40,7 @@ start_qvmd() {
 # storage-ctl opens the database, which qvmd holds exclusively
 stop_qvmd() { kill "$QPID"; wait "$QPID" 2> /dev/null; QPID=; }
 ctl() { "$B/storage-ctl" --db "$T/qvm.db" "$@"; }
+check_db() { "$B/qvmd" --db "$T/qvm.db" --check > /dev/null; }
 
 # fs TYPE: a 1 GiB image of TYPE mounted at $T/TYPE
 fs() {
@@ -177,8 +178,8 @@ xvdd -"
     t "$FS: (the AppVMs' directories are gone)" eq "$(ls "$P/appvms")" ""
     t "$FS: qvm-remove the template" qvm-remove -f "tpl$FS"
     t "$FS: qvm-pool remove" qvm-pool remove "p$FS"
-    t "$FS: qvmd --check passes" bash -c "kill $QPID; wait $QPID 2>/dev/null; $B/qvmd --db $T/qvm.db --check >/dev/null"
-    QPID=
+    stop_qvmd
+    t "$FS: qvmd --check passes" check_db
     start_qvmd
 done
 
