@@ -53,8 +53,7 @@ static int payload_int(struct api_call *a, const char *what, long long lo, long 
         return qerr_set(&a->e, "QubesValueError", "%s must be a whole number", what);
     *out = strtoll(p, NULL, 10);
     if (*out < lo || *out > hi)
-        return qerr_set(&a->e, "QubesValueError", "%s must be between %lld and %lld", what, lo,
-                        hi);
+        return qerr_set(&a->e, "QubesValueError", "%s must be between %lld and %lld", what, lo, hi);
     return 0;
 }
 
@@ -140,8 +139,7 @@ static int pool_set_revisions(struct api_call *a)
     char opts[STORE_POOL_OPTIONS_MAX];
     long long n;
 
-    if (pool_cfg_of(a, a->rq->arg, &cfg) < 0 ||
-        payload_int(a, "revisions_to_keep", 0, 100, &n) < 0)
+    if (pool_cfg_of(a, a->rq->arg, &cfg) < 0 || payload_int(a, "revisions_to_keep", 0, 100, &n) < 0)
         return -1;
     if (!strcmp(cfg.driver, "linux-kernel"))
         return qerr_set(&a->e, "QubesValueError", "pool %s keeps no revisions", cfg.name);
@@ -244,8 +242,7 @@ static int pool_method(struct api_call *a, const char *op)
 
 static int plan(struct api_call *a, struct vol_plan *v, const struct storage_driver **d)
 {
-    if (need_qube_dest(a) < 0 ||
-        storage_plan_volume(a->c->store, &a->vm, a->rq->arg, v, &a->e) < 0)
+    if (need_qube_dest(a) < 0 || storage_plan_volume(a->c->store, &a->vm, a->rq->arg, v, &a->e) < 0)
         return -1;
     *d = storage_driver_find(v->pool.driver);
     if (!*d)

@@ -35,9 +35,9 @@ struct store {
         sqlite3_stmt *st;
     } cache[STMT_CACHE];
     struct prop_cache props[PROP_CACHE_QUBES];
-    unsigned props_next;       /* the entry to reuse next */
-    struct vm_info last_found; /* store_vm_find's last answer (qid 0: none);
-                                  dropped with the property cache */
+    unsigned props_next;               /* the entry to reuse next */
+    struct vm_info last_found;         /* store_vm_find's last answer (qid 0: none);
+                                          dropped with the property cache */
     const struct store_disk_ops *disk; /* store_storage.h; NULL: none */
     char dir[4096];                    /* the database's directory (absolute) */
 };

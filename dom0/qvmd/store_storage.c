@@ -25,8 +25,8 @@ int store_pool_list(struct store *s, int (*cb)(void *ctx, const struct store_poo
     int r = 0;
 
     /* a fresh statement: callbacks may use the cached ones */
-    if (sqlite3_prepare_v2(s->db, "SELECT name, driver, options FROM pools ORDER BY name", -1,
-                           &st, NULL))
+    if (sqlite3_prepare_v2(s->db, "SELECT name, driver, options FROM pools ORDER BY name", -1, &st,
+                           NULL))
         return -EIO;
     while (!r && sqlite3_step(st) == SQLITE_ROW) {
         row_pool(st, &p);
@@ -127,8 +127,7 @@ int store_pool_set_options(struct store *s, const char *name, const char *option
     return exec_tx(s, "UPDATE pools SET options=?2 WHERE name=?1", name, options, NULL, e);
 }
 
-#define VOL_COLS                                                                                   \
-    "volume, pool, size, rw, snap_on_start, save_on_stop, source, revisions_to_keep"
+#define VOL_COLS "volume, pool, size, rw, snap_on_start, save_on_stop, source, revisions_to_keep"
 
 static void row_volume(sqlite3_stmt *st, struct store_volume *v)
 {
@@ -183,9 +182,10 @@ int store_volume_set(struct store *s, int qid, const char *volume, const char *f
     static const char q_rw[] = "UPDATE volumes SET rw=?3 WHERE qid=?1 AND volume=?2";
     static const char q_rev[] =
         "UPDATE volumes SET revisions_to_keep=?3 WHERE qid=?1 AND volume=?2";
-    const char *sql = !strcmp(field, "size") ? q_size : !strcmp(field, "rw") ? q_rw
-                                                    : !strcmp(field, "revisions_to_keep") ? q_rev
-                                                                                          : NULL;
+    const char *sql = !strcmp(field, "size")                ? q_size
+                      : !strcmp(field, "rw")                ? q_rw
+                      : !strcmp(field, "revisions_to_keep") ? q_rev
+                                                            : NULL;
     sqlite3_stmt *st;
     int r;
 

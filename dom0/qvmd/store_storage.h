@@ -24,8 +24,7 @@ int store_pool_get(struct store *s, const char *name, struct store_pool *out);
 int store_pool_add(struct store *s, const struct store_pool *p, struct qerr *e);
 /* Refuses a pool that a volume or a default_pool* global uses. */
 int store_pool_remove(struct store *s, const char *name, struct qerr *e);
-int store_pool_set_options(struct store *s, const char *name, const char *options,
-                           struct qerr *e);
+int store_pool_set_options(struct store *s, const char *name, const char *options, struct qerr *e);
 
 struct store_volume {
     char volume[16];

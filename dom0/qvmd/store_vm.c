@@ -173,8 +173,7 @@ int store_vm_create(struct store *s, enum vm_class cls, const char *name, const 
     }
     /* the volumes' pools, then the disk, in this transaction: a failure
      * leaves no qube behind */
-    if (store_volumes_assign_pools(s, &vm, e) < 0 ||
-        (s->disk && s->disk->create(s, &vm, e) < 0))
+    if (store_volumes_assign_pools(s, &vm, e) < 0 || (s->disk && s->disk->create(s, &vm, e) < 0))
         goto fail;
     if (tx_commit(s, e) < 0) {
         struct qerr ignored;

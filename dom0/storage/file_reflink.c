@@ -183,11 +183,11 @@ static int fr_remove(const struct vol_plan *v, struct qerr *e)
 static int source_path(const struct vol_plan *v, char out[STORAGE_PATH_MAX], struct qerr *e)
 {
     if (!v->has_source)
-        return serr(e, EINVAL, "volume %s of %s: snap_on_start without a source", v->volume,
-                    v->vm);
+        return serr(e, EINVAL, "volume %s of %s: snap_on_start without a source", v->volume, v->vm);
     if (strcmp(v->src_pool.driver, "file-reflink"))
-        return serr(e, EXDEV, "volume %s of %s: its source is in pool %s (%s), not a file-reflink "
-                              "pool",
+        return serr(e, EXDEV,
+                    "volume %s of %s: its source is in pool %s (%s), not a file-reflink "
+                    "pool",
                     v->volume, v->vm, v->src_pool.name, v->src_pool.driver);
     return path_of(&v->src_pool, v->src_vid, SK_BASE, 0, out, e);
 }

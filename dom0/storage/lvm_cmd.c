@@ -44,8 +44,8 @@ void lvm_cmd_create(struct lvm_cmd *c, const char *vg, const char *pool, const c
 void lvm_cmd_snapshot(struct lvm_cmd *c, const char *vg, const char *origin, const char *lv)
 {
     /* thin snapshots skip activation by default: -kn -ay makes it usable */
-    set(c, "lvm", "lvcreate", "--snapshot", "--setactivationskip", "n", "--activate", "y",
-        "--name", lv, fmt(c, 0, "%s/%s", vg, origin), NULL);
+    set(c, "lvm", "lvcreate", "--snapshot", "--setactivationskip", "n", "--activate", "y", "--name",
+        lv, fmt(c, 0, "%s/%s", vg, origin), NULL);
 }
 
 void lvm_cmd_remove(struct lvm_cmd *c, const char *vg, const char *lv)

@@ -90,8 +90,7 @@ static int lt_vid(const struct pool_cfg *p, const char *vm, bool tmpl, const cha
     (void)tmpl;
     if (stor_lv_name(lv, sizeof(lv), vm, volume, SK_BASE, 0) < 0)
         return -EINVAL;
-    return (size_t)snprintf(out, outsz, "%s/%s", p->volume_group, lv) >= outsz ? -ENAMETOOLONG
-                                                                              : 0;
+    return (size_t)snprintf(out, outsz, "%s/%s", p->volume_group, lv) >= outsz ? -ENAMETOOLONG : 0;
 }
 
 static int lt_pool_setup(const struct pool_cfg *p, struct qerr *e)

@@ -197,8 +197,7 @@ static int parse_bool(const char *v)
 {
     if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "on"))
         return 1;
-    if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0") ||
-        !strcasecmp(v, "off"))
+    if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "off"))
         return 0;
     return -1;
 }
@@ -233,8 +232,9 @@ int pool_cfg_parse(const char *name, const char *driver, const char *opts, struc
                    "invalid pool name: 1 to 63 letters, digits, '_', '.' or '-', not starting "
                    "with '.' or '-'");
     if (!allowed)
-        return bad(err, errsz, "unknown pool driver: %s (drivers: file-reflink, linux-kernel, "
-                               "lvm_thin)",
+        return bad(err, errsz,
+                   "unknown pool driver: %s (drivers: file-reflink, linux-kernel, "
+                   "lvm_thin)",
                    driver);
     snprintf(out->name, sizeof(out->name), "%s", name);
     snprintf(out->driver, sizeof(out->driver), "%s", driver);
@@ -263,8 +263,9 @@ int pool_cfg_parse(const char *name, const char *driver, const char *opts, struc
             return bad(err, errsz, "driver %s has no option '%s'", driver, key);
         if (!strcmp(key, "dir_path")) {
             if (!path_ok(val))
-                return bad(err, errsz, "dir_path must be an absolute path without '.', '..', "
-                                       "'//', spaces or a trailing '/'");
+                return bad(err, errsz,
+                           "dir_path must be an absolute path without '.', '..', "
+                           "'//', spaces or a trailing '/'");
             snprintf(out->dir_path, sizeof(out->dir_path), "%s", val);
         } else if (!strcmp(key, "volume_group") || !strcmp(key, "thin_pool")) {
             if (!word_ok(val) || strchr(val, '.') == val)

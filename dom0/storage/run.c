@@ -105,8 +105,8 @@ int stor_run(const char *const *argv, char *out, size_t outsz, char *err, size_t
                     memmove(ebuf, ebuf + drop, elen - drop);
                     elen -= drop;
                 }
-                size_t c = (size_t)got < sizeof(ebuf) - 1 - elen ? (size_t)got
-                                                                 : sizeof(ebuf) - 1 - elen;
+                size_t c =
+                    (size_t)got < sizeof(ebuf) - 1 - elen ? (size_t)got : sizeof(ebuf) - 1 - elen;
                 memcpy(ebuf + elen, tmp, c);
                 elen += c;
             }

@@ -23,14 +23,14 @@ static int pool_of(struct store *s, const char *name, struct pool_cfg *out, stru
     return 0;
 }
 
-static int vid_of(const struct pool_cfg *p, const struct vm_info *vm, const char *volume,
-                  char *out, size_t outsz, struct qerr *e)
+static int vid_of(const struct pool_cfg *p, const struct vm_info *vm, const char *volume, char *out,
+                  size_t outsz, struct qerr *e)
 {
     const struct storage_driver *d = storage_driver_find(p->driver);
 
     if (!d || d->vid(p, vm->name, vm->cls == VC_TEMPLATE, volume, out, outsz) < 0)
-        return qerr_set(e, "QubesException", "pool %s: no volume id for %s:%s", p->name,
-                        vm->name, volume);
+        return qerr_set(e, "QubesException", "pool %s: no volume id for %s:%s", p->name, vm->name,
+                        volume);
     return 0;
 }
 
@@ -51,8 +51,8 @@ static int plan_source(struct store *s, const struct vm_info *vm, struct vol_pla
             return qerr_set(e, "QubesException", "%s:%s: snapshot of a template, but %s has none",
                             vm->name, p->volume, cur.name);
         if (store_vm_find(s, t, &cur) < 0 || store_volume_get(s, cur.qid, p->volume, &sv) < 0)
-            return qerr_set(e, "QubesException", "%s:%s: template %s has no such volume",
-                            vm->name, p->volume, t);
+            return qerr_set(e, "QubesException", "%s:%s: template %s has no such volume", vm->name,
+                            p->volume, t);
         if (sv.snap_on_start && !strcmp(sv.source, "template"))
             continue;
         p->has_source = true;

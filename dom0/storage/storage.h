@@ -19,13 +19,13 @@
 /* A pool's configuration, parsed and checked (pool_cfg_parse). */
 struct pool_cfg {
     char name[64];
-    char driver[32];          /* lvm_thin, file-reflink, linux-kernel */
-    char dir_path[1024];      /* file-reflink, linux-kernel */
-    char volume_group[128];   /* lvm_thin */
-    char thin_pool[128];      /* lvm_thin */
-    int revisions_to_keep;    /* default for its volumes */
-    bool setup_check;         /* file-reflink: refuse a filesystem without reflink */
-    bool ephemeral_volatile;  /* recorded for Qubes compatibility */
+    char driver[32];         /* lvm_thin, file-reflink, linux-kernel */
+    char dir_path[1024];     /* file-reflink, linux-kernel */
+    char volume_group[128];  /* lvm_thin */
+    char thin_pool[128];     /* lvm_thin */
+    int revisions_to_keep;   /* default for its volumes */
+    bool setup_check;        /* file-reflink: refuse a filesystem without reflink */
+    bool ephemeral_volatile; /* recorded for Qubes compatibility */
 };
 
 /* One volume, everything needed to start/stop it. */
@@ -40,7 +40,7 @@ struct vol_plan {
     bool template_class;   /* the owner is a TemplateVM (file layout) */
     char vid[256];         /* the driver's id of the volume */
     struct pool_cfg pool;
-    bool has_source;       /* snap_on_start from a template's volume, or the kernel */
+    bool has_source; /* snap_on_start from a template's volume, or the kernel */
     char src_vid[256];
     struct pool_cfg src_pool;
 };

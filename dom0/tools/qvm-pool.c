@@ -98,7 +98,8 @@ int main(int argc, char **argv)
         for (const char *p = optarg; *p;) {
             const char *comma = strchr(p, ',');
             size_t n = comma ? (size_t)(comma - p) : strlen(p);
-            if (n == 0 || !memchr(p, '=', n) || memchr(p, '\n', n) || olen + n + 2 > sizeof(options))
+            if (n == 0 || !memchr(p, '=', n) || memchr(p, '\n', n) ||
+                olen + n + 2 > sizeof(options))
                 cli_usage("-o takes KEY=VALUE[,KEY=VALUE...]");
             memcpy(options + olen, p, n);
             olen += n;

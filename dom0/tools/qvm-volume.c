@@ -14,17 +14,16 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: qvm-volume [options] [COMMAND] [ARGS...]\n"
-            "  list [QUBE...]               volumes of every qube, or of these (the default)\n"
-            "  info QUBE:VOLUME [PROP]      a volume's settings (or one of them)\n"
-            "  resize QUBE:VOLUME SIZE      grow a volume (SIZE: bytes or with k/M/G/T)\n"
-            "  revert QUBE:VOLUME [REV]     back to a revision (default: the newest)\n"
-            "  revisions QUBE:VOLUME        the revisions kept, oldest first\n"
-            "  import QUBE:VOLUME FILE      replace a volume's data with an image file\n"
-            "  config QUBE:VOLUME PROP VALUE  set rw or revisions_to_keep\n"
-            "  -h, --help                   this text\n"
-            "Exit: 0 done, 1 qvmd refused or FILE unreadable, 2 usage.\n");
+    fprintf(f, "usage: qvm-volume [options] [COMMAND] [ARGS...]\n"
+               "  list [QUBE...]               volumes of every qube, or of these (the default)\n"
+               "  info QUBE:VOLUME [PROP]      a volume's settings (or one of them)\n"
+               "  resize QUBE:VOLUME SIZE      grow a volume (SIZE: bytes or with k/M/G/T)\n"
+               "  revert QUBE:VOLUME [REV]     back to a revision (default: the newest)\n"
+               "  revisions QUBE:VOLUME        the revisions kept, oldest first\n"
+               "  import QUBE:VOLUME FILE      replace a volume's data with an image file\n"
+               "  config QUBE:VOLUME PROP VALUE  set rw or revisions_to_keep\n"
+               "  -h, --help                   this text\n"
+               "Exit: 0 done, 1 qvmd refused or FILE unreadable, 2 usage.\n");
 }
 
 /* "QUBE:VOLUME" into its parts (exits 2 when malformed). */

@@ -36,7 +36,8 @@ static void test_lv_names(void **state)
     assert_int_equal(stor_lv_name(b, 10, "work", "private", SK_BASE, 0), -ENAMETOOLONG);
     assert_int_equal(stor_lv_name(b, sizeof(b), "work", "root", SK_PRECACHE, 0), -EINVAL);
 
-    assert_int_equal(stor_lv_revision("vm-work-private-1700000000-back", "vm-work-private", &ep), 1);
+    assert_int_equal(stor_lv_revision("vm-work-private-1700000000-back", "vm-work-private", &ep),
+                     1);
     assert_true(ep == 1700000000);
     /* another volume whose name starts the same, the base, -snap, junk */
     assert_int_equal(stor_lv_revision("vm-work-private2-17-back", "vm-work-private", &ep), 0);
@@ -150,8 +151,7 @@ static void test_pool_options(void **state)
     char err[256], out[2048];
     (void)state;
 
-    assert_int_equal(pool_cfg_parse("p", "file-reflink", "dir_path=/var/p\n", &c, err,
-                                    sizeof(err)),
+    assert_int_equal(pool_cfg_parse("p", "file-reflink", "dir_path=/var/p\n", &c, err, sizeof(err)),
                      0);
     assert_string_equal(c.dir_path, "/var/p");
     assert_int_equal(c.revisions_to_keep, 1);
@@ -179,31 +179,31 @@ static void test_pool_options(void **state)
     /* refused: unknown driver or key, missing or bad values, bad names */
     assert_int_equal(pool_cfg_parse("p", "zfs", "", &c, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "unknown pool driver"));
-    assert_int_equal(pool_cfg_parse("p", "file-reflink", "dir_path=/x\nthin_pool=a", &c, err,
-                                    sizeof(err)),
-                     -EINVAL);
+    assert_int_equal(
+        pool_cfg_parse("p", "file-reflink", "dir_path=/x\nthin_pool=a", &c, err, sizeof(err)),
+        -EINVAL);
     assert_non_null(strstr(err, "no option 'thin_pool'"));
     assert_int_equal(pool_cfg_parse("p", "file-reflink", "", &c, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "needs dir_path"));
     assert_int_equal(pool_cfg_parse("p", "lvm_thin", "volume_group=v", &c, err, sizeof(err)),
                      -EINVAL);
-    static const char *const bad_dirs[] = {"dir_path=relative", "dir_path=/a/../b",
-                                           "dir_path=/a/", "dir_path=/a//b", "dir_path=/a b",
-                                           "dir_path=/a/.", "dir_path="};
+    static const char *const bad_dirs[] = {"dir_path=relative", "dir_path=/a/../b", "dir_path=/a/",
+                                           "dir_path=/a//b",    "dir_path=/a b",    "dir_path=/a/.",
+                                           "dir_path="};
     for (size_t i = 0; i < sizeof(bad_dirs) / sizeof(bad_dirs[0]); i++)
         assert_int_equal(pool_cfg_parse("p", "file-reflink", bad_dirs[i], &c, err, sizeof(err)),
                          -EINVAL);
-    assert_int_equal(pool_cfg_parse("p", "file-reflink", "dir_path=/x\nrevisions_to_keep=101",
-                                    &c, err, sizeof(err)),
-                     -EINVAL);
-    assert_int_equal(pool_cfg_parse("p", "file-reflink", "dir_path=/x\nsetup_check=maybe", &c,
+    assert_int_equal(pool_cfg_parse("p", "file-reflink", "dir_path=/x\nrevisions_to_keep=101", &c,
                                     err, sizeof(err)),
                      -EINVAL);
+    assert_int_equal(
+        pool_cfg_parse("p", "file-reflink", "dir_path=/x\nsetup_check=maybe", &c, err, sizeof(err)),
+        -EINVAL);
     assert_int_equal(pool_cfg_parse("p", "file-reflink", "dir_path", &c, err, sizeof(err)),
                      -EINVAL);
-    assert_int_equal(pool_cfg_parse("p", "lvm_thin", "volume_group=a/b\nthin_pool=t", &c, err,
-                                    sizeof(err)),
-                     -EINVAL);
+    assert_int_equal(
+        pool_cfg_parse("p", "lvm_thin", "volume_group=a/b\nthin_pool=t", &c, err, sizeof(err)),
+        -EINVAL);
     assert_int_equal(pool_cfg_parse(".p", "file-reflink", "dir_path=/x", &c, err, sizeof(err)),
                      -EINVAL);
     assert_int_equal(pool_cfg_parse("", "file-reflink", "dir_path=/x", &c, err, sizeof(err)),
@@ -305,9 +305,9 @@ static void test_lvs_parse(void **state)
 
     /* malformed: too few or many columns, bad numbers, odd names, NULs */
     static const char *const bad[] = {
-        "a|b|c|1||",       "a|b|c|1|||1.0|x",  "a|b|c|x|||",     "a|b|c|1|||101.00",
-        "a|b|c|1|||1.234", "a b|b|c|1|||",     "|b|c|1|||",      "a|b|c||||",
-        "a|b|c|1|||.5",    "a|b|c|1|p/q||",    "a|b|c|-1|||",    "a|b|c|1234567890123456789|||",
+        "a|b|c|1||",       "a|b|c|1|||1.0|x", "a|b|c|x|||",  "a|b|c|1|||101.00",
+        "a|b|c|1|||1.234", "a b|b|c|1|||",    "|b|c|1|||",   "a|b|c||||",
+        "a|b|c|1|||.5",    "a|b|c|1|p/q||",   "a|b|c|-1|||", "a|b|c|1234567890123456789|||",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         rs.n = 0;
@@ -325,8 +325,8 @@ static void test_lvs_parse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lv_names), cmocka_unit_test(test_file_names),
-        cmocka_unit_test(test_prune),    cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_lv_names),     cmocka_unit_test(test_file_names),
+        cmocka_unit_test(test_prune),        cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_pool_options), cmocka_unit_test(test_lvm_argv),
         cmocka_unit_test(test_lvs_parse),
     };
