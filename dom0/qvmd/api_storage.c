@@ -262,15 +262,19 @@ static int volume_info(struct api_call *a)
     struct store_volume sv;
     char path[STORAGE_PATH_MAX] = "";
     int64_t used = 0;
+    int running;
 
     if (plan(a, &v, &d) < 0 || store_volume_get(a->c->store, a->vm.qid, v.volume, &sv) < 0)
         return -1;
     d->usage(&v, &used, &a->e);
-    if (!strcmp(v.pool.driver, "file-reflink"))
-        stor_file_name(path, sizeof(path), v.pool.dir_path, v.vid, SK_BASE, 0);
-    else if (!strcmp(v.pool.driver, "lvm_thin"))
-        snprintf(path, sizeof(path), "/dev/%s", v.vid);
-    else if (v.vid[0])
+    /* path: what a running qube has, else the kept data ("" for a
+     * snapshot or volatile volume that is not started) */
+    running = d->is_running(&v);
+    if (!strcmp(v.pool.driver, "file-reflink") && (running || v.save_on_stop))
+        stor_file_name(path, sizeof(path), v.pool.dir_path, v.vid, running ? SK_SNAP : SK_BASE, 0);
+    else if (!strcmp(v.pool.driver, "lvm_thin") && (running || v.save_on_stop))
+        snprintf(path, sizeof(path), "/dev/%s%s", v.vid, running ? "-snap" : "");
+    else if (!strcmp(v.pool.driver, "linux-kernel") && v.vid[0])
         snprintf(path, sizeof(path), "%s/%s/modules.img", v.pool.dir_path, v.vid);
     /* is_outdated (a running snapshot whose source has since changed) is
      * not tracked yet: always False */

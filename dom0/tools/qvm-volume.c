@@ -104,6 +104,15 @@ static int info(const char *vm, const char *vol, const char *prop)
     return CLI_OK;
 }
 
+/* "POOL:VID" as Qubes lists volumes ("-" for an empty vid: a qube
+ * without a dom0 kernel). */
+static const char *pool_vid(const char *pool, const char *vid)
+{
+    static char b[400];
+    snprintf(b, sizeof(b), "%s:%s", pool, vid[0] ? vid : "-");
+    return b;
+}
+
 static int list_qube(const char *vm)
 {
     struct qadmin_result vols, res;
@@ -130,8 +139,7 @@ static int list_qube(const char *vm)
             snprintf(revs, sizeof(revs), "%s", res.data.len ? "Yes" : "No");
             qadmin_result_free(&res);
         }
-        printf("%-40s %-20s %-10s %s\n", vid[0] ? vid : "-", vm, vol, revs);
-        (void)pool;
+        printf("%-48s %-20s %-10s %s\n", pool_vid(pool, vid), vm, vol, revs);
     }
     qadmin_result_free(&vols);
     return rc;
@@ -146,7 +154,7 @@ static int list(char **qubes, int n)
 
     for (int i = 0; i < n; i++)
         cli_check_vm_name(qubes[i]);
-    printf("%-40s %-20s %-10s %s\n", "VOLUME ID", "QUBE", "VOLUME", "REVERT POSSIBLE");
+    printf("%-48s %-20s %-10s %s\n", "POOL:VOLUME", "QUBE", "VOLUME", "REVERT POSSIBLE");
     if (n) {
         for (int i = 0; i < n; i++)
             if (list_qube(qubes[i]) != CLI_OK)

@@ -93,7 +93,7 @@ for FS in btrfs xfs; do
         "p$FS vm-templates/tpl$FS/root"
     t "$FS: qvm-volume list shows the AppVM's volumes" \
         eq "$(qvm-volume list "app$FS" | tail -n +2 | awk '{print $1}' | tr '\n' ' ')" \
-        "appvms/app$FS/root appvms/app$FS/private appvms/app$FS/volatile - "
+        "p$FS:appvms/app$FS/root p$FS:appvms/app$FS/private p$FS:appvms/app$FS/volatile linux-kernel:- "
     qubes-prefs default_pool varlibqubes
     stop_qvmd
     put "$P/vm-templates/tpl$FS/root.img" "TEMPLATE-V1"
@@ -205,10 +205,20 @@ t "ext4: start copies the template's root (sparse)" \
     eq "$(head_of 9 "$T/ext4/pool/appvms/appx/root-dirty.img")" "EXT4-ROOT"
 t "kernel: xvdd is the kernel's modules.img" grep -qx "xvdd $T/vm-kernels/6.1.0/modules.img" <<< "$OUT"
 t "ext4: stop" ctl stop appx
+# a volume that cannot start (a directory where its image goes)
+mkdir "$T/ext4/pool/appvms/appx/volatile-dirty.img"
+cp "$T/ext4/pool/appvms/appx/private.img" "$T/private.before"
+REVS=$(ls "$T/ext4/pool/appvms/appx" | grep -c '~$')
+t "a failing volume fails the start, saying which" \
+    bash -c "$B/storage-ctl --db $T/qvm.db start appx 2>&1 | grep -q 'volume volatile (xvdc) of appx'"
+t "the volumes started before it were discarded, not committed" \
+    eq "$(ls "$T/ext4/pool/appvms/appx" | grep -c '^r.*dirty\|^p.*dirty') $(ls "$T/ext4/pool/appvms/appx" | grep -c '~$')" "0 $REVS"
+t "(private is unchanged)" cmp "$T/private.before" "$T/ext4/pool/appvms/appx/private.img"
+rmdir "$T/ext4/pool/appvms/appx/volatile-dirty.img"
 rm "$T/vm-kernels/6.1.0/vmlinuz"
 t "kernel: a kernel that is not installed fails the start, saying which" \
     bash -c "$B/storage-ctl --db $T/qvm.db start appx 2>&1 | grep -q 'kernel 6.1.0 is not installed'"
-t "kernel: and the volumes started before it were undone" \
+t "kernel: and nothing was started (every volume is verified first)" \
     eq "$(ls "$T/ext4/pool/appvms/appx" | grep -c dirty)" 0
 start_qvmd
 t "the default pools cannot be removed while in use" fails_with "in use" qvm-pool remove varlibqubes
