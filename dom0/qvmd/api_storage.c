@@ -276,16 +276,15 @@ static int volume_info(struct api_call *a)
         snprintf(path, sizeof(path), "/dev/%s%s", v.vid, running ? "-snap" : "");
     else if (!strcmp(v.pool.driver, "linux-kernel") && v.vid[0])
         snprintf(path, sizeof(path), "%s/%s/modules.img", v.pool.dir_path, v.vid);
-    /* is_outdated (a running snapshot whose source has since changed) is
-     * not tracked yet: always False */
     return api_out(a,
                    "pool=%s\nvid=%s\nsize=%lld\nusage=%lld\nrw=%s\nsource=%s\npath=%s\n"
                    "save_on_stop=%s\nsnap_on_start=%s\nrevisions_to_keep=%d\nephemeral=%s\n"
-                   "is_outdated=False\n",
+                   "is_outdated=%s\n",
                    v.pool.name, v.vid, (long long)v.size, (long long)used, tf(v.rw),
                    v.has_source ? v.src_vid : "", path, tf(v.save_on_stop), tf(v.snap_on_start),
                    v.revisions_to_keep,
-                   tf(!strcmp(v.volume, "volatile") && v.pool.ephemeral_volatile)) < 0
+                   tf(!strcmp(v.volume, "volatile") && v.pool.ephemeral_volatile),
+                   tf(d->is_outdated(&v) == 1)) < 0
                ? -1
                : 0;
 }

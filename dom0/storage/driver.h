@@ -26,6 +26,9 @@ struct storage_driver {
     int (*stop)(const struct vol_plan *v, struct qerr *e);
     /* 1 if started (a -snap / -dirty exists), 0 if not. */
     int (*is_running)(const struct vol_plan *v);
+    /* 1 if a started snap_on_start volume's source changed since the
+     * snapshot (the qube sees the change only after a restart), else 0. */
+    int (*is_outdated)(const struct vol_plan *v);
     /* Grow to size bytes (the caller checked it grows); also a running one. */
     int (*resize)(const struct vol_plan *v, int64_t size, struct qerr *e);
     /* Revision epochs, ascending. */

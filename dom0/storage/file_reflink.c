@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,6 +281,25 @@ static int fr_is_running(const struct vol_plan *v)
            fu_exists(dirty);
 }
 
+/* The snapshot was made (birth time) before the source last changed
+ * (ctime: a commit renames a new image there, an import writes it). A
+ * filesystem without birth times says not outdated. */
+static int fr_is_outdated(const struct vol_plan *v)
+{
+    char dirty[STORAGE_PATH_MAX], src[STORAGE_PATH_MAX];
+    struct statx sd, ss;
+    struct qerr e;
+
+    if (!v->snap_on_start || !v->has_source ||
+        stor_file_name(dirty, sizeof(dirty), v->pool.dir_path, v->vid, SK_SNAP, 0) < 0 ||
+        source_path(v, src, &e) < 0 || statx(AT_FDCWD, dirty, 0, STATX_BTIME, &sd) < 0 ||
+        !(sd.stx_mask & STATX_BTIME) || statx(AT_FDCWD, src, 0, STATX_CTIME, &ss) < 0)
+        return 0;
+    return ss.stx_ctime.tv_sec > sd.stx_btime.tv_sec ||
+           (ss.stx_ctime.tv_sec == sd.stx_btime.tv_sec &&
+            ss.stx_ctime.tv_nsec > sd.stx_btime.tv_nsec);
+}
+
 static int fr_resize(const struct vol_plan *v, int64_t size, struct qerr *e)
 {
     static const enum stor_kind kinds[] = {SK_BASE, SK_SNAP};
@@ -393,6 +413,7 @@ const struct storage_driver drv_file_reflink = {
     .start = fr_start,
     .stop = fr_stop,
     .is_running = fr_is_running,
+    .is_outdated = fr_is_outdated,
     .resize = fr_resize,
     .revisions = fr_revisions,
     .revert = fr_revert,

@@ -148,6 +148,7 @@ const struct storage_driver drv_linux_kernel = {
     .start = lk_start,
     .stop = lk_nothing,
     .is_running = lk_is_running,
+    .is_outdated = lk_is_running, /* never started, never outdated */
     .resize = lk_resize,
     .revisions = lk_revisions,
     .revert = lk_revert,

@@ -322,6 +322,22 @@ static int lt_is_running(const struct vol_plan *v)
            lv_exists(&v->pool, snap, NULL);
 }
 
+/* LVM follows a snapshot's origin by identity: once the source's commit
+ * renamed the LV it was taken from to a revision, the snapshot's origin
+ * is no longer the source's LV. */
+static int lt_is_outdated(const struct vol_plan *v)
+{
+    char snap[128], src[128];
+    struct lvs_row row;
+    struct qerr e;
+
+    if (!v->snap_on_start || source_lv(v, src, sizeof(src), &e) < 0 ||
+        stor_lv_name(snap, sizeof(snap), v->vm, v->volume, SK_SNAP, 0) < 0 ||
+        !lv_exists(&v->pool, snap, &row))
+        return 0;
+    return strcmp(row.origin, src) != 0;
+}
+
 static int lt_resize(const struct vol_plan *v, int64_t size, struct qerr *e)
 {
     char base[128], snap[128], imp[128];
@@ -435,6 +451,7 @@ const struct storage_driver drv_lvm_thin = {
     .start = lt_start,
     .stop = lt_stop,
     .is_running = lt_is_running,
+    .is_outdated = lt_is_outdated,
     .resize = lt_resize,
     .revisions = lt_revisions,
     .revert = lt_revert,

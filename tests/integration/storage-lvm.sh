@@ -88,6 +88,13 @@ t "after four runs revisions_to_keep=2 left two revisions" \
 t "a -snap left by a crash is dropped at the next start" \
     bash -c "$B/storage-ctl --db $T/qvm.db start app >/dev/null && echo JUNK > $FAKE_LVM_DIR/qubes_dom0/vm-app-private-snap.data && $B/storage-ctl --db $T/qvm.db start app >/dev/null && [ \"\$(cat $FAKE_LVM_DIR/qubes_dom0/vm-app-private-snap.data)\" = APP4 ]"
 start_qvmd
+t "a fresh snapshot is not outdated" eq "$(qvm-volume info app:root is_outdated)" False
+stop_qvmd
+ctl start tpl > /dev/null
+ctl stop tpl
+start_qvmd
+t "after the template committed a new root, the running snapshot is outdated" \
+    eq "$(qvm-volume info app:root is_outdated)" True
 t "resize of a running volume extends the LV and its snapshot" qvm-volume resize app:private 3G
 t "(both are 3 GiB)" eq "$(field vm-app-private 2) $(field vm-app-private-snap 2)" "3221225472 3221225472"
 t "revert of a running volume is refused" fails_with "in use" qvm-volume revert app:private

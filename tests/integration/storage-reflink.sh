@@ -118,6 +118,11 @@ xvdd -"
     put "$P/vm-templates/tpl$FS/root.img" "TEMPLATE-V2"
     t "$FS: a template change does not reach the running snapshot" \
         eq "$(head_of 11 "$P/appvms/app$FS/root-dirty.img")" "SCRIBBLED!!"
+    start_qvmd
+    t "$FS: which is now outdated" eq "$(qvm-volume info "app$FS:root" is_outdated)" True
+    t "$FS: (a volume that is not a snapshot never is)" \
+        eq "$(qvm-volume info "app$FS:private" is_outdated)" False
+    stop_qvmd
     t "$FS: stop" ctl stop "app$FS"
     t "$FS: stop committed private" eq "$(head_of 5 "$P/appvms/app$FS/private.img")" "APP-1"
     t "$FS: stop dropped the root and volatile snapshots" \
@@ -149,6 +154,9 @@ xvdd -"
     stop_qvmd
     ctl start "app$FS" > /dev/null
     start_qvmd
+    t "$FS: a fresh snapshot is not outdated" eq "$(qvm-volume info "app$FS:root" is_outdated)" False
+    t "$FS: info's path is the running image" \
+        eq "$(qvm-volume info "app$FS:root" path)" "$P/appvms/app$FS/root-dirty.img"
     t "$FS: resize while running grows the running image too" qvm-volume resize "app$FS:private" 4G
     t "$FS: (the -dirty image is 4 GiB)" eq "$(size_of "$P/appvms/app$FS/private-dirty.img")" 4294967296
     t "$FS: revert while running is refused" fails_with "in use" qvm-volume revert "app$FS:private"
