@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -148,6 +149,22 @@ static int pool_set_revisions(struct api_call *a)
     return store_pool_set_options(a->c->store, cfg.name, opts, &a->e);
 }
 
+static int pool_set_ephemeral(struct api_call *a)
+{
+    struct pool_cfg cfg;
+    char opts[STORE_POOL_OPTIONS_MAX];
+
+    if (pool_cfg_of(a, a->rq->arg, &cfg) < 0)
+        return -1;
+    if (!strcmp(cfg.driver, "linux-kernel"))
+        return qerr_set(&a->e, "QubesValueError", "pool %s has no volatile volumes", cfg.name);
+    if (strcmp(a->payload, "True") && strcmp(a->payload, "False"))
+        return qerr_set(&a->e, "QubesValueError", "ephemeral_volatile must be True or False");
+    cfg.ephemeral_volatile = !strcmp(a->payload, "True");
+    pool_cfg_format(&cfg, opts, sizeof(opts));
+    return store_pool_set_options(a->c->store, cfg.name, opts, &a->e);
+}
+
 struct vid_list {
     struct api_call *a;
     const struct pool_cfg *cfg;
@@ -233,6 +250,8 @@ static int pool_method(struct api_call *a, const char *op)
     }
     if (!strcmp(op, "Set.revisions_to_keep"))
         return pool_set_revisions(a);
+    if (!strcmp(op, "Set.ephemeral_volatile"))
+        return pool_set_ephemeral(a);
     if (!strcmp(op, "volume.List"))
         return pool_volumes(a);
     return qerr_set(&a->e, "QubesException", "unknown method %s", a->rq->method);
@@ -248,6 +267,16 @@ static int plan(struct api_call *a, struct vol_plan *v, const struct storage_dri
     if (!*d)
         return qerr_set(&a->e, "QubesException", "pool %s: unknown driver", v->pool.name);
     return 0;
+}
+
+/* store_vm_list callback: fills *ctx (by qid) and stops with 1. */
+static int find_qid(void *ctx, const struct vm_info *vm)
+{
+    struct vm_info *want = ctx;
+    if (vm->qid != want->qid)
+        return 0;
+    *want = *vm;
+    return 1;
 }
 
 static const char *tf(bool b)
@@ -458,6 +487,78 @@ static int volume_set(struct api_call *a, const char *what)
     return store_volume_set(a->c->store, a->vm.qid, v.volume, "revisions_to_keep", n, &a->e);
 }
 
+/* CloneFrom hands out a one-time token naming a source volume; CloneTo
+ * with that token copies it into another qube's volume (Qubes' two-step
+ * clone, which lets a client clone between qubes it may each reach). The
+ * tokens live in memory: a restart forgets them. */
+#define CLONE_TOKENS 16
+static struct {
+    char token[33];
+    int qid;
+    char volume[16];
+} clone_tokens[CLONE_TOKENS];
+static unsigned clone_next;
+
+static int clone_from(struct api_call *a)
+{
+    const struct storage_driver *d;
+    struct vol_plan v;
+    unsigned char r[16];
+    unsigned i = clone_next++ % CLONE_TOKENS;
+
+    if (plan(a, &v, &d) < 0)
+        return -1;
+    if (!v.save_on_stop)
+        return qerr_set(&a->e, "QubesValueError", "volume %s of %s keeps no data to clone",
+                        v.volume, a->vm.name);
+    if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+        return qerr_set(&a->e, "QubesException", "no randomness for a token");
+    for (int k = 0; k < 16; k++)
+        snprintf(clone_tokens[i].token + 2 * k, 3, "%02x", r[k]);
+    clone_tokens[i].qid = a->vm.qid;
+    snprintf(clone_tokens[i].volume, sizeof(clone_tokens[i].volume), "%s", v.volume);
+    return api_out(a, "%s", clone_tokens[i].token) < 0 ? -1 : 0;
+}
+
+static int clone_to(struct api_call *a)
+{
+    const struct storage_driver *d;
+    struct vol_plan dst, src;
+    struct vm_info svm = {0};
+    int i;
+
+    if (plan(a, &dst, &d) < 0)
+        return -1;
+    for (i = 0; i < CLONE_TOKENS; i++)
+        if (clone_tokens[i].token[0] && !strcmp(clone_tokens[i].token, a->payload))
+            break;
+    if (i == CLONE_TOKENS)
+        return qerr_set(&a->e, "QubesValueError", "unknown or used clone token");
+    clone_tokens[i].token[0] = 0; /* one use */
+    svm.qid = clone_tokens[i].qid;
+    if (store_vm_list(a->c->store, find_qid, &svm) != 1)
+        return qerr_set(&a->e, "QubesVMNotFoundError", "the token's qube is gone");
+    if (storage_plan_volume(a->c->store, &svm, clone_tokens[i].volume, &src, &a->e) < 0)
+        return -1;
+    if (!dst.save_on_stop)
+        return qerr_set(&a->e, "QubesValueError",
+                        "volume %s of %s keeps no data (save_on_stop "
+                        "is False)",
+                        dst.volume, a->vm.name);
+    if (strcmp(src.pool.driver, dst.pool.driver))
+        return qerr_set(&a->e, "StoragePoolException",
+                        "cloning from pool %s (%s) to pool %s (%s) is not supported", src.pool.name,
+                        src.pool.driver, dst.pool.name, dst.pool.driver);
+    if (d->is_running(&dst))
+        return qerr_set(&a->e, "StoragePoolException",
+                        "volume %s of %s is in use (the qube is running)", dst.volume, a->vm.name);
+    if (d->clone(&src, &dst, &a->e) < 0)
+        return -1;
+    if (src.size != dst.size)
+        return store_volume_set(a->c->store, a->vm.qid, dst.volume, "size", src.size, &a->e);
+    return 0;
+}
+
 static int volume_method(struct api_call *a, const char *op)
 {
     if (!strcmp(op, "List")) {
@@ -490,6 +591,10 @@ static int volume_method(struct api_call *a, const char *op)
         return volume_set(a, "revisions_to_keep");
     if (!strcmp(op, "Set.rw"))
         return volume_set(a, "rw");
+    if (!strcmp(op, "CloneFrom"))
+        return clone_from(a);
+    if (!strcmp(op, "CloneTo"))
+        return clone_to(a);
     return qerr_set(&a->e, "QubesException", "unknown method %s", a->rq->method);
 }
 

@@ -177,6 +177,18 @@ xvdd -"
     t "$FS: qvm-volume config app:private revisions_to_keep 0" \
         qvm-volume config "app$FS:private" revisions_to_keep 0
     t "$FS: info shows it" eq "$(qvm-volume info "app$FS:private" revisions_to_keep)" 0
+    A="admin-call -s $T/qvmd.sock"
+    TOKEN=$($A admin.vm.volume.CloneFrom+private "app$FS" | tail -n 1)
+    t "$FS: admin.vm.volume.CloneFrom gives a token" grep -qxE '[0-9a-f]{32}' <<< "$TOKEN"
+    t "$FS: CloneTo with it copies the volume into another qube's" \
+        eq "$($A -p "$TOKEN" admin.vm.volume.CloneTo+private "tpl$FS")" OK
+    t "$FS: (same data and size)" \
+        cmp "$P/appvms/app$FS/private.img" "$P/vm-templates/tpl$FS/private.img"
+    t "$FS: a token works once" \
+        grep -q "unknown or used" <<< "$($A -p "$TOKEN" admin.vm.volume.CloneTo+private "tpl$FS")"
+    t "$FS: admin.pool.Set.ephemeral_volatile" \
+        eq "$($A -p True admin.pool.Set.ephemeral_volatile+"p$FS")" OK
+    t "$FS: (info shows it)" grep -q "ephemeral_volatile *True" <<< "$(qvm-pool info "p$FS")"
     t "$FS: qvm-clone copies the private image" qvm-clone "app$FS" "clone$FS"
     t "$FS: the clone's private image has the data" \
         cmp "$P/appvms/app$FS/private.img" "$P/appvms/clone$FS/private.img"
