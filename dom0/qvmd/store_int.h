@@ -40,6 +40,9 @@ struct store {
                                           dropped with the property cache */
     const struct store_disk_ops *disk; /* store_storage.h; NULL: none */
     char dir[4096];                    /* the database's directory (absolute) */
+    /* admin.vm.CreateInPool's choices for the next create (store_storage.h):
+     * per volume in vol_rules order, then [VOL_COUNT] for every volume */
+    char create_pool[VOL_COUNT + 1][64];
 };
 
 /* Empties the property cache (store_props.c). */

@@ -259,6 +259,13 @@ static int set_pool(struct store *s, int qid, const char *volume, const char *po
     return r == SQLITE_DONE ? 0 : -1;
 }
 
+void store_set_create_pools(struct store *s, const char *all, const char *const *per)
+{
+    for (int i = 0; i < VOL_COUNT; i++)
+        snprintf(s->create_pool[i], sizeof(s->create_pool[i]), "%s", per && per[i] ? per[i] : "");
+    snprintf(s->create_pool[VOL_COUNT], sizeof(s->create_pool[VOL_COUNT]), "%s", all ? all : "");
+}
+
 int store_volumes_assign_pools(struct store *s, const struct vm_info *vm, struct qerr *e)
 {
     struct store_volume v[VOL_COUNT];
@@ -280,6 +287,14 @@ int store_volumes_assign_pools(struct store *s, const struct vm_info *vm, struct
             prop_explicit(s, vm->qid, "template", t, sizeof(t)) == 1 &&
             store_vm_find(s, t, &tv) == 0 && store_volume_get(s, tv.qid, v[i].volume, &sv) == 0)
             snprintf(pool, sizeof(pool), "%s", sv.pool);
+        /* what admin.vm.CreateInPool asked for */
+        for (int k = 0; k < VOL_COUNT; k++)
+            if (!strcmp(vol_rules(vm->cls)[k].volume, v[i].volume) && s->create_pool[k][0])
+                snprintf(pool, sizeof(pool), "%s", s->create_pool[k]);
+            else if (!strcmp(vol_rules(vm->cls)[k].volume, v[i].volume) &&
+                     s->create_pool[VOL_COUNT][0] && !v[i].snap_on_start &&
+                     strcmp(v[i].volume, "kernel"))
+                snprintf(pool, sizeof(pool), "%s", s->create_pool[VOL_COUNT]);
         if (store_pool_get(s, pool, NULL) < 0)
             return qerr_set(e, "QubesValueError", "volume %s: no such pool: %s (see %s)",
                             v[i].volume, pool, g);

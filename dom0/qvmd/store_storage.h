@@ -48,6 +48,12 @@ int store_pool_volumes(struct store *s, const char *pool,
                        int (*cb)(void *ctx, const struct vm_info *vm, const char *volume),
                        void *ctx);
 
+/* Pools the next store_vm_create uses instead of the defaults
+ * (admin.vm.CreateInPool): all for every volume that is neither a snapshot
+ * nor the kernel, per[i] for the volume vol_rules(cls)[i] names (NULL or ""
+ * for none). The caller clears them (all NULL, per NULL) after the create. */
+void store_set_create_pools(struct store *s, const char *all, const char *const *per);
+
 /* Gives a new qube's volumes their pools: snap_on_start volumes the pool
  * of their source (the template's volume), kernel default_pool_kernel,
  * the others default_pool_<volume>. Inside the creating transaction. */

@@ -214,6 +214,17 @@ qubes-prefs default_pool pext4
 t "ext4: qvm-create a template and an AppVM there" \
     bash -c "qvm-create -C TemplateVM -l black tplx && qvm-create -l red -t tplx appx"
 qubes-prefs default_pool varlibqubes
+t "qvm-create -P POOL --pool VOLUME=POOL (admin.vm.CreateInPool)" \
+    qvm-create -C StandaloneVM -l red -P pext4 --pool volatile=varlibqubes solo
+t "(root and private in the -P pool, volatile where --pool said)" \
+    eq "$(for v in root private volatile kernel; do qvm-volume info solo:$v pool; done | tr '\n' ' ')" \
+    "pext4 pext4 varlibqubes linux-kernel "
+t "(the images are in that pool's directory)" \
+    eq "$(ls "$T/ext4/pool/appvms/solo" | tr '\n' ' ')" "private.img root.img "
+t "qvm-create -P of a missing pool is refused, nothing created" \
+    bash -c "qvm-create -l red -t tplx -P nosuch x1 2>&1 | grep -q 'no such pool: nosuch' && ! qvm-ls --raw-list | grep -qx x1"
+t "a new qube without -P uses the defaults again" \
+    bash -c "qvm-create -l red -t tplx x2 && [ \"\$(qvm-volume info x2:private pool)\" = varlibqubes ] && qvm-remove -f x2 solo"
 put "$T/ext4/pool/vm-templates/tplx/root.img" "EXT4-ROOT"
 mkdir -p "$T/vm-kernels/6.1.0"
 : > "$T/vm-kernels/6.1.0/vmlinuz"
