@@ -67,6 +67,7 @@ include qrexec/policy/agent/module.mk
 # before qvmd, which links $(BACKEND_LIB) (prerequisites expand at parse time)
 include qubesdb/module.mk
 include dom0/backend/module.mk
+include dom0/storage/module.mk
 include dom0/qvmd/module.mk
 include dom0/tools/module.mk
 

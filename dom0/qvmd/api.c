@@ -96,7 +96,8 @@ int api_handle(struct api_ctx *c, const struct admin_request *rq, const char *pa
     memcpy(pl, payload, plen);
     pl[plen] = 0;
     a.payload = pl;
-    if (strlen(pl) != plen) {
+    /* an image (admin.vm.volume.Import*) is the only binary payload */
+    if (strlen(pl) != plen && strncmp(rq->method, "admin.vm.volume.Import", 22)) {
         qerr_set(&a.e, "QubesValueError", "payload holds a NUL byte");
         goto done;
     }
@@ -116,6 +117,8 @@ int api_handle(struct api_ctx *c, const struct admin_request *rq, const char *pa
         r = api_misc_method(&a, &handled);
     if (!handled)
         r = api_lifecycle_method(&a, &handled);
+    if (!handled)
+        r = api_storage_method(&a, &handled);
     if (!handled)
         r = qerr_set(&a.e, "QubesException", "unknown method %s", rq->method);
 done:

@@ -52,6 +52,7 @@ struct api_call {
 int api_vm_method(struct api_call *a, bool *handled);
 int api_misc_method(struct api_call *a, bool *handled);
 int api_lifecycle_method(struct api_call *a, bool *handled);
+int api_storage_method(struct api_call *a, bool *handled); /* api_storage.c */
 int api_out(struct api_call *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void api_emit(struct api_call *a, const char *subject, const char *event, ...);
 

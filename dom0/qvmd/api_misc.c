@@ -1,4 +1,4 @@
-/* Admin API: features, tags, notes, labels, classes and pools. */
+/* Admin API: features, tags, notes, labels and classes (pools: api_storage.c). */
 #include "dom0/qvmd/api.h"
 
 #include <stdio.h>
@@ -208,8 +208,6 @@ int api_misc_method(struct api_call *a, bool *handled)
             api_out(a, "%s\n", vm_class_name((enum vm_class)c));
         return 0;
     }
-    if (!strcmp(m, "admin.pool.List"))
-        return no_arg(a); /* storage pools arrive with issue 6 */
     *handled = false;
     return 0;
 }

@@ -2,6 +2,7 @@
  * (admin.vm.property.*) and of the system (admin.property.*). */
 #include "dom0/qvmd/api.h"
 #include "dom0/qvmd/lifecycle.h"
+#include "dom0/qvmd/store_storage.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,10 +42,13 @@ static int vm_list(struct api_call *a)
     return 0;
 }
 
-/* Payload "name=NAME label=LABEL" (keys in any order, each once). */
-static int vm_create(struct api_call *a, const char *cls_name)
+/* Payload "name=NAME label=LABEL" (keys in any order, each once); with
+ * in_pool (CreateInPool) also "pool=POOL" and "pool:VOLUME=POOL". */
+static int vm_create(struct api_call *a, const char *cls_name, bool in_pool)
 {
     char name[64] = "", label[32] = "", *save = NULL, *tok;
+    char pools[VOL_COUNT + 1][64] = {{0}};
+    const char *per[VOL_COUNT];
     char *p = strdup(a->payload);
     int cls = vm_class_parse(cls_name), r;
 
@@ -57,6 +61,24 @@ static int vm_create(struct api_call *a, const char *cls_name)
         goto bad;
     }
     for (tok = strtok_r(p, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        if (in_pool && !strncmp(tok, "pool", 4) && (tok[4] == '=' || tok[4] == ':')) {
+            int k = VOL_COUNT;
+            const char *eq = strchr(tok, '=');
+            if (tok[4] == ':')
+                for (k = 0; k < VOL_COUNT; k++)
+                    if (eq && (size_t)(eq - tok - 5) == strlen(vol_rules(VC_APP)[k].volume) &&
+                        !strncmp(tok + 5, vol_rules(VC_APP)[k].volume, (size_t)(eq - tok - 5)))
+                        break;
+            if (!eq || !eq[1] || strlen(eq + 1) >= sizeof(pools[0]) ||
+                (tok[4] == ':' && k == VOL_COUNT)) {
+                qerr_set(&a->e, "QubesValueError",
+                         "pool choices are pool=POOL or pool:VOLUME=POOL (root, private, "
+                         "volatile, kernel)");
+                goto bad;
+            }
+            strcpy(pools[k], eq + 1);
+            continue;
+        }
         char *dst = !strncmp(tok, "name=", 5) ? name : !strncmp(tok, "label=", 6) ? label : NULL;
         size_t dsz = dst == name ? sizeof(name) : sizeof(label);
         const char *v = strchr(tok, '=');
@@ -71,7 +93,11 @@ static int vm_create(struct api_call *a, const char *cls_name)
         goto bad;
     }
     free(p);
+    for (int k = 0; k < VOL_COUNT; k++)
+        per[k] = pools[k];
+    store_set_create_pools(a->c->store, pools[VOL_COUNT], per);
     r = store_vm_create(a->c->store, (enum vm_class)cls, name, label, a->rq->arg, &a->e);
+    store_set_create_pools(a->c->store, NULL, NULL);
     if (r < 0)
         return -1;
     if (!a->rq->source_dom0) {
@@ -218,7 +244,9 @@ int api_vm_method(struct api_call *a, bool *handled)
     if (!strcmp(m, "admin.vm.List"))
         return vm_list(a);
     if (!strncmp(m, "admin.vm.Create.", 16))
-        return vm_create(a, m + 16);
+        return vm_create(a, m + 16, false);
+    if (!strncmp(m, "admin.vm.CreateInPool.", 22))
+        return vm_create(a, m + 22, true);
     if (!strcmp(m, "admin.vm.Remove"))
         return vm_remove(a);
     if (!strcmp(m, "admin.vm.Clone"))

@@ -3,6 +3,8 @@
  * backend (docs/lifecycle.md). */
 #include "dom0/qvmd/server.h"
 #include "dom0/qvmd/store.h"
+#include "dom0/qvmd/store_storage.h"
+#include "dom0/storage/storage.h"
 #include "lib/log.h"
 
 #include <errno.h>
@@ -172,6 +174,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "qvmd: unknown backend %s (xen, local or none)\n", lco.backend);
         return 2;
     }
+    /* qubes created, cloned and removed reach the disk (docs/storage.md) */
+    store_set_disk_ops(s, &storage_disk_ops);
     make_parent(o.socket_path);
     mkdir(lco.run_dir, 0755);
     r = server_run(s, &o);

@@ -1,8 +1,9 @@
 # dom0/qvmd/: qvmd, the qube database and the Admin API (issue 5).
 QVMD_STORE_SRCS := dom0/qvmd/props.c dom0/qvmd/store.c dom0/qvmd/store_props.c \
-                   dom0/qvmd/store_vm.c dom0/qvmd/store_misc.c dom0/qvmd/store_check.c
+                   dom0/qvmd/store_vm.c dom0/qvmd/store_misc.c dom0/qvmd/store_check.c \
+                   dom0/qvmd/store_storage.c dom0/storage/names.c
 QVMD_API_SRCS := dom0/qvmd/request.c dom0/qvmd/api.c dom0/qvmd/api_vm.c dom0/qvmd/api_misc.c \
-                 dom0/qvmd/api_lifecycle.c
+                 dom0/qvmd/api_storage.c dom0/qvmd/api_lifecycle.c $(STORAGE_SRCS)
 # the start sequence and what runs (issue 6); needs the backends, storage
 # and the QubesDB client (their module.mk files come first)
 QVMD_LC_SRCS := dom0/qvmd/start_plan.c dom0/qvmd/lifecycle.c dom0/qvmd/lc_jobs.c \
@@ -12,8 +13,8 @@ QVMD_SRCS := $(QVMD_STORE_SRCS) $(QVMD_API_SRCS) $(QVMD_LC_SRCS) dom0/qvmd/serve
 SQLITE_LIBS := $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
 
 BINS += $(BUILD)/bin/qvmd
-$(BUILD)/bin/qvmd: $(QVMD_SRCS:%.c=$(BUILD)/%.o) $(BACKEND_LIB) \
-        $(STORAGE_SRCS:%.c=$(BUILD)/%.o) $(QUBESDB_LIB) $(QREXEC_LIB) $(LIBBULKHEAD)
+$(BUILD)/bin/qvmd: $(QVMD_SRCS:%.c=$(BUILD)/%.o) $(BACKEND_LIB) $(QUBESDB_LIB) $(QREXEC_LIB) \
+        $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SQLITE_LIBS) $(BACKEND_LIBS)
 
@@ -51,3 +52,11 @@ BENCH_BINS += $(BUILD)/bench/qvmd-bench
 $(BUILD)/bench/qvmd-bench: $(BUILD)/tests/bench/qvmd-bench.o $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# storage-ctl: storage_plan/start/stop of one qube on a database (tests:
+# what qvmd's start and stop will do, without Xen)
+BINS += $(BUILD)/bin/storage-ctl
+$(BUILD)/bin/storage-ctl: $(BUILD)/tests/tools/storage-ctl.o $(QVMD_STORE_SRCS:%.c=$(BUILD)/%.o) \
+        $(STORAGE_SRCS:%.c=$(BUILD)/%.o) $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SQLITE_LIBS)

@@ -81,7 +81,16 @@ const struct prop_def global_props[] = {
     {"default_dispvm", PT_VM, 0, false, 0, NULL, "", 0, 0, "Default disposable template."},
     {"default_kernel", PT_STR, 0, false, 0, NULL, "", 0, 0, "Default kernel for qubes."},
     {"default_netvm", PT_VM, 0, false, 0, NULL, "", 0, 0, "Default netvm for new qubes."},
-    {"default_pool", PT_STR, 0, false, 0, NULL, "", 0, 0, "Default storage pool (issue 6)."},
+    {"default_pool", PT_STR, 0, false, 0, NULL, "varlibqubes", 0, 0,
+     "Default storage pool of new volumes."},
+    {"default_pool_kernel", PT_STR, 0, false, 0, NULL, "linux-kernel", 0, 0,
+     "Storage pool of new qubes' kernel volumes."},
+    {"default_pool_private", PT_STR, 0, false, 0, "default_pool", "", 0, 0,
+     "Storage pool of new private volumes (default: default_pool)."},
+    {"default_pool_root", PT_STR, 0, false, 0, "default_pool", "", 0, 0,
+     "Storage pool of new root volumes (default: default_pool)."},
+    {"default_pool_volatile", PT_STR, 0, false, 0, "default_pool", "", 0, 0,
+     "Storage pool of new volatile volumes (default: default_pool)."},
     {"default_qrexec_timeout", PT_INT, 0, false, 0, NULL, "60", 1, 3600, "Default qrexec_timeout."},
     {"default_shutdown_timeout", PT_INT, 0, false, 0, NULL, "60", 1, 3600,
      "Default shutdown_timeout."},
@@ -200,7 +209,7 @@ static bool str_rule(const struct prop_def *def, const char *v, char *err, size_
         if (strcmp(v, "pvh") && strcmp(v, "hvm") && strcmp(v, "pv"))
             return fail(err, errsz, "virt_mode must be pvh, hvm or pv");
     } else if (!strcmp(def->name, "kernel") || !strcmp(def->name, "default_kernel") ||
-               !strcmp(def->name, "default_pool")) {
+               !strncmp(def->name, "default_pool", 12)) {
         /* a directory name under dom0's kernel directory: never a path */
         size_t n = strlen(v);
         if (n > 64 || (n && v[0] == '.') ||

@@ -44,7 +44,49 @@ static const char schema_v2[] =
     "UPDATE labels SET name='gray', color=5592405 WHERE idx=5;"
     "UPDATE vm_props SET value='gray' WHERE name='label' AND value='grey';";
 
+/* Version 3: storage pools (name, driver, options) and each volume's pool
+ * and revisions_to_keep (-1: the pool's). The two pools every install has
+ * are added in C (they live next to the database, see add_default_pools). */
+static const char schema_v3[] =
+    "CREATE TABLE pools(name TEXT PRIMARY KEY, driver TEXT NOT NULL, options TEXT NOT NULL)"
+    " WITHOUT ROWID;"
+    "ALTER TABLE volumes ADD COLUMN pool TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE volumes ADD COLUMN revisions_to_keep INTEGER NOT NULL DEFAULT -1;"
+    "CREATE INDEX volumes_pool ON volumes(pool);"
+    "UPDATE volumes SET pool = CASE volume WHEN 'kernel' THEN 'linux-kernel'"
+    " ELSE 'varlibqubes' END;";
+
 int store_volumes_fill(struct store *s, int qid, enum vm_class cls);
+
+/* varlibqubes, the default pool: file-reflink in <db dir>/vm-pool, with
+ * setup_check=no so that qvmd works on any filesystem (reflinks where the
+ * filesystem has them, sparse copies elsewhere); and linux-kernel, dom0's
+ * kernels for qubes, in <db dir>/vm-kernels. With the default database
+ * that is /var/lib/bulkhead/vm-pool and /var/lib/bulkhead/vm-kernels; a
+ * test's database in a temporary directory keeps everything there. */
+static int add_default_pools(struct store *s)
+{
+    char opt[2][4200];
+    sqlite3_stmt *st;
+    int r = 0;
+
+    snprintf(opt[0], sizeof(opt[0]),
+             "dir_path=%s/vm-pool\nephemeral_volatile=False\nrevisions_to_keep=1\n"
+             "setup_check=False\n",
+             s->dir);
+    snprintf(opt[1], sizeof(opt[1]), "dir_path=%s/vm-kernels\n", s->dir);
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO pools VALUES(?, ?, ?)", -1, &st, NULL))
+        return -1;
+    for (int i = 0; i < 2 && !r; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, i ? "linux-kernel" : "varlibqubes", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, i ? "linux-kernel" : "file-reflink", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, opt[i], -1, SQLITE_STATIC);
+        r = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(st);
+    return r;
+}
 
 sqlite3_stmt *stmt(struct store *s, const char *sql)
 {
@@ -126,7 +168,7 @@ int store_version(struct store *s)
 
 static int migrate(struct store *s, int upto, char *err, size_t errsz)
 {
-    static const char *const steps[] = {schema_v1, schema_v2};
+    static const char *const steps[] = {schema_v1, schema_v2, schema_v3};
     int v = get_version(s);
 
     if (v > STORE_SCHEMA_VERSION) {
@@ -153,6 +195,8 @@ static int migrate(struct store *s, int upto, char *err, size_t errsz)
             }
             sqlite3_finalize(st);
         }
+        if (v + 1 == 3 && add_default_pools(s) < 0)
+            goto fail;
         snprintf(sql, sizeof(sql), "UPDATE schema_version SET version=%d", v + 1);
         if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) ||
             sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL))
@@ -165,6 +209,22 @@ fail:
     return -1;
 }
 
+/* The absolute directory of the database file. */
+static void db_dir(const char *path, char *out, size_t outsz)
+{
+    char d[4096], *slash, *real;
+
+    snprintf(d, sizeof(d), "%s", path);
+    slash = strrchr(d, '/');
+    if (slash)
+        slash[slash == d] = 0;
+    else
+        snprintf(d, sizeof(d), ".");
+    real = realpath(d, NULL);
+    snprintf(out, outsz, "%s", real ? real : d);
+    free(real);
+}
+
 int store_open(const char *path, int upto, struct store **out, char *err, size_t errsz)
 {
     struct store *s = calloc(1, sizeof(*s));
@@ -173,6 +233,7 @@ int store_open(const char *path, int upto, struct store **out, char *err, size_t
     if (!s)
         return -ENOMEM;
     s->host_mem_mib = pages > 0 && psz > 0 ? (long long)pages * psz / (1024 * 1024) : 8192;
+    db_dir(path, s->dir, sizeof(s->dir));
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
         snprintf(err, errsz, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;

@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #define STORE_DEFAULT_PATH   "/var/lib/bulkhead/qvm.db"
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_VALUE_MAX      1100 /* a property value, NUL included */
 #define STORE_NOTES_MAX      (256 * 1024)
 

@@ -1,6 +1,8 @@
 /* The consistency check (qvmd --check, the crash test): SQLite's own
  * checks, then every row against the model's rules. */
 #include "dom0/qvmd/store_int.h"
+#include "dom0/qvmd/store_storage.h"
+#include "dom0/storage/names.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -105,6 +107,51 @@ static int check_props(struct store *s, char *err, size_t errsz)
     return r;
 }
 
+/* Every pool's options parse for its driver; every volume is in a pool
+ * and keeps a valid number of revisions; every default_pool* global
+ * names a pool. */
+static int check_storage(struct store *s, char *err, size_t errsz)
+{
+    sqlite3_stmt *st;
+    int r = 0;
+
+    if (sqlite3_prepare_v2(s->db, "SELECT name, driver, options FROM pools", -1, &st, NULL))
+        return fail(err, errsz, "cannot read pools", sqlite3_errmsg(s->db));
+    while (!r && sqlite3_step(st) == SQLITE_ROW) {
+        struct pool_cfg cfg;
+        char e2[256], canon[STORE_POOL_OPTIONS_MAX], detail[400];
+        const char *opts = (const char *)sqlite3_column_text(st, 2);
+        snprintf(detail, sizeof(detail), "%s", (const char *)sqlite3_column_text(st, 0));
+        if (pool_cfg_parse(detail, (const char *)sqlite3_column_text(st, 1), opts, &cfg, e2,
+                           sizeof(e2)) < 0) {
+            snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), ": %s", e2);
+            r = fail(err, errsz, "invalid pool", detail);
+        } else if (pool_cfg_format(&cfg, canon, sizeof(canon)) < 0 || strcmp(canon, opts)) {
+            r = fail(err, errsz, "pool options not canonical", detail);
+        }
+    }
+    sqlite3_finalize(st);
+    if (r)
+        return r;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT v.name || ':' || vol.volume, vol.pool IN (SELECT name FROM "
+                           "pools), vol.revisions_to_keep BETWEEN -1 AND 100 FROM volumes vol "
+                           "JOIN vms v USING(qid) UNION ALL SELECT 'global ' || name, value IN "
+                           "(SELECT name FROM pools), 1 FROM globals WHERE name LIKE "
+                           "'default_pool%'",
+                           -1, &st, NULL))
+        return fail(err, errsz, "cannot read volumes", sqlite3_errmsg(s->db));
+    while (!r && sqlite3_step(st) == SQLITE_ROW) {
+        const char *what = (const char *)sqlite3_column_text(st, 0);
+        if (!sqlite3_column_int(st, 1))
+            r = fail(err, errsz, "refers to a missing pool", what);
+        else if (!sqlite3_column_int(st, 2))
+            r = fail(err, errsz, "revisions_to_keep out of range", what);
+    }
+    sqlite3_finalize(st);
+    return r;
+}
+
 int store_check(struct store *s, char *err, size_t errsz)
 {
     sqlite3_stmt *st;
@@ -128,7 +175,8 @@ int store_check(struct store *s, char *err, size_t errsz)
         return r;
     if (store_version(s) != STORE_SCHEMA_VERSION)
         return fail(err, errsz, "schema version is not the latest", NULL);
-    if (check_rows(s, err, errsz) < 0 || check_props(s, err, errsz) < 0)
+    if (check_rows(s, err, errsz) < 0 || check_props(s, err, errsz) < 0 ||
+        check_storage(s, err, errsz) < 0)
         return -1;
     if (netvm_graph_ok(s, &e) < 0)
         return fail(err, errsz, "netvm graph", e.msg);

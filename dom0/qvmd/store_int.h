@@ -6,6 +6,8 @@
 
 #include <sqlite3.h>
 
+struct store_disk_ops;
+
 #define STMT_CACHE       64
 #define PROP_CACHE_QUBES 4  /* a qube, its template, and then some */
 #define PROP_CACHE_ROWS  48 /* more explicit properties than that: not cached */
@@ -33,9 +35,14 @@ struct store {
         sqlite3_stmt *st;
     } cache[STMT_CACHE];
     struct prop_cache props[PROP_CACHE_QUBES];
-    unsigned props_next;       /* the entry to reuse next */
-    struct vm_info last_found; /* store_vm_find's last answer (qid 0: none);
-                                  dropped with the property cache */
+    unsigned props_next;               /* the entry to reuse next */
+    struct vm_info last_found;         /* store_vm_find's last answer (qid 0: none);
+                                          dropped with the property cache */
+    const struct store_disk_ops *disk; /* store_storage.h; NULL: none */
+    char dir[4096];                    /* the database's directory (absolute) */
+    /* admin.vm.CreateInPool's choices for the next create (store_storage.h):
+     * per volume in vol_rules order, then [VOL_COUNT] for every volume */
+    char create_pool[VOL_COUNT + 1][64];
 };
 
 /* Empties the property cache (store_props.c). */

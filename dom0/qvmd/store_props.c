@@ -1,6 +1,7 @@
 /* Property values: where an unset one comes from (the template, a global,
  * a constant), and checked changes. See props.c for the table. */
 #include "dom0/qvmd/store_int.h"
+#include "dom0/qvmd/store_storage.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -202,7 +203,9 @@ int store_prop_get(struct store *s, const struct vm_info *vm, const char *name, 
         if (r < 0)
             return qerr_set(e, "QubesException", "database: %s", sqlite3_errmsg(s->db));
         *is_default = r == 0;
-        if (r == 0)
+        if (r == 0 && def->global) /* default_pool_root: default_pool's value */
+            global_value(s, prop_find(global_props, global_props_count, def->global), val, valsz);
+        else if (r == 0)
             snprintf(val, valsz, "%s", def->dflt);
         return 0;
     }
@@ -296,6 +299,8 @@ static int check_relations(struct store *s, const struct vm_info *vm, const stru
     char err[256];
     struct vm_info ref;
 
+    if (!vm && !strncmp(def->name, "default_pool", 12) && *v && store_pool_get(s, v, NULL) < 0)
+        return qerr_set(e, "QubesValueError", "%s: no such pool: %s", def->name, v);
     if (def->type == PT_VM && *v) {
         if (store_vm_find(s, v, &ref) < 0)
             return qerr_set(e, "QubesValueError", "%s: no such qube: %s", def->name, v);

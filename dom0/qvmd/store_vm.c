@@ -1,5 +1,6 @@
 /* Creating, removing and cloning qubes, each one transaction. */
 #include "dom0/qvmd/store_int.h"
+#include "dom0/qvmd/store_storage.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +12,8 @@ int store_volumes_fill(struct store *s, int qid, enum vm_class cls);
 
 int store_volumes_fill(struct store *s, int qid, enum vm_class cls)
 {
-    static const char sql[] = "INSERT OR REPLACE INTO volumes VALUES(?, ?, ?, ?, ?, ?, ?)";
+    static const char sql[] = "INSERT OR REPLACE INTO volumes(qid, volume, size, rw, snap_on_start,"
+                              " save_on_stop, source) VALUES(?, ?, ?, ?, ?, ?, ?)";
     static const char *const src[] = {"", "template", "kernel"};
     const struct vol_rule *r = vol_rules(cls);
 
@@ -97,7 +99,7 @@ int store_vm_create(struct store *s, enum vm_class cls, const char *name, const 
                     const char *tmpl, struct qerr *e)
 {
     char err[256], t[64] = "";
-    struct vm_info vm;
+    struct vm_info vm = {0};
     int qid;
 
     if (cls == VC_ADMIN || cls >= VC_COUNT)
@@ -169,7 +171,17 @@ int store_vm_create(struct store *s, enum vm_class cls, const char *name, const 
         }
         sqlite3_reset(st);
     }
-    return tx_commit(s, e);
+    /* the volumes' pools, then the disk, in this transaction: a failure
+     * leaves no qube behind */
+    if (store_volumes_assign_pools(s, &vm, e) < 0 || (s->disk && s->disk->create(s, &vm, e) < 0))
+        goto fail;
+    if (tx_commit(s, e) < 0) {
+        struct qerr ignored;
+        if (s->disk)
+            s->disk->remove(s, &vm, &ignored);
+        return -1;
+    }
+    return 0;
 dberr:
     qerr_set(e, "QubesException", "database: %s", sqlite3_errmsg(s->db));
 fail:
@@ -228,6 +240,9 @@ int store_vm_remove(struct store *s, const char *name, struct qerr *e)
         qerr_set(e, "QubesVMInUseError", "%s is in use by: %s", name, users);
         goto fail;
     }
+    /* the disk first, while the volumes' rows still say what to remove */
+    if (n == 0 && s->disk && s->disk->remove(s, &vm, e) < 0)
+        goto fail;
     st = stmt(s, sql);
     if (n < 0 || !st)
         goto dberr;
@@ -254,8 +269,9 @@ int store_vm_clone(struct store *s, const char *src, const char *dst, struct qer
         "INSERT INTO features SELECT ?2, name, value FROM features WHERE qid=?1",
         "INSERT INTO tags SELECT ?2, tag FROM tags WHERE qid=?1",
         "INSERT INTO notes SELECT ?2, text FROM notes WHERE qid=?1",
-        "INSERT OR REPLACE INTO volumes SELECT ?2, volume, size, rw, snap_on_start,"
-        " save_on_stop, source FROM volumes WHERE qid=?1",
+        "INSERT OR REPLACE INTO volumes(qid, volume, size, rw, snap_on_start, save_on_stop,"
+        " source, pool, revisions_to_keep) SELECT ?2, volume, size, rw, snap_on_start,"
+        " save_on_stop, source, pool, revisions_to_keep FROM volumes WHERE qid=?1",
     };
     struct vm_info sv;
     char err[256];
@@ -293,6 +309,19 @@ int store_vm_clone(struct store *s, const char *src, const char *dst, struct qer
         sqlite3_reset(st);
         if (r != SQLITE_DONE)
             goto dberr;
+    }
+    if (s->disk) {
+        struct vm_info dv;
+        if (store_vm_find(s, dst, &dv) < 0)
+            goto dberr;
+        if (s->disk->clone(s, &sv, &dv, e) < 0)
+            goto fail;
+        if (tx_commit(s, e) < 0) {
+            struct qerr ignored;
+            s->disk->remove(s, &dv, &ignored);
+            return -1;
+        }
+        return 0;
     }
     return tx_commit(s, e);
 dberr:

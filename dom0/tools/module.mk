@@ -11,7 +11,7 @@ $(QADMIN_LIB): $(QADMIN_SRCS:%.c=$(BUILD)/%.o)
 	ar rcs $@ $^
 
 QVM_TOOLS := qvm-ls qvm-create qvm-clone qvm-remove qvm-prefs qubes-prefs qvm-features \
-             qvm-tags qvm-service qvm-notes qvm-check \
+             qvm-tags qvm-service qvm-notes qvm-check qvm-pool qvm-volume \
              qvm-start qvm-shutdown qvm-kill qvm-pause qvm-unpause qvm-run
 JSONC_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 BINS += $(QVM_TOOLS:%=$(BUILD)/bin/%)
@@ -24,6 +24,9 @@ $(BUILD)/bin/qvm-run: $(BUILD)/dom0/tools/qvm-run.o $(QADMIN_LIB) $(QREXEC_CALL_
                       $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
+# qvm-volume parses sizes as dom0/storage does (k/M/G/T)
+$(BUILD)/bin/qvm-volume: $(BUILD)/dom0/storage/names.o
+
 $(BUILD)/bin/qubes-%: $(BUILD)/dom0/tools/qubes-%.o $(QADMIN_LIB) $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^

@@ -26,7 +26,7 @@ t "label.List" has $'OK\nred\norange\nyellow\ngreen\ngray\nblue\npurple\nblack' 
 t "label.Get" is $'OK\n0xcc0000' admin.label.Get+red
 t "label.Index" is $'OK\n8' admin.label.Index+black
 t "label.Get unknown" is "EXCEPTION QubesLabelNotFoundError: no such label: pink" admin.label.Get+pink
-t "pool.List empty" is "OK" admin.pool.List
+t "pool.List: the two default pools (storage)" is $'OK\nlinux-kernel\nvarlibqubes' admin.pool.List
 t "Create.TemplateVM" is OK admin.vm.Create.TemplateVM -p "name=fedora label=black"
 t "Create.AppVM with a template" is OK admin.vm.Create.AppVM+fedora -p "name=work label=blue"
 t "Create.AppVM duplicate" has "EXCEPTION QubesValueError: a qube named work already exists" \

@@ -55,7 +55,7 @@ static char *req, *pl, *buf;
 int main(int argc, char **argv)
 {
     const char *sock = getenv("BULKHEAD_QVMD_SOCKET"), *src = "dom0", *payload = "", *hex = NULL;
-    size_t reqlen, cap = 0, len = 0;
+    size_t reqlen, cap = 0, len = 0, plen = 0; /* -P payloads may hold NULs (images) */
     int opt, fd, events = -1, keep = 0;
 
     if (!sock)
@@ -70,6 +70,7 @@ int main(int argc, char **argv)
             break;
         case 'p':
             payload = optarg;
+            plen = strlen(optarg);
             break;
         case 'P': {
             size_t c = 0, l = 0;
@@ -82,6 +83,7 @@ int main(int argc, char **argv)
             } while (r > 0);
             pl[l] = 0;
             payload = pl;
+            plen = l;
             break;
         }
         case 'e':
@@ -115,14 +117,14 @@ int main(int argc, char **argv)
             return 2;
         snprintf(method, sizeof(method), "%s%s", argv[optind],
                  strchr(argv[optind], '+') ? "" : "+");
-        reqlen = strlen(method) + strlen(src) + strlen(dest) + 16 + strlen(payload);
+        reqlen = strlen(method) + strlen(src) + strlen(dest) + 16 + plen;
         req = malloc(reqlen);
         reqlen = (size_t)snprintf(req, reqlen, "%s %s %s %s", method, src,
                                   strcmp(dest, "dom0") ? "name" : "keyword",
                                   strcmp(dest, "dom0") ? dest : "adminvm") +
                  1;
-        memcpy(req + reqlen, payload, strlen(payload));
-        reqlen += strlen(payload);
+        memcpy(req + reqlen, payload, plen);
+        reqlen += plen;
     }
     fd = io_unix_connect(sock);
     if (fd < 0) {

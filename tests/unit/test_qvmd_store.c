@@ -4,7 +4,9 @@
  * in a temporary directory. */
 #include "dom0/qvmd/props.h"
 #include "dom0/qvmd/store.h"
+#include "dom0/qvmd/store_storage.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -410,6 +412,133 @@ static void test_check_detects(void **state)
     done(s);
 }
 
+/* Schema v3: the default pools next to the database, the volumes' pools,
+ * the default_pool* globals, and what the check finds. */
+static void test_storage_tables(void **state)
+{
+    struct store *s = world();
+    struct store_pool p, np = {"fast", "file-reflink", "dir_path=/srv/fast\n"};
+    struct store_volume v[VOL_COUNT];
+    struct vm_info work, fed;
+    char path[128], err[256], want[256];
+    struct qerr e;
+    (void)state;
+
+    assert_int_equal(store_pool_get(s, "varlibqubes", &p), 0);
+    assert_string_equal(p.driver, "file-reflink");
+    snprintf(want, sizeof(want),
+             "dir_path=%s/vm-pool\nephemeral_volatile=False\nrevisions_to_keep=1\n"
+             "setup_check=False\n",
+             dir);
+    assert_string_equal(p.options, want);
+    assert_int_equal(store_pool_get(s, "linux-kernel", &p), 0);
+    assert_int_equal(store_pool_get(s, "nosuch", NULL), -ENOENT);
+
+    /* globals resolve to pool names */
+    assert_string_equal(get(s, NULL, "default_pool", NULL), "varlibqubes");
+    assert_string_equal(get(s, NULL, "default_pool_private", NULL), "varlibqubes");
+    assert_string_equal(get(s, NULL, "default_pool_kernel", NULL), "linux-kernel");
+    assert_int_equal(set(s, NULL, "default_pool", "nosuch", &e), -1);
+    assert_non_null(strstr(e.msg, "no such pool"));
+
+    /* a new qube's volumes: default_pool_<volume>, snapshots where the
+     * source is, kernel in linux-kernel */
+    assert_int_equal(store_pool_add(s, &np, &e), 0);
+    assert_int_equal(store_pool_add(s, &np, &e), -1);
+    assert_int_equal(set(s, NULL, "default_pool", "fast", &e), 0);
+    assert_string_equal(get(s, NULL, "default_pool_root", NULL), "fast");
+    assert_int_equal(store_vm_create(s, VC_APP, "new", "red", "fedora", &e), 0);
+    assert_int_equal(store_vm_find(s, "new", &work), 0);
+    assert_int_equal(store_volume_list(s, work.qid, v, VOL_COUNT), 4);
+    assert_string_equal(v[0].volume, "root");
+    assert_string_equal(v[0].pool, "varlibqubes"); /* fedora's root is there */
+    assert_string_equal(v[1].pool, "fast");
+    assert_string_equal(v[2].pool, "fast");
+    assert_string_equal(v[3].pool, "linux-kernel");
+    assert_int_equal(v[1].revisions_to_keep, -1);
+
+    /* settings, and clones keep the pools */
+    assert_int_equal(store_volume_set(s, work.qid, "private", "revisions_to_keep", 3, &e), 0);
+    assert_int_equal(store_volume_set(s, work.qid, "private", "revisions_to_keep", 101, &e), -1);
+    assert_int_equal(store_volume_set(s, work.qid, "private", "size", 1 << 30, &e), 0);
+    assert_int_equal(store_volume_set(s, work.qid, "nosuch", "size", 1, &e), -1);
+    assert_int_equal(store_vm_clone(s, "new", "new2", &e), 0);
+    assert_int_equal(store_vm_find(s, "new2", &fed), 0);
+    assert_int_equal(store_volume_get(s, fed.qid, "private", &v[0]), 0);
+    assert_string_equal(v[0].pool, "fast");
+    assert_int_equal(v[0].revisions_to_keep, 3);
+    assert_true(v[0].size == 1 << 30);
+
+    /* a pool in use, by a volume or a global, stays */
+    assert_int_equal(store_pool_remove(s, "fast", &e), -1);
+    assert_non_null(strstr(e.msg, "in use"));
+    assert_int_equal(store_vm_remove(s, "new", &e), 0);
+    assert_int_equal(store_vm_remove(s, "new2", &e), 0);
+    assert_int_equal(store_pool_remove(s, "fast", &e), -1);
+    assert_non_null(strstr(e.msg, "global default_pool"));
+    assert_int_equal(set(s, NULL, "default_pool", "varlibqubes", &e), 0);
+    assert_int_equal(store_pool_remove(s, "fast", &e), 0);
+    assert_int_equal(store_check(s, err, sizeof(err)), 0);
+
+    /* the check finds a volume in no pool, and bad pool options */
+    snprintf(path, sizeof(path), "%s/q.db", dir);
+    corrupt(&s, path, "UPDATE volumes SET pool='gone' WHERE volume='private'");
+    assert_int_equal(store_check(s, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "missing pool"));
+    corrupt(&s, path,
+            "UPDATE volumes SET pool='varlibqubes' WHERE pool='gone';"
+            "UPDATE pools SET options='dir_path=relative\n' WHERE name='varlibqubes'");
+    assert_int_equal(store_check(s, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "invalid pool"));
+    corrupt(&s, path,
+            "UPDATE pools SET options='dir_path=/x\n' WHERE name='linux-kernel';"
+            "UPDATE pools SET options='dir_path=/y\nrevisions_to_keep=1' WHERE "
+            "name='varlibqubes'");
+    assert_int_equal(store_check(s, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "not canonical"));
+    corrupt(&s, path,
+            "UPDATE pools SET options='dir_path=/y\nephemeral_volatile=False\n"
+            "revisions_to_keep=1\nsetup_check=False\n' WHERE name='varlibqubes';"
+            "INSERT INTO globals VALUES('default_pool_root','gone')");
+    assert_int_equal(store_check(s, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "default_pool_root"));
+    corrupt(&s, path, "DELETE FROM globals WHERE name='default_pool_root'");
+    done(s);
+}
+
+/* A version-2 database: its volumes land in the default pools. */
+static void test_migration_v3(void **state)
+{
+    struct store *s = fresh(2);
+    char path[128], err[256];
+    struct store_volume v[VOL_COUNT];
+    struct vm_info vm;
+    sqlite3 *db;
+    (void)state;
+
+    store_close(s);
+    snprintf(path, sizeof(path), "%s/q.db", dir);
+    assert_int_equal(sqlite3_open(path, &db), 0);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO vms VALUES(3,'old','StandaloneVM',"
+                                  "'5f39cf22-5c79-4940-8781-f89b8da59109');"
+                                  "INSERT INTO vm_props VALUES(3,'label','red');"
+                                  "INSERT INTO volumes VALUES(3,'root',1,1,0,1,''),"
+                                  "(3,'private',2,1,0,1,''),(3,'volatile',3,1,0,0,''),"
+                                  "(3,'kernel',0,0,0,0,'kernel');",
+                                  NULL, NULL, NULL),
+                     0);
+    sqlite3_close(db);
+    assert_int_equal(store_open(path, 0, &s, err, sizeof(err)), 0);
+    assert_int_equal(store_version(s), 3);
+    assert_int_equal(store_vm_find(s, "old", &vm), 0);
+    assert_int_equal(store_volume_list(s, vm.qid, v, VOL_COUNT), 4);
+    assert_string_equal(v[0].pool, "varlibqubes");
+    assert_true(v[1].size == 2);
+    assert_string_equal(v[3].pool, "linux-kernel");
+    done(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +547,8 @@ int main(void)
         cmocka_unit_test(test_defaults_and_inheritance),
         cmocka_unit_test(test_bad_changes),
         cmocka_unit_test(test_clone_features_tags_notes),
+        cmocka_unit_test(test_storage_tables),
+        cmocka_unit_test(test_migration_v3),
         cmocka_unit_test(test_migration),
         cmocka_unit_test(test_check_detects),
     };
