@@ -124,7 +124,7 @@ void lc_job_start(struct job *j)
         pp[i] = paths[i];
         rw[i] = j->r->plan.v[i].rw;
     }
-    if (plan_domain(&j->props, o->kernels_dir,
+    if (plan_domain(&j->props, strcmp(backend_name(be), "local") != 0, o->kernels_dir,
                     j->have_default_kernelopts ? j->default_kernelopts : NULL, j->r->plan.n, vdevs,
                     pp, rw, &spec, err, sizeof(err)) < 0) {
         fail(j, "domain", err);

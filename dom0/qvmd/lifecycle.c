@@ -160,7 +160,8 @@ static void timezone_name(char *out, size_t sz)
     if (f) {
         if (fgets(buf, sizeof(buf), f)) {
             buf[strcspn(buf, "\n")] = 0;
-            snprintf(out, sz, "%s", buf);
+            if (strlen(buf) < sz) /* a zone name that does not fit is left out */
+                memcpy(out, buf, strlen(buf) + 1);
         }
         fclose(f);
         if (out[0])
@@ -171,8 +172,8 @@ static void timezone_name(char *out, size_t sz)
         char *z;
         buf[n] = 0;
         z = strstr(buf, "zoneinfo/");
-        if (z)
-            snprintf(out, sz, "%s", z + 9);
+        if (z && strlen(z + 9) < sz)
+            memcpy(out, z + 9, strlen(z + 9) + 1);
     }
 }
 
@@ -547,7 +548,9 @@ struct lifecycle *lc_open(struct store *s, const struct lc_opts *o, api_emit_fn 
         free(lc);
         return NULL;
     }
-    bo = (struct be_opts){o->local_state_dir, o->vchan_dir, o->local_init};
+    bo = (struct be_opts){.state_dir = o->local_state_dir,
+                          .vchan_dir = o->vchan_dir,
+                          .local_init = o->local_init};
     if (!strcmp(o->backend, "none"))
         snprintf(lc->be_err, sizeof(lc->be_err), "qvmd runs without a backend (--backend none)");
     else if (!(lc->be = backend_open(o->backend, &bo, lc->be_err, sizeof(lc->be_err))))

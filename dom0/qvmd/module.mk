@@ -35,9 +35,9 @@ $(BUILD)/tests/unit/test_qvmd_store: $(BUILD)/tests/unit/test_qvmd_store.o \
         $(QVMD_STORE_SRCS:%.c=$(BUILD)/%.o) $(QREXEC_LIB) $(LIBBULKHEAD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(SQLITE_LIBS)
 $(BUILD)/tests/unit/test_qvmd_request: $(BUILD)/tests/unit/test_qvmd_request.o \
-        $(QVMD_STORE_SRCS:%.c=$(BUILD)/%.o) $(QVMD_API_SRCS:%.c=$(BUILD)/%.o) $(QREXEC_LIB) \
-        $(LIBBULKHEAD)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(SQLITE_LIBS)
+        $(QVMD_STORE_SRCS:%.c=$(BUILD)/%.o) $(QVMD_API_SRCS:%.c=$(BUILD)/%.o) \
+        $(QVMD_LC_SRCS:%.c=$(BUILD)/%.o) $(BACKEND_LIB) $(QUBESDB_LIB) $(QREXEC_LIB) $(LIBBULKHEAD)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(SQLITE_LIBS) $(BACKEND_LIBS)
 
 # libFuzzer: arbitrary bytes as a request header
 FUZZ_BINS += $(FUZZ_DIR)/fuzz_qvmd_request

@@ -88,7 +88,7 @@ int plan_read_props(struct store *s, const struct vm_info *vm, struct start_prop
  * dm-snapshot over xvda and xvdc is needed). */
 #define BASE_CMDLINE "root=/dev/xvda rw nomodeset console=hvc0"
 
-int plan_domain(const struct start_props *p, const char *kernels_dir,
+int plan_domain(const struct start_props *p, bool need_kernel, const char *kernels_dir,
                 const char *default_kernelopts, int ndisks, const char *const *vdevs,
                 const char *const *paths, const bool *rw, struct be_spec *out, char *err,
                 size_t errsz)
@@ -107,7 +107,7 @@ int plan_domain(const struct start_props *p, const char *kernels_dir,
         return -1;
     }
     snprintf(out->virt_mode, sizeof(out->virt_mode), "%s", p->virt_mode);
-    if (!p->kernel[0]) {
+    if (!p->kernel[0] && need_kernel) {
         snprintf(err, errsz,
                  "no kernel set (the kernel property or the global default_kernel); "
                  "booting the qube's own kernel is not supported yet");
@@ -115,10 +115,10 @@ int plan_domain(const struct start_props *p, const char *kernels_dir,
     }
     /* the property's rule already refused '/' and "..", so this stays in
      * kernels_dir */
-    if (snprintf(out->kernel, sizeof(out->kernel), "%s/%s/vmlinuz", kernels_dir, p->kernel) >=
-            (int)sizeof(out->kernel) ||
-        snprintf(out->initramfs, sizeof(out->initramfs), "%s/%s/initramfs", kernels_dir,
-                 p->kernel) >= (int)sizeof(out->initramfs)) {
+    if (p->kernel[0] && (snprintf(out->kernel, sizeof(out->kernel), "%s/%s/vmlinuz", kernels_dir,
+                                  p->kernel) >= (int)sizeof(out->kernel) ||
+                         snprintf(out->initramfs, sizeof(out->initramfs), "%s/%s/initramfs",
+                                  kernels_dir, p->kernel) >= (int)sizeof(out->initramfs))) {
         snprintf(err, errsz, "kernel path too long");
         return -1;
     }

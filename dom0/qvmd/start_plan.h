@@ -34,8 +34,9 @@ int plan_read_props(struct store *s, const struct vm_info *vm, struct start_prop
 /* The domain: kernel, initramfs and command line from kernels_dir/KERNEL/
  * (default_kernelopts: the directory's default-kernelopts-nopci.txt, NULL
  * if absent), memory, vcpus, the disks given (vdevs[i], paths[i], rw[i],
- * empty paths skipped). 0 or -1 with err. */
-int plan_domain(const struct start_props *p, const char *kernels_dir,
+ * empty paths skipped). A backend that runs no kernel of its own (local)
+ * passes need_kernel false. 0 or -1 with err. */
+int plan_domain(const struct start_props *p, bool need_kernel, const char *kernels_dir,
                 const char *default_kernelopts, int ndisks, const char *const *vdevs,
                 const char *const *paths, const bool *rw, struct be_spec *out, char *err,
                 size_t errsz);

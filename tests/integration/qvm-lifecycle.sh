@@ -32,7 +32,13 @@ chmod +x "$T/rpc/test.Echo"
 LOCAL=no
 "$B/qvmd" --help 2>&1 | grep -q -- --backend && LOCAL=yes
 ARGS=()
-[ $LOCAL = yes ] && read -ra ARGS <<< "${QVMD_LOCAL_ARGS:---backend local}"
+# qubes on the local backend: each runs the built qrexec-agent and
+# qubesdb-vm-daemon under bulkhead-local-init (docs/backends.md)
+export BULKHEAD_QREXEC_AGENT="$B/qrexec-agent" BULKHEAD_QUBESDB_VM_DAEMON="$B/qubesdb-vm-daemon"
+[ $LOCAL = yes ] && read -ra ARGS <<< "${QVMD_LOCAL_ARGS:---backend local --run-dir $T/qrexec \
+    --state-dir $T/state --local-state-dir $T/local --vchan-dir $T/vchan \
+    --local-init $PWD/vm-agent/local/bulkhead-local-init --qrexec-daemon $B/qrexec-daemon \
+    --qubesdb-daemon $B/qubesdb-daemon}"
 cleanup() {
     [ $LOCAL = yes ] && qvm-kill --all >/dev/null 2>&1
     kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$T"

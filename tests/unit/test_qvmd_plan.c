@@ -41,8 +41,8 @@ static void test_domain(void **state)
     char err[256];
     (void)state;
 
-    assert_int_equal(plan_domain(&p, "/var/lib/bulkhead/vm-kernels", NULL, 4, vdevs, paths, rw, &s,
-                                 err, sizeof(err)),
+    assert_int_equal(plan_domain(&p, true, "/var/lib/bulkhead/vm-kernels", NULL, 4, vdevs, paths,
+                                 rw, &s, err, sizeof(err)),
                      0);
     assert_string_equal(s.name, "work");
     assert_string_equal(s.virt_mode, "pvh");
@@ -60,15 +60,18 @@ static void test_domain(void **state)
     assert_true(s.disks[2].rw);
 
     /* the kernel directory's default, then the qube's own options win */
-    assert_int_equal(plan_domain(&p, "/k", "quiet", 4, vdevs, paths, rw, &s, err, sizeof(err)), 0);
+    assert_int_equal(
+        plan_domain(&p, true, "/k", "quiet", 4, vdevs, paths, rw, &s, err, sizeof(err)), 0);
     assert_string_equal(s.cmdline, "root=/dev/xvda rw nomodeset console=hvc0 quiet");
     strcpy(p.kernelopts, "debug loglevel=7");
-    assert_int_equal(plan_domain(&p, "/k", "quiet", 4, vdevs, paths, rw, &s, err, sizeof(err)), 0);
+    assert_int_equal(
+        plan_domain(&p, true, "/k", "quiet", 4, vdevs, paths, rw, &s, err, sizeof(err)), 0);
     assert_string_equal(s.cmdline, "root=/dev/xvda rw nomodeset console=hvc0 debug loglevel=7");
 
     /* maxmem 0 disables balancing: the qube keeps its memory */
     p.maxmem = 0;
-    assert_int_equal(plan_domain(&p, "/k", NULL, 4, vdevs, paths, rw, &s, err, sizeof(err)), 0);
+    assert_int_equal(plan_domain(&p, true, "/k", NULL, 4, vdevs, paths, rw, &s, err, sizeof(err)),
+                     0);
     assert_int_equal(s.maxmem_mib, 400);
 }
 
@@ -81,18 +84,25 @@ static void test_domain_refused(void **state)
     (void)state;
 
     strcpy(p.virt_mode, "hvm");
-    assert_int_equal(plan_domain(&p, "/k", NULL, 4, vdevs, paths, rw, &s, err, sizeof(err)), -1);
+    assert_int_equal(plan_domain(&p, true, "/k", NULL, 4, vdevs, paths, rw, &s, err, sizeof(err)),
+                     -1);
     assert_non_null(strstr(err, "hvm"));
     p = appvm();
     p.kernel[0] = 0;
-    assert_int_equal(plan_domain(&p, "/k", NULL, 4, vdevs, paths, rw, &s, err, sizeof(err)), -1);
+    assert_int_equal(plan_domain(&p, true, "/k", NULL, 4, vdevs, paths, rw, &s, err, sizeof(err)),
+                     -1);
     assert_non_null(strstr(err, "kernel"));
+    /* the local backend runs no kernel of its own */
+    assert_int_equal(plan_domain(&p, false, "/k", NULL, 4, vdevs, paths, rw, &s, err, sizeof(err)),
+                     0);
+    assert_string_equal(s.kernel, "");
     p = appvm();
     memset(p.kernelopts, 'x', sizeof(p.kernelopts) - 1);
     p.kernelopts[sizeof(p.kernelopts) - 1] = 0;
     memset(p.kernel, 'k', 200);
     /* still fits: 2048 bytes of command line */
-    assert_int_equal(plan_domain(&p, "/k", NULL, 4, vdevs, paths, rw, &s, err, sizeof(err)), 0);
+    assert_int_equal(plan_domain(&p, true, "/k", NULL, 4, vdevs, paths, rw, &s, err, sizeof(err)),
+                     0);
 }
 
 /* The value of key in "key\0value\0" pairs, or NULL. */
