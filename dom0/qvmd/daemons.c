@@ -93,7 +93,7 @@ static long long now_ms(void)
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-int daemon_wait_socket(pid_t pid, const char *what, const char *path, int timeout_ms,
+int daemon_wait_socket(pid_t pid, const char *what, const char *path, bool probe, int timeout_ms,
                        const volatile int *abort, char *err, size_t errsz)
 {
     long long end = now_ms() + timeout_ms;
@@ -101,7 +101,10 @@ int daemon_wait_socket(pid_t pid, const char *what, const char *path, int timeou
     for (;;) {
         struct stat st;
         if (!stat(path, &st) && S_ISSOCK(st.st_mode)) {
-            int fd = io_unix_connect(path);
+            int fd;
+            if (!probe)
+                return 0;
+            fd = io_unix_connect(path);
             if (fd >= 0) {
                 close(fd);
                 return 0;

@@ -11,9 +11,11 @@
 /* Starts argv with qvmd's environment plus extra ("NAME=VALUE", NULL
  * terminated), stdin from /dev/null. The pid, or -1 with err. */
 pid_t daemon_spawn(const char *const *argv, const char *const *extra, char *err, size_t errsz);
-/* Waits until a Unix socket at path accepts connections. Fails (-1 with
- * err) when pid ends first, after timeout_ms, or once *abort is set. */
-int daemon_wait_socket(pid_t pid, const char *what, const char *path, int timeout_ms,
+/* Waits until a Unix socket at path exists and, with probe, accepts a
+ * connection (a daemon that binds before it listens; qrexec-daemon
+ * listens before its socket gets its name, and logs a probe). Fails (-1
+ * with err) when pid ends first, after timeout_ms, or once *abort is set. */
+int daemon_wait_socket(pid_t pid, const char *what, const char *path, bool probe, int timeout_ms,
                        const volatile int *abort, char *err, size_t errsz);
 /* SIGTERM, then SIGKILL after two seconds; returns once it is gone. Works
  * for qvmd's children and for daemons a previous qvmd started. */

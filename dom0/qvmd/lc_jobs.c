@@ -61,7 +61,8 @@ pid_t lc_qubesdb_up(const struct lc_opts *o, const char *name, int domid, const 
     pid = daemon_spawn(argv, NULL, err, errsz);
     if (pid < 0)
         return -1;
-    if (daemon_wait_socket(pid, "qubesdb-daemon", sock, QUBESDB_READY_MS, NULL, err, errsz) < 0 ||
+    if (daemon_wait_socket(pid, "qubesdb-daemon", sock, true, QUBESDB_READY_MS, NULL, err, errsz) <
+            0 ||
         fill_qubesdb(sock, keys, err, errsz) < 0) {
         daemon_stop(pid);
         return -1;
@@ -81,14 +82,18 @@ static pid_t qrexec_up(struct job *j, char *err, size_t errsz)
 
     snprintf(id, sizeof(id), "%d", j->domid);
     snprintf(tmo, sizeof(tmo), "QREXEC_STARTUP_TIMEOUT=%d", j->props.qrexec_timeout);
+    /* the name link appears last, once the daemon listens; stale ones
+     * from an earlier run would look ready */
     snprintf(sock, sizeof(sock), "%s/qrexec.%d", o->run_dir, j->domid);
+    unlink(sock);
+    snprintf(sock, sizeof(sock), "%s/qrexec.%s", o->run_dir, j->props.name);
     unlink(sock);
     pid = daemon_spawn(argv, extra, err, errsz);
     if (pid < 0)
         return -1;
     /* the daemon listens only once the agent in the qube connected: its
      * socket appearing is the qube being ready */
-    if (daemon_wait_socket(pid, "the qube's qrexec agent", sock,
+    if (daemon_wait_socket(pid, "the qube's qrexec agent", sock, false,
                            j->props.qrexec_timeout * 1000 + 2000, &j->r->abort, err, errsz) < 0) {
         daemon_stop(pid);
         return -1;

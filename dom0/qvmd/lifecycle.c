@@ -548,9 +548,8 @@ struct lifecycle *lc_open(struct store *s, const struct lc_opts *o, api_emit_fn 
         free(lc);
         return NULL;
     }
-    bo = (struct be_opts){.state_dir = o->local_state_dir,
-                          .vchan_dir = o->vchan_dir,
-                          .local_init = o->local_init};
+    bo = (struct be_opts){
+        .state_dir = o->local_state_dir, .vchan_dir = o->vchan_dir, .local_init = o->local_init};
     if (!strcmp(o->backend, "none"))
         snprintf(lc->be_err, sizeof(lc->be_err), "qvmd runs without a backend (--backend none)");
     else if (!(lc->be = backend_open(o->backend, &bo, lc->be_err, sizeof(lc->be_err))))

@@ -38,7 +38,7 @@ static void usage(FILE *f)
             "                        local = Linux namespaces, for development, NOT isolation)\n"
             "  --run-dir DIR         sockets of the per-qube daemons (default /run/qubes)\n"
             "  --state-dir DIR       what runs, for a restarted qvmd (default /run/bulkhead/qvmd)\n"
-            "  --kernels-dir DIR     qube kernels (default /var/lib/bulkhead/vm-kernels)\n"
+            "  --kernels-dir DIR     qube kernels (default: vm-kernels next to the database)\n"
             "  --qrexec-daemon PATH, --qubesdb-daemon PATH  the per-qube daemons\n"
             "                        (default /usr/sbin/qrexec-daemon, /usr/sbin/qubesdb-daemon)\n"
             "  --local-state-dir DIR, --vchan-dir DIR, --local-init PATH  the local backend's\n",
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
         .backend = NULL,
         .run_dir = "/run/qubes",
         .state_dir = "/run/bulkhead/qvmd",
-        .kernels_dir = "/var/lib/bulkhead/vm-kernels",
+        .kernels_dir = NULL, /* the linux-kernel pool's: next to the database */
         .qrexec_daemon = "/usr/sbin/qrexec-daemon",
         .qubesdb_daemon = "/usr/sbin/qubesdb-daemon",
         .local_state_dir = "/run/bulkhead/local",
@@ -97,7 +97,7 @@ int main(int argc, char **argv)
     const char *db = STORE_DEFAULT_PATH;
     bool check = false;
     struct store *s;
-    char err[512];
+    char err[512], kdir[4096];
     int c, r;
 
     log_init("qvmd");
@@ -170,6 +170,12 @@ int main(int argc, char **argv)
     }
     if (!lco.backend)
         lco.backend = default_backend();
+    if (!lco.kernels_dir) {
+        const char *slash = strrchr(db, '/');
+        snprintf(kdir, sizeof(kdir), "%.*s/vm-kernels", slash ? (int)(slash - db) : 1,
+                 slash ? db : ".");
+        lco.kernels_dir = kdir;
+    }
     if (strcmp(lco.backend, "xen") && strcmp(lco.backend, "local") && strcmp(lco.backend, "none")) {
         fprintf(stderr, "qvmd: unknown backend %s (xen, local or none)\n", lco.backend);
         return 2;

@@ -444,6 +444,22 @@ static void usage(FILE *f)
             "  --help            this text\n");
 }
 
+static void make_socket_dir(const char *path)
+{
+    char d[108];
+    char *slash;
+
+    if (strlen(path) >= sizeof(d))
+        return; /* too long for a socket anyway: listen says so */
+    strcpy(d, path);
+    slash = strrchr(d, '/');
+    if (!slash || slash == d)
+        return;
+    *slash = 0;
+    if (mkdir(d, 0755) < 0 && errno != EEXIST)
+        return; /* listen reports what is wrong */
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -508,6 +524,10 @@ int main(int argc, char **argv)
     if (dom0 == NULL)
         fatal("cannot connect to qubesdb-daemon in domain %d", server);
     buf_init(&up_out, UPSTREAM_OUT_MAX);
+    /* the sockets' folder (/run/qubes) may not exist yet this early in the
+     * qube's boot; 0755 as the sockets themselves say who may connect */
+    make_socket_dir(ro_sock);
+    make_socket_dir(sock);
     /* the read-only socket first: a client that sees the main one may
      * expect both */
     ro_fd = io_unix_listen(ro_sock, 16);
