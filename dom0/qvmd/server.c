@@ -362,10 +362,19 @@ int server_run(struct store *s, const struct server_opts *o)
 {
     static struct pollfd pfd[2 * MAX_CLIENTS + 8];
     struct sigaction sa = {.sa_handler = on_signal};
-    int lfd = make_socket(o->socket_path);
+    int lfd;
 
+    /* find the running qubes (and restart their dead daemons) before the
+     * socket exists: whoever connects sees qvmd's whole state */
+    if (o->lc) {
+        lc = lc_open(s, o->lc, emit, NULL, call_done);
+        actx.lc = lc;
+    }
+    lfd = make_socket(o->socket_path);
     if (lfd < 0) {
         log_warnx("cannot listen on %s: %s", o->socket_path, strerror(-lfd));
+        lc_close(lc);
+        lc = NULL;
         return -1;
     }
     /* each client may hold two descriptors (its socket and a policy
@@ -387,10 +396,6 @@ int server_run(struct store *s, const struct server_opts *o)
     opts = o;
     actx.store = s;
     actx.emit = emit;
-    if (o->lc) {
-        lc = lc_open(s, o->lc, emit, NULL, call_done);
-        actx.lc = lc;
-    }
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
