@@ -119,10 +119,23 @@ rig_accel() {
     fi
 }
 
-# rig_boot INITRD SERIAL_LOG [DOM0_ARGS]: boots Xen with INITRD as dom0's
-# initramfs; returns when dom0 powers off (or after $RIG_TIMEOUT seconds).
+# rig_boot INITRD SERIAL_LOG [DOM0_ARGS [SERIAL=FILE[:ro]...]]: boots Xen
+# with INITRD as dom0's initramfs; returns when dom0 powers off (or after
+# $RIG_TIMEOUT seconds). Each SERIAL=FILE becomes a raw virtio disk of dom0;
+# dom0 finds it by /sys/block/vdX/serial, since the vdX names follow PCI
+# probe order, not the order given here.
 rig_boot() {
-    local initrd=$1 log=$2 args=${3:-} accel cpu
+    local initrd=$1 log=$2 args=${3:-} accel cpu d file ro
+    local -a drives=()
+    shift 2; [ $# -gt 0 ] && shift
+    for d in "$@"; do
+        file=${d#*=}; ro=
+        case $file in *:ro) file=${file%:ro}; ro=,readonly=on ;; esac
+        # cache=unsafe: the disks are thrown away after the run, so flushes
+        # need not reach the host's disk (they cost seconds under load)
+        drives+=(-drive "file=$file,format=raw,if=none,id=${d%%=*},cache=unsafe$ro"
+                 -device "virtio-blk-pci,drive=${d%%=*},serial=${d%%=*}")
+    done
     accel=${RIG_ACCEL:-$(rig_accel)}
     # -cpu max corrupts PV guests' state under TCG now and then (memcpy
     # results, a static binary's TLS at start-up): see docs/xen-rig.md
@@ -134,7 +147,7 @@ rig_boot() {
         -cpu "$cpu" -m 3072 -smp "${RIG_SMP:-2}" -display none -monitor none -serial stdio -no-reboot -nic none \
         -kernel "$RIG_XEN_ELF" \
         -append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M smap=0 loglvl=all guest_loglvl=all" \
-        -initrd "$RIG_VMLINUZ console=hvc0 earlyprintk=xen $args,$initrd" \
+        -initrd "$RIG_VMLINUZ console=hvc0 earlyprintk=xen $args,$initrd" "${drives[@]}" \
         </dev/null > "$log" 2>&1
     local rc=$?
     # GNU time prepends "Command exited with non-zero status N" when it did
@@ -143,4 +156,176 @@ rig_boot() {
     [[ "${RIG_QEMU_KIB:-}" =~ ^[0-9]+$ ]] || RIG_QEMU_KIB=0
     rig_log "QEMU exited (status $rc) after ${RIG_QEMU_SECS:-?} s, peak RSS $(( ${RIG_QEMU_KIB:-0} / 1024 )) MiB"
     return 0
+}
+
+# ---- kernel modules with their dependencies ----
+
+# rig_kmod_path NAME: the module's path under kernel/ (no .ko), from
+# modules.order ("-" and "_" are the same in module names).
+rig_kmod_path() {
+    local want=${1//-/_}
+    awk -v w="$want" '{ n = $0; sub(/.*\//, "", n); sub(/\.ko$/, "", n); gsub(/-/, "_", n)
+                        if (n == w) { sub(/^kernel\//, ""); sub(/\.ko$/, ""); print; exit } }' \
+        "$RIG_KMOD/../modules.order"
+}
+
+# rig_kmods DIR LIST NAME...: copies the modules NAME... and everything they
+# depend on into DIR/lib/modules and appends their names to
+# DIR/lib/modules/LIST in an order insmod can follow (dependencies first).
+# The unpacked kernel package has no modules.dep (depmod runs at install
+# time), so the dependencies come from each module's own "depends=" entry.
+# Soft dependencies are not recorded there: callers name them (crc32c_generic
+# for ext4 and libcrc32c).
+rig_kmods() {
+    local r=$1 list=$2 m p deps d; shift 2
+    mkdir -p "$r/lib/modules"; touch "$r/lib/modules/$list"
+    for m in "$@"; do
+        grep -qx -- "$m" "$r/lib/modules/$list" && continue
+        p=$(rig_kmod_path "$m")
+        [ -n "$p" ] || { echo "rig: no kernel module $m" >&2; return 1; }
+        deps=$(tr '\0' '\n' < "$RIG_KMOD/$p.ko" | sed -n 's/^depends=//p' | tr ',' ' ')
+        for d in $deps; do rig_kmods "$r" "$list" "$d" || return 1; done
+        grep -qx -- "$m" "$r/lib/modules/$list" && continue
+        cp "$RIG_KMOD/$p.ko" "$r/lib/modules/$m.ko"
+        echo "$m" >> "$r/lib/modules/$list"
+    done
+}
+
+# The insmod loop for a LIST written by rig_kmods, for init scripts; skips
+# modules already loaded (another list may have pulled them in).
+RIG_KMODS_LOAD='rig_load() { for m in $(cat /lib/modules/$1); do
+    [ -d /sys/module/$(echo $m | tr - _) ] || insmod /lib/modules/$m.ko || echo "insmod $m FAILED"; done; }'
+
+# ---- LVM2 in the busybox dom0 ----
+
+# rig_lvm DIR: the lvm tool with its command names, thin_check and friends
+# (LVM runs thin_check each time it activates a thin pool), the device-mapper
+# modules for thin pools, and an lvm.conf for a system without udev.
+rig_lvm() {
+    local r=$1 c
+    rig_binaries "$r" /sbin/lvm /usr/sbin/pdata_tools
+    for c in pvcreate pvs pvremove vgcreate vgs vgchange vgremove lvcreate lvs lvremove \
+             lvrename lvchange lvextend lvdisplay lvscan vgscan pvscan; do
+        ln -sf lvm "$r/sbin/$c"
+    done
+    for c in thin_check thin_dump thin_repair thin_restore thin_metadata_size; do
+        ln -sf pdata_tools "$r/usr/sbin/$c"
+    done
+    rig_kmods "$r" lvm.list dm-mod dm-thin-pool crc32c_generic
+    mkdir -p "$r/etc/lvm" "$r/run/lvm" "$r/run/lock/lvm"
+    # No udev in the busybox dom0: libdevmapper must create /dev/mapper and
+    # /dev/VG nodes itself (udev_rules=0) and not wait for udev (udev_sync=0);
+    # without monitoring no dmeventd is started. Only the virtio disks are
+    # PVs: LVs (the guests' disks) are never scanned for PVs.
+    cat > "$r/etc/lvm/lvm.conf" <<'CONF'
+config { checks = 1 }
+devices {
+    dir = "/dev"
+    scan = [ "/dev" ]
+    obtain_device_list_from_udev = 0
+    external_device_info_source = "none"
+    use_devicesfile = 0
+    scan_lvs = 0
+    multipath_component_detection = 0
+    md_component_detection = 0
+    filter = [ "a|^/dev/vd[a-z]+$|", "r|.*|" ]
+}
+activation {
+    udev_sync = 0
+    udev_rules = 0
+    verify_udev_operations = 0
+    monitoring = 0
+}
+global {
+    event_activation = 0
+    thin_check_executable = "/usr/sbin/thin_check"
+    thin_check_options = [ "-q", "--clear-needs-check-flag" ]
+}
+backup { backup = 1  archive = 0 }
+CONF
+}
+
+# ---- guests that boot from a root disk ----
+
+# rig_inputs_key FILE...: one hash over the files' contents (and this
+# script's), naming a cached build of them.
+rig_inputs_key() {
+    { sha256sum "$@" tests/system/rig.sh | cut -d' ' -f1; } | sha256sum | cut -c1-16
+}
+
+# rig_guest_rootfs DIR: the folder a guest's root file system is made of:
+# busybox with busybox init, the static guest programs (qrexec-agent,
+# qrexec-client-vm), the Xen modules the agent needs, mke2fs (the guest
+# formats a blank private volume itself, as a Qubes VM does on its first
+# start), and the start/stop scripts from tests/system/guest/.
+RIG_GUEST_INPUTS="tests/system/guest/domU-root-rcS.sh tests/system/guest/domU-root-rcK.sh"
+rig_guest_rootfs() {
+    local r=$1
+    rig_mkroot "$r"
+    mkdir -p "$r"/{rw,root,mnt,etc/init.d,etc/qubes-rpc}
+    cp "$RIG_BUILD/guest/qrexec-agent" "$RIG_BUILD/guest/qrexec-client-vm" "$r/bin/"
+    rig_binaries "$r" /sbin/mke2fs
+    ln -sf mke2fs "$r/sbin/mkfs.ext4"
+    rig_kmods "$r" agent.list xen-evtchn xen-gntdev xen-gntalloc
+    rm -f "$r/sbin/init"; ln -s ../bin/busybox "$r/sbin/init"
+    printf '::sysinit:/etc/init.d/rcS\n::shutdown:/etc/init.d/rcK\n' > "$r/etc/inittab"
+    install -m 755 tests/system/guest/domU-root-rcS.sh "$r/etc/init.d/rcS"
+    install -m 755 tests/system/guest/domU-root-rcK.sh "$r/etc/init.d/rcK"
+    echo "$RIG_KMODS_LOAD" > "$r/etc/rig-functions"
+    echo 'root:x:0:0:root:/root:/bin/sh' > "$r/etc/passwd"
+    echo 'root:x:0:' > "$r/etc/group"
+}
+
+# rig_guest_root_image OUT: a 48 MiB ext4 image of rig_guest_rootfs, made
+# without mounting (mkfs.ext4 -d); rebuilt only when its inputs change. The
+# image's /etc/rig-root-id holds the inputs' hash, so a test can tell that a
+# guest really runs from this image.
+rig_guest_root_image() {
+    local out=$1 key tmp
+    key=$(rig_inputs_key /bin/busybox /sbin/mke2fs "$RIG_BUILD/guest/qrexec-agent" \
+          "$RIG_BUILD/guest/qrexec-client-vm" $RIG_GUEST_INPUTS "$RIG_KMOD/../modules.order")
+    if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
+        rig_log "guest root image: cached ($key)"; return 0
+    fi
+    tmp=$RIG_CACHE/guest-rootfs.tmp
+    rig_guest_rootfs "$tmp" || return 1
+    echo "$key" > "$tmp/etc/rig-root-id"
+    rm -f "$out"
+    truncate -s 48M "$out"
+    mkfs.ext4 -q -F -L bulkhead-root -d "$tmp" "$out" 48M || return 1
+    echo "$key" > "$out.key"
+    rm -rf "$tmp"
+    rig_log "guest root image built ($key)"
+}
+
+# rig_guest_initramfs OUT: the guest's first stage: loads xen-blkfront and
+# ext4, mounts root= (default /dev/xvda) read-write and switch_roots to its
+# /sbin/init. Cached like the root image.
+rig_guest_initramfs() {
+    local out=$1 key tmp
+    key=$(rig_inputs_key /bin/busybox tests/system/guest/domU-initramfs-init.sh \
+          "$RIG_KMOD/../modules.order")
+    if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
+        rig_log "guest initramfs: cached ($key)"; return 0
+    fi
+    tmp=$RIG_CACHE/guest-initramfs.tmp
+    rig_mkroot "$tmp"
+    mkdir -p "$tmp/newroot"
+    rig_kmods "$tmp" root.list xen-blkfront ext4 crc32c_generic || return 1
+    echo "$RIG_KMODS_LOAD" > "$tmp/etc/rig-functions"
+    install -m 755 tests/system/guest/domU-initramfs-init.sh "$tmp/init"
+    rig_cpio "$tmp" "$out" gzip
+    echo "$key" > "$out.key"
+    rm -rf "$tmp"
+    rig_log "guest initramfs built ($key)"
+}
+
+# rig_block_script DIR: the project's hotplug script for guest disks
+# (tests/system/guest/block-rig) as /etc/xen/scripts/block-rig, and the
+# backend module. Disks name it with "script=block-rig".
+rig_block_script() {
+    local r=$1
+    mkdir -p "$r/etc/xen/scripts"
+    install -m 755 tests/system/guest/block-rig "$r/etc/xen/scripts/block-rig"
+    rig_kmods "$r" blkback.list xen-blkback
 }
