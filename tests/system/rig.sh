@@ -174,8 +174,9 @@ rig_kmod_path() {
 # DIR/lib/modules/LIST in an order insmod can follow (dependencies first).
 # The unpacked kernel package has no modules.dep (depmod runs at install
 # time), so the dependencies come from each module's own "depends=" entry.
-# Soft dependencies are not recorded there: callers name them (crc32c_generic
-# for ext4 and libcrc32c).
+# Soft dependencies ("softdep=pre: crc32c") name crypto algorithms, not
+# modules: callers list such modules first (crc32c_generic before ext4 and
+# libcrc32c, whose init fails with ENOENT when no crc32c is registered).
 rig_kmods() {
     local r=$1 list=$2 m p deps d; shift 2
     mkdir -p "$r/lib/modules"; touch "$r/lib/modules/$list"
@@ -211,7 +212,10 @@ rig_lvm() {
     for c in thin_check thin_dump thin_repair thin_restore thin_metadata_size; do
         ln -sf pdata_tools "$r/usr/sbin/$c"
     done
-    rig_kmods "$r" lvm.list dm-mod dm-thin-pool crc32c_generic
+    # dm-snapshot too: "lvcreate -s" of a thin volume checks for the old
+    # snapshot target before it settles on a thin snapshot, and the busybox
+    # dom0 has no /sbin/modprobe for LVM to load it on demand
+    rig_kmods "$r" lvm.list crc32c_generic dm-mod dm-thin-pool dm-snapshot
     mkdir -p "$r/etc/lvm" "$r/run/lvm" "$r/run/lock/lvm"
     # No udev in the busybox dom0: libdevmapper must create /dev/mapper and
     # /dev/VG nodes itself (udev_rules=0) and not wait for udev (udev_sync=0);
@@ -255,7 +259,8 @@ rig_inputs_key() {
 
 # rig_guest_rootfs DIR: the folder a guest's root file system is made of:
 # busybox with busybox init, the static guest programs (qrexec-agent,
-# qrexec-client-vm), the Xen modules the agent needs, mke2fs (the guest
+# qrexec-client-vm), the Xen modules the agent needs, e2fsprogs' mke2fs
+# as /sbin/mke2fs (busybox's /bin/mke2fs makes only ext2; the guest
 # formats a blank private volume itself, as a Qubes VM does on its first
 # start), and the start/stop scripts from tests/system/guest/.
 RIG_GUEST_INPUTS="tests/system/guest/domU-root-rcS.sh tests/system/guest/domU-root-rcK.sh"
@@ -265,9 +270,10 @@ rig_guest_rootfs() {
     mkdir -p "$r"/{rw,root,mnt,etc/init.d,etc/qubes-rpc}
     cp "$RIG_BUILD/guest/qrexec-agent" "$RIG_BUILD/guest/qrexec-client-vm" "$r/bin/"
     rig_binaries "$r" /sbin/mke2fs
-    ln -sf mke2fs "$r/sbin/mkfs.ext4"
     rig_kmods "$r" agent.list xen-evtchn xen-gntdev xen-gntalloc
-    rm -f "$r/sbin/init"; ln -s ../bin/busybox "$r/sbin/init"
+    # the kernel runs /sbin/poweroff when Xen asks the guest to shut down
+    # (xl shutdown); without it the request is silently dropped
+    for c in init poweroff reboot halt; do ln -sf ../bin/busybox "$r/sbin/$c"; done
     printf '::sysinit:/etc/init.d/rcS\n::shutdown:/etc/init.d/rcK\n' > "$r/etc/inittab"
     install -m 755 tests/system/guest/domU-root-rcS.sh "$r/etc/init.d/rcS"
     install -m 755 tests/system/guest/domU-root-rcK.sh "$r/etc/init.d/rcK"
@@ -311,7 +317,8 @@ rig_guest_initramfs() {
     tmp=$RIG_CACHE/guest-initramfs.tmp
     rig_mkroot "$tmp"
     mkdir -p "$tmp/newroot"
-    rig_kmods "$tmp" root.list xen-blkfront ext4 crc32c_generic || return 1
+    for c in poweroff reboot halt; do ln -sf ../bin/busybox "$tmp/sbin/$c"; done
+    rig_kmods "$tmp" root.list crc32c_generic xen-blkfront ext4 || return 1
     echo "$RIG_KMODS_LOAD" > "$tmp/etc/rig-functions"
     install -m 755 tests/system/guest/domU-initramfs-init.sh "$tmp/init"
     rig_cpio "$tmp" "$out" gzip

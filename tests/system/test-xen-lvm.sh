@@ -29,7 +29,7 @@ rig_mkroot "$W/dom0"
 rig_xen_dom0_tools "$W/dom0"
 rig_kmods "$W/dom0" xen.list xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc &&
     rig_kmods "$W/dom0" virtio.list virtio_pci virtio_blk &&
-    rig_kmods "$W/dom0" ext4.list ext4 crc32c_generic &&
+    rig_kmods "$W/dom0" ext4.list crc32c_generic ext4 &&
     rig_block_script "$W/dom0" && rig_lvm "$W/dom0" ||
     { echo "not ok 1 - building dom0's root failed"; exit 1; }
 echo "$RIG_KMODS_LOAD" > "$W/dom0/etc/rig-functions"

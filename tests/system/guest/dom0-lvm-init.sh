@@ -106,8 +106,8 @@ BULKHEAD_SIMPLE_POLICY=/etc/bulkhead/qrexec-simple.policy QREXEC_SERVICE_PATH=/e
     qrexec-daemon -D -p /bin/qrexec-policy-simple --socket-dir /run/qubes "$D" work root \
     > /tmp/qrexec-daemon.log 2>&1 &
 i=0
-while [ ! -S /run/qubes/qrexec.$D ] && [ $i -lt 900 ]; do sleep 0.2; i=$((i + 1)); done
-out=$(timeout 180 qrexec-client -d work -w 170 'root:echo AGENT_UP')
+while [ -n "$D" ] && [ ! -S /run/qubes/qrexec.$D ] && [ $i -lt 900 ]; do sleep 0.2; i=$((i + 1)); done
+[ -n "$D" ] && out=$(timeout 180 qrexec-client -d work -w 170 'root:echo AGENT_UP')
 M "QREXEC first call rc=$? out=$out"
 PHASE boot "$t"
 
@@ -153,8 +153,9 @@ vcpus = 1
 disk = [ "format=raw, vdev=xvda, access=rw, script=block-rig, target=/dev/$VG/vm-hung-root-snap" ]
 CFG
 xl create /tmp/hung.cfg
-M "xl create hung rc=$?"
-console hung 'hanging on purpose' 120
+rc=$?
+M "xl create hung rc=$rc"
+[ $rc = 0 ] && console hung 'hanging on purpose' 120
 M "hung guest is up: rc=$?"
 timeout 10 xl shutdown -w hung
 M "xl shutdown of the hung guest rc=$? (the guest ignores it)"

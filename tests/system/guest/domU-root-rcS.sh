@@ -12,7 +12,7 @@ mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /tmp
 . /etc/rig-functions
 M() { echo "ROOT_MARK[$(cut -d' ' -f1 /proc/uptime)]: $*"; }
-M "init from the root disk: / is $(awk '$2 == "/" {print $1, $4}' /proc/mounts), image $(cat /etc/rig-root-id)"
+M "init from the root disk: / is $(awk '$2 == "/" {split($4, o, ","); print $1, o[1]}' /proc/mounts), image $(cat /etc/rig-root-id)"
 rig_load agent.list
 # blkfront announces the disks one after the other
 i=0
@@ -23,7 +23,7 @@ if [ -b /dev/xvdb ]; then
     elif cmp -s -n 1048576 /dev/xvdb /dev/zero; then
         # blank (a new volume): format it; never one that holds data but
         # fails to mount
-        mke2fs -q -t ext4 -m 0 -L private /dev/xvdb && mount -t ext4 /dev/xvdb /rw &&
+        /sbin/mke2fs -q -t ext4 -m 0 -L private /dev/xvdb && mount -t ext4 /dev/xvdb /rw &&
             M "private volume xvdb was blank: formatted and mounted at /rw"
     else
         M "private volume xvdb holds data but does not mount; /rw left empty"
