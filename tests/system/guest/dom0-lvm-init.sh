@@ -157,7 +157,7 @@ rc=$?
 M "xl create hung rc=$rc"
 [ $rc = 0 ] && console hung 'hanging on purpose' 120
 M "hung guest is up: rc=$?"
-timeout 10 xl shutdown -w hung
+timeout 5 xl shutdown -w hung
 M "xl shutdown of the hung guest rc=$? (the guest ignores it)"
 t=$(up)
 xl destroy hung

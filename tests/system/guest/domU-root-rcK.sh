@@ -6,6 +6,8 @@ M() { echo "ROOT_MARK[$(cut -d' ' -f1 /proc/uptime)]: $*"; }
 M "shutting down: stopping qrexec-agent, unmounting /rw"
 killall qrexec-agent 2>/dev/null
 sync
+M "synced"
 umount /rw 2>/dev/null
+M "/rw unmounted rc=$?"
 mount -o remount,ro /
 M "clean shutdown done"
