@@ -4,13 +4,14 @@
 # PV guest that boots from its root disk (a snapshot of a template's root
 # volume) with its private volume at /rw. Checks the guest's boot, qrexec
 # into it, that data written to /rw survives shutdown and the volume
-# rotation, and that a hung guest can be destroyed and its disk freed.
+# rotation and a restart (with Qubes' -<epoch>-back revisions), and that a
+# hung guest can be destroyed and its disk freed.
 # Output is TAP; "# phase NAME SECONDS" lines time each step in dom0.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/system/rig.sh
 W=$RIG_BUILD/xen-rig/lvm
-echo "1..14"
+echo "1..16"
 for b in qrexec-agent qrexec-daemon qrexec-client qrexec-client-vm qrexec-policy-simple; do
     [ -x "$RIG_BUILD/guest/$b" ] || { echo "not ok 1 - $RIG_BUILD/guest/$b is not built (run make)"; exit 1; }
 done
@@ -79,20 +80,28 @@ check "qrexec: dom0 runs a command in the guest; it sees root xvda, /rw on xvdb"
     'QREXEC first call rc=0 out=AGENT_UP' "QREXEC mounts rc=0 root=/dev/xvda id=$ID rw=/dev/xvdb"
 check "qrexec: the guest command's exit code reaches dom0" 'QREXEC exitcode rc=42'
 check "xl shutdown: the guest stops cleanly (unmounts /rw) and is gone" \
-    "QREXEC write /rw rc=0 out=private-data-$ID" 'work\| ROOT_MARK.*clean shutdown done' \
-    'xl shutdown work rc=0' 'DOM0_MARK.*work is gone'
+    "QREXEC write /rw rc=0 out=boot1-$ID" 'work\| ROOT_MARK.*clean shutdown done' \
+    'DOM0_MARK[^ ]* xl shutdown work rc=0' 'DOM0_MARK[^ ]* work is gone'
 check "after stop: root snapshot removed, private rotated to a -<epoch>-back revision" \
-    'LVM stop rotation rc=0' 'LVS2 +vm-work-private-[0-9]+-back ' 'LVS2 +vm-work-private +V' \
-    'LVS2 +vm-tmpl-root '
+    'DOM0_MARK[^ ]* LVM stop rotation rc=0' '^LVS2 +vm-work-private-[0-9]+-back ' \
+    '^LVS2 +vm-work-private +V' '^LVS2 +vm-tmpl-root '
 n=$((n + 1))
 if grep -qE 'LVS2 +vm-work-root-snap|LVS2 +vm-work-private-snap' <<<"$S"; then
-    echo "not ok $n - the started snapshots are gone after stop"; grep LVS2 <<<"$S" | sed 's/^/# /'
+    echo "not ok $n - the started snapshots are gone after each stop"; grep LVS2 <<<"$S" | sed 's/^/# /'
 else
-    echo "ok $n - the started snapshots are gone after stop"
+    echo "ok $n - the started snapshots are gone after each stop"
 fi
 check "the data written to /rw in the guest is in vm-work-private; the revision has the old (blank) state" \
-    "dom0 mount vm-work-private rc=0 hello.txt=private-data-$ID" \
+    "DOM0_MARK[^ ]* dom0 reads vm-work-private: hello.txt=boot1-$ID \$" \
     'revision vm-work-private-[0-9]+-back holds the volume from before the start: blank'
+check "second start: the guest mounts its private volume as it was and reads the file" \
+    'second-LVM snapshots rc=0' 'second-xl create work rc=0' \
+    'work\| ROOT_MARK.*private volume xvdb mounted at /rw' \
+    "second-QREXEC read /rw rc=0 out=boot1-$ID\$"
+check "second stop: new revision keeps the first boot's data, the volume has both, old revision pruned" \
+    'second-xl shutdown work rc=0' 'second-LVM stop rotation rc=0' 'second-LVM prune of revision [0-9]+ rc=0' \
+    "DOM0_MARK[^ ]* dom0 reads vm-work-private: hello.txt=boot1-$ID boot2 \$" \
+    "dom0 reads revision vm-work-private-[0-9]+-back: hello.txt=boot1-$ID \$"
 check "xl destroy ends a guest that ignores shutdown, and frees its disk" \
     'hung\| INITRD_MARK.*hanging on purpose' 'xl shutdown of the hung guest rc=[1-9]' \
     'xl destroy hung rc=0' 'hung guest gone after destroy rc=0' \
@@ -104,4 +113,5 @@ else
     echo "ok $n - no kernel panic or Xen fatal error"
 fi
 grep -E '^PHASE ' <<<"$S" | sed 's/^PHASE /# phase /'
+grep -E '^(second-)?LVS3 ' <<<"$S" | sed 's/^/# /'
 echo "# QEMU ran ${RIG_QEMU_SECS:-?} s, peak RSS $(( ${RIG_QEMU_KIB:-0} / 1024 )) MiB"
