@@ -288,8 +288,10 @@ rig_guest_rootfs() {
 # guest really runs from this image.
 rig_guest_root_image() {
     local out=$1 key tmp
-    key=$(rig_inputs_key /bin/busybox /sbin/mke2fs "$RIG_BUILD/guest/qrexec-agent" \
-          "$RIG_BUILD/guest/qrexec-client-vm" $RIG_GUEST_INPUTS "$RIG_KMOD/../modules.order")
+    # shellcheck disable=SC2046,SC2086 # word lists on purpose
+    key=$(rig_inputs_key /bin/busybox /sbin/mke2fs $(ldd /sbin/mke2fs | grep -oE '/[^ ]+') \
+          "$RIG_BUILD/guest/qrexec-agent" "$RIG_BUILD/guest/qrexec-client-vm" \
+          $RIG_GUEST_INPUTS "$RIG_KMOD/../modules.order")
     if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
         rig_log "guest root image: cached ($key)"; return 0
     fi
