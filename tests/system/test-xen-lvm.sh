@@ -23,8 +23,8 @@ mkdir -p "$W"
 
 # the guest: kernel + initramfs (carried by dom0), root image (a disk of dom0)
 rig_guest_initramfs "$RIG_CACHE/guest-root-initrd.gz" &&
-    rig_guest_root_image "$RIG_CACHE/guest-root.img" ||
-    { echo "not ok 1 - building the guest's initramfs or root image failed"; exit 1; }
+    rig_guest_root_image "$RIG_CACHE/guest-root.img" && rig_guest_vmlinux "$RIG_CACHE/guest-vmlinux" ||
+    { echo "not ok 1 - building the guest's kernel, initramfs or root image failed"; exit 1; }
 
 rig_mkroot "$W/dom0"
 rig_xen_dom0_tools "$W/dom0"
@@ -38,7 +38,7 @@ cp "$RIG_BUILD/guest/qrexec-daemon" "$RIG_BUILD/guest/qrexec-client" \
    "$RIG_BUILD/guest/qrexec-policy-simple" "$W/dom0/bin/"
 mkdir -p "$W/dom0/etc/bulkhead" "$W/dom0/etc/qubes-rpc" "$W/dom0/guest"
 printf '* * @anyvm @anyvm deny\n' > "$W/dom0/etc/bulkhead/qrexec-simple.policy"
-cp "$RIG_VMLINUZ" "$W/dom0/guest/vmlinuz"
+cp "$RIG_CACHE/guest-vmlinux" "$W/dom0/guest/vmlinux"
 cp "$RIG_CACHE/guest-root-initrd.gz" "$W/dom0/guest/initrd.gz"
 install -m 755 tests/system/guest/dom0-lvm-init.sh "$W/dom0/init"
 rig_cpio "$W/dom0" "$W/dom0.cpio"

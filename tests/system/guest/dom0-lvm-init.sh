@@ -78,7 +78,7 @@ PHASE image "$t"
 cat > /tmp/work.cfg << CFG
 name = "work"
 type = "pv"
-kernel = "/guest/vmlinuz"
+kernel = "/guest/vmlinux"
 ramdisk = "/guest/initrd.gz"
 extra = "console=hvc0 root=/dev/xvda"
 memory = 256
@@ -177,7 +177,7 @@ lvcreate -q -s -n vm-hung-root-snap $VG/vm-tmpl-root && lvchange -q -ay -K $VG/v
 cat > /tmp/hung.cfg << CFG
 name = "hung"
 type = "pv"
-kernel = "/guest/vmlinuz"
+kernel = "/guest/vmlinux"
 ramdisk = "/guest/initrd.gz"
 extra = "console=hvc0 root=/dev/xvda bulkhead.hang"
 memory = 256
