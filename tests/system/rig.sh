@@ -302,9 +302,11 @@ rig_guest_root_image() {
     tmp=$RIG_CACHE/guest-rootfs.tmp
     rig_guest_rootfs "$tmp" || return 1
     echo "$key" > "$tmp/etc/rig-root-id"
-    rm -f "$out"
-    truncate -s 48M "$out"
-    mkfs.ext4 -q -F -L bulkhead-root -d "$tmp" "$out" 48M || return 1
+    # built aside and renamed, so an interrupted build never looks cached
+    rm -f "$out.key" "$out.tmp"
+    truncate -s 48M "$out.tmp"
+    mkfs.ext4 -q -F -L bulkhead-root -d "$tmp" "$out.tmp" 48M || return 1
+    mv "$out.tmp" "$out"
     echo "$key" > "$out.key"
     rm -rf "$tmp"
     rig_log "guest root image built ($key)"
@@ -327,7 +329,8 @@ rig_guest_initramfs() {
     rig_kmods "$tmp" root.list crc32c_generic xen-blkfront ext4 || return 1
     echo "$RIG_KMODS_LOAD" > "$tmp/etc/rig-functions"
     install -m 755 tests/system/guest/domU-initramfs-init.sh "$tmp/init"
-    rig_cpio "$tmp" "$out" gzip
+    rm -f "$out.key"
+    rig_cpio "$tmp" "$out.tmp" gzip && mv "$out.tmp" "$out" || return 1
     echo "$key" > "$out.key"
     rm -rf "$tmp"
     rig_log "guest initramfs built ($key)"
@@ -342,9 +345,10 @@ rig_guest_vmlinux() {
     local out=$1 key off
     key=$(rig_inputs_key "$RIG_VMLINUZ")
     if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
-        return 0
+        rig_log "guest kernel ELF: cached ($key)"; return 0
     fi
     for off in $(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$RIG_VMLINUZ" | cut -d: -f1); do
+        rm -f "$out.key"
         tail -c +$((off + 1)) "$RIG_VMLINUZ" | xz -dc --single-stream > "$out.tmp" 2> /dev/null
         if [ "$(head -c 4 "$out.tmp" | od -An -c | tr -d ' ')" = '177ELF' ]; then
             mv "$out.tmp" "$out"
