@@ -5,7 +5,8 @@
 # What it needs from Debian (tools/install-deps installs it): the Xen
 # hypervisor and tools (for xen.gz, xl, xenstored, xenconsoled), QEMU,
 # busybox-static, and Debian's kernel package, which is downloaded (not
-# installed) and unpacked into the rig's cache.
+# installed) and unpacked into the rig's cache; for guests on LVM: lvm2,
+# thin-provisioning-tools, e2fsprogs and xz-utils.
 #
 # Facts this depends on (each cost time to find; see docs/xen-rig.md):
 #  - QEMU's multiboot loader takes the 32-bit ELF of Xen, not xen.gz;
