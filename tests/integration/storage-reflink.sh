@@ -34,7 +34,11 @@ start_qvmd() {
     "$B/qvmd" --db "$T/qvm.db" --socket "$T/qvmd.sock" --policy-socket "$T/none" \
         2>> "$T/qvmd.log" &
     QPID=$!
-    for _ in $(seq 200); do [ -S "$T/qvmd.sock" ] && return 0; sleep 0.05; done
+    # the socket file exists a moment before qvmd listens: wait for a reply
+    for _ in $(seq 400); do
+        "$B/admin-call" -s "$T/qvmd.sock" admin.vm.List > /dev/null 2>&1 && return 0
+        sleep 0.05
+    done
     return 1
 }
 # storage-ctl opens the database, which qvmd holds exclusively
