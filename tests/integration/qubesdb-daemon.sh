@@ -73,4 +73,4 @@ stalled() {
     grep -q "not reading" "$D/daemon.log" && [ "$(timeout 10 "$B/qubesdb-cmd" --socket "$S" read /name)" = work ]
 }
 t "a VM that never reads stalls no dom0 client and is cut off past the bound" stalled
-kill $SP 2>/dev/null; wait $SP 2>/dev/null
+kill $SP 2>/dev/null; wait $SP 2>/dev/null || true  # its status is the kill's, not a failure
