@@ -178,12 +178,10 @@ out:
     if (j->domid >= 0 && backend_destroy(be, j->domid, err, sizeof(err)) < 0)
         snprintf(j->e.msg + strlen(j->e.msg), sizeof(j->e.msg) - strlen(j->e.msg),
                  "; destroying the domain failed too: %s", err);
-    if (storage_up) {
-        struct qerr e2;
-        if (storage_stop(&j->r->plan, &e2) < 0)
-            snprintf(j->e.msg + strlen(j->e.msg), sizeof(j->e.msg) - strlen(j->e.msg),
-                     "; stopping its volumes failed too: %s", e2.msg);
-    }
+    /* a start that failed keeps nothing: no revision of a private volume
+     * the qube barely saw */
+    if (storage_up)
+        storage_discard(&j->r->plan);
 }
 
 void lc_job_stop(struct job *j)

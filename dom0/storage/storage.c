@@ -195,6 +195,12 @@ int storage_start(const struct vm_storage *p, char path[][STORAGE_PATH_MAX], str
     return -1;
 }
 
+void storage_discard(const struct vm_storage *p)
+{
+    for (int i = 0; i < p->n; i++)
+        discard(&p->v[i]);
+}
+
 int storage_stop(const struct vm_storage *p, struct qerr *e)
 {
     int r = 0;

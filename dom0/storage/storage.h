@@ -59,6 +59,10 @@ int storage_start(const struct vm_storage *p, char path[][STORAGE_PATH_MAX], str
 /* After the domain is gone: commit (save_on_stop) or discard every volume.
  * Goes on past a failing volume; e says the first failure. */
 int storage_stop(const struct vm_storage *p, struct qerr *e);
+/* Undoes a start that failed later (the domain never ran properly):
+ * every volume stopped without keeping anything, as storage_start does
+ * on its own failure. Best effort; nothing to report. */
+void storage_discard(const struct vm_storage *p);
 /* On disk at create/clone/remove time (main thread, may use the store). */
 int storage_vm_create(struct store *s, const struct vm_info *vm, struct qerr *e);
 int storage_vm_remove(struct store *s, const struct vm_info *vm, struct qerr *e);

@@ -84,7 +84,7 @@ wait_state() { # wait_state Q STATE: up to 20 s
     return 1
 }
 
-echo "1..42"
+echo "1..43"
 qvmd_up
 qvm-create -C TemplateVM -l black tpl && qvm-prefs tpl default_user root &&
     qvm-create -l red -t tpl work && qvm-create -l green -t tpl work2 &&
@@ -143,6 +143,8 @@ t "qvm-kill of a qube that is starting" qvm-kill work2
 wait "$starter"
 t "... its start fails, saying why" grep -q "Start failed at step .*killed" "$T/start.out"
 t "... nothing left" nothing_left work2
+t "failed starts kept no revision of the private volume" \
+    test -z "$(find "$T/vm-pool/appvms/work2" -name 'private.img.*~')"
 qvmd_stop
 qvmd_up
 qvm-prefs --default work2 qrexec_timeout
