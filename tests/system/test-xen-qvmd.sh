@@ -115,7 +115,9 @@ LOG=$W/serial.log
 DOM0_ARGS=
 [ $MODE = demo ] && DOM0_ARGS=bulkhead.demo
 rig_boot "$W/dom0.cpio" "$LOG" "$DOM0_ARGS" "pool=$W/pool.img" "rootimg=$RIG_CACHE/guest-root.img:ro"
-S=$(tr -d '\r' < "$LOG")
+# no CRs, and no colour codes (qvm-run colours what it prints on dom0's
+# console, which is a terminal)
+S=$(tr -d '\r' < "$LOG" | sed 's/\x1b\[[0-9;]*m//g')
 
 n=0
 for c in "${CHECKS[@]}"; do
@@ -135,10 +137,10 @@ else
     echo "not ok $n - dom0 finished, no kernel panic or Xen fatal error"
     grep -m3 -E 'Kernel panic|FATAL|BUG: ' <<<"$S" | sed 's/^/# /'
 fi
+grep -E '^(PHASE|SAY) ' <<<"$S" | sed -E 's/^PHASE /# phase /; s/^SAY /# /'
 # qvmd's line per start: "NAME started as domain N: storage X ms, ..."
 grep -E 'started as domain [0-9]+: ' <<<"$S" | sed -E 's/.*qvmd[^:]*: //' | while read -r line; do
     echo "# start: $line"
     sed -E 's/.*: storage ([0-9]+) ms, domain ([0-9]+) ms, qubesdb ([0-9]+) ms, unpause ([0-9]+) ms, boot to agent ([0-9]+) ms.*/# phase storage \1 ms, domain build \2 ms, qubesdb \3 ms, unpause \4 ms, boot to agent ready \5 ms/' <<<"$line"
 done
-grep -E '^(PHASE|SAY) ' <<<"$S" | sed -E 's/^PHASE /# phase /; s/^SAY /# /'
 echo "# QEMU ran ${RIG_QEMU_SECS:-?} s, peak RSS $(( ${RIG_QEMU_KIB:-0} / 1024 )) MiB; serial log $LOG"

@@ -208,7 +208,13 @@ eq "the private volume kept its data" "$(qvm-run -p work 'cat /rw/kept.txt' 2>&1
 qvm-run -p work 'mount -t tmpfs tmpfs /sbin' > /dev/null
 qvm-shutdown work
 sleep 8
-eq "the qube ignores shutdown" "$(state work)" Running
+# qvmd shows Halting (asked to shut down) while the domain keeps running
+st=$(state work)
+if xl domid work > /dev/null 2>&1 && [ "$st" = Halting ]; then
+    echo "RESULT ok: the qube ignores shutdown (after 8 s: still a domain, $st)"
+else
+    echo "RESULT FAIL: the qube ignores shutdown (state $st; $(xl list | tr '\n' ' '))"
+fi
 t=$(up)
 R "qvm-kill of a qube that ignores shutdown" qvm-kill work
 PHASE qvm-kill "$t"
