@@ -131,7 +131,7 @@ if [ -n "$DEMO" ]; then
     SAY "qvm-start work personal: both running as Xen PV domains"
     qvm-ls | sed 's/^/SAY   /'
     xl list | sed 's/^/SAY   xl list: /'
-    lvnames | sed 's/^/SAY   LVs: /'
+    echo "SAY   LVs: $(lvnames)"
     out=$(qvm-run -p work 'echo "hello from $(qubesdb-read /name), kernel $(uname -r), / on $(awk '"'"'$2 == "/" {print $1}'"'"' /proc/mounts)"' 2>&1)
     rc=$?
     SAY "qvm-run -p work ... -> $out (exit $rc)"
@@ -145,7 +145,7 @@ if [ -n "$DEMO" ]; then
     PHASE "qvm-shutdown-work+personal" "$t"
     SAY "qvm-shutdown --wait work personal: both halted; their private volumes kept, with a revision each"
     qvm-ls | sed 's/^/SAY   /'
-    lvnames | sed 's/^/SAY   LVs: /'
+    echo "SAY   LVs: $(lvnames)"
     kill $QVMD
     finish
 fi
