@@ -12,7 +12,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/system/rig.sh
-MODE=test
+MODE="test"
 [ "${1:-}" = --demo ] && MODE=demo
 W=$RIG_BUILD/xen-rig/qvmd-$MODE
 B=$RIG_BUILD/bin
