@@ -31,6 +31,8 @@ if [ $MODE = test ]; then
         "qvm-run -p returns the output"
         "qvm-run -p returns the exit code"
         "qvm-run -p: qubesdb-read /name in the qube"
+        "a call from the qube to dom0, allowed by the policy daemon"
+        "a call the policy denies fails"
         "the qube's root is xvda, its private volume /rw is xvdb"
         "the root is a snapshot of the template's root"
         "qvm-shutdown --wait work"
@@ -59,8 +61,8 @@ else
     )
 fi
 echo "1..$(( ${#CHECKS[@]} + 1 ))"
-for b in qvmd qubesdb-daemon qrexec-daemon qvm-create qvm-start qvm-run qvm-shutdown qvm-kill \
-         qvm-ls qvm-pool qvm-volume qvm-prefs qubes-prefs; do
+for b in qvmd qubesdb-daemon qrexec-daemon qrexec-policy-daemon qvm-create qvm-start qvm-run \
+         qvm-shutdown qvm-kill qvm-ls qvm-pool qvm-volume qvm-prefs qubes-prefs; do
     [ -x "$B/$b" ] || { echo "not ok 1 - $B/$b is not built (run make)"; exit 1; }
 done
 for b in qrexec-agent qubesdb-vm-daemon qubesdb-read; do
@@ -92,7 +94,7 @@ echo "$RIG_KMODS_LOAD" > "$W/dom0/etc/rig-functions"
 # Bulkhead's dom0 programs, dynamically linked: into /usr/bin, with the
 # libraries ldd names (libsqlite3, libxenlight and the rest)
 mkdir -p "$W/dom0/usr/bin"
-for b in qvmd qubesdb-daemon qrexec-daemon qrexec-client qrexec-policy-simple qvm-create \
+for b in qvmd qubesdb-daemon qrexec-daemon qrexec-client qrexec-policy-daemon qvm-create \
          qvm-start qvm-run qvm-shutdown qvm-kill qvm-ls qvm-pool qvm-volume qvm-prefs \
          qubes-prefs qvm-check; do
     cp "$B/$b" "$W/dom0/usr/bin/"
@@ -101,8 +103,12 @@ for b in qvmd qubesdb-daemon qrexec-daemon qrexec-client qrexec-policy-simple qv
         cp -Ln "$l" "$W/dom0$l" 2>/dev/null || true
     done
 done
-mkdir -p "$W/dom0/etc/bulkhead" "$W/dom0/etc/qubes-rpc" "$W/dom0/guest"
-printf '* * @anyvm @anyvm deny\n' > "$W/dom0/etc/bulkhead/qrexec-simple.policy"
+# calls from qubes: the policy daemon with one rule, and the service
+mkdir -p "$W/dom0/etc/qubes/policy.d" "$W/dom0/etc/qubes-rpc" "$W/dom0/guest"
+printf 'test.Hello * @anyvm dom0 allow\ntest.Denied * @anyvm @anyvm deny notify=no\n' \
+    > "$W/dom0/etc/qubes/policy.d/30-test.policy"
+printf '#!/bin/sh\nread -r x\necho "dom0 got $x from $QREXEC_REMOTE_DOMAIN"\n' > "$W/dom0/etc/qubes-rpc/test.Hello"
+chmod +x "$W/dom0/etc/qubes-rpc/test.Hello"
 cp "$RIG_CACHE/guest-vmlinux" "$W/dom0/guest/vmlinuz"
 cp "$RIG_CACHE/guest-root-initrd.gz" "$W/dom0/guest/initramfs"
 install -m 755 tests/system/guest/dom0-qvmd-init.sh "$W/dom0/init"

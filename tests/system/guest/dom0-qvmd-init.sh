@@ -53,6 +53,7 @@ lvnames() { lvs --noheadings -o lv_name qubes_dom0 2>/dev/null | tr -d ' ' | tr 
 finish() {
     M "qvmd log:"
     sed 's/^/  qvmd| /' /tmp/qvmd.log
+    sed 's/^/  policy| /' /tmp/policy.log
     for f in /var/log/xen/console/guest-*.log; do
         [ -f "$f" ] || continue
         echo "---- guest console: $f"
@@ -83,8 +84,13 @@ IMGDEV=$(disk rootimg)
 # qvmd's database (the linux-kernel pool's folder)
 cp /guest/vmlinuz /guest/initramfs /var/lib/bulkhead/vm-kernels/rig/
 
-# qvmd, the per-qube daemons it starts, the policy for calls from qubes
-BULKHEAD_SIMPLE_POLICY=/etc/bulkhead/qrexec-simple.policy QREXEC_SERVICE_PATH=/etc/qubes-rpc \
+# the policy daemon (calls from qubes; the qube list says who runs),
+# qvmd and the per-qube daemons it starts
+mkdir -p /var/lib/bulkhead
+echo "work class=AppVM running=yes" > /var/lib/bulkhead/qubes.list
+qrexec-policy-daemon --socket /run/qubes/policy.sock --policy-dir /etc/qubes/policy.d \
+    --system /var/lib/bulkhead/qubes.list 2> /tmp/policy.log &
+QREXEC_SERVICE_PATH=/etc/qubes-rpc \
     qvmd --backend xen --qrexec-daemon /usr/bin/qrexec-daemon \
     --qubesdb-daemon /usr/bin/qubesdb-daemon 2> /tmp/qvmd.log &
 QVMD=$!
@@ -169,6 +175,12 @@ rc=$?
 eq "qvm-run -p returns the output" "$out" hi
 eq "qvm-run -p returns the exit code" "$rc" 3
 eq "qvm-run -p: qubesdb-read /name in the qube" "$(qvm-run -p work 'qubesdb-read /name' 2>&1)" work
+eq "a call from the qube to dom0, allowed by the policy daemon" \
+    "$(qvm-run -p work 'echo hi | qrexec-client-vm --agent-socket /run/qrexec-agent dom0 test.Hello' 2>&1)" \
+    "dom0 got hi from work"
+qvm-run -p work 'qrexec-client-vm --agent-socket /run/qrexec-agent dom0 test.Denied < /dev/null' > /dev/null 2>&1
+rc=$?
+if [ $rc != 0 ]; then echo "RESULT ok: a call the policy denies fails (rc $rc)"; else echo "RESULT FAIL: a call the policy denies fails (rc 0)"; fi
 eq "the qube's root is xvda, its private volume /rw is xvdb" \
     "$(qvm-run -p work 'echo $(awk '"'"'$2 == "/" || $2 == "/rw" {print $2 "=" $1}'"'"' /proc/mounts)' 2>&1)" \
     "/=/dev/xvda /rw=/dev/xvdb"
