@@ -9,6 +9,7 @@
 # (a check dom0 never reached fails too), and qvmd's start log line into
 # "# phase" lines.
 #   --demo  the dom0 init's demo instead (two qubes; used by tests/system/demo)
+# QVMD_VIRT_MODE=pvh boots the qubes PVH instead of PV.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/system/rig.sh
@@ -120,6 +121,8 @@ rig_log "initramfs: dom0 $(du -h "$W/dom0.cpio" | cut -f1); guest root image $(d
 LOG=$W/serial.log
 DOM0_ARGS=
 [ $MODE = demo ] && DOM0_ARGS=bulkhead.demo
+# QVMD_VIRT_MODE=pvh: the qubes boot PVH (default pv: faster under emulation)
+[ -n "${QVMD_VIRT_MODE:-}" ] && DOM0_ARGS="$DOM0_ARGS bulkhead.virt=$QVMD_VIRT_MODE"
 rig_boot "$W/dom0.cpio" "$LOG" "$DOM0_ARGS" "pool=$W/pool.img" "rootimg=$RIG_CACHE/guest-root.img:ro"
 # no CRs, and no colour codes (qvm-run colours what it prints on dom0's
 # console, which is a terminal)

@@ -65,8 +65,11 @@ finish() {
 }
 DEMO=
 grep -q bulkhead.demo /proc/cmdline && DEMO=1
+# bulkhead.virt=pvh: the qubes boot PVH instead (QVMD_VIRT_MODE on the host)
+VIRT=pv
+for a in $(cat /proc/cmdline); do case $a in bulkhead.virt=*) VIRT=${a#bulkhead.virt=} ;; esac; done
 
-M "init started, kernel $(uname -r)"
+M "init started, kernel $(uname -r); qubes boot $VIRT"
 for l in xen.list blkback.list virtio.list lvm.list ext4.list; do rig_load $l; done
 mount -t xenfs xenfs /proc/xen
 xenstored --pid-file /run/xenstore.pid
@@ -121,7 +124,7 @@ dd if="$IMGDEV" of=/var/tmp/root.img bs=1M 2> /dev/null
 # qubes boot PV (faster than PVH under emulation) with little memory; the
 # guest has only root; the first boot formats the private volume
 setup_qube() {
-    qvm-prefs "$1" virt_mode pv && qvm-prefs "$1" memory 256 && qvm-prefs "$1" maxmem 0 &&
+    qvm-prefs "$1" virt_mode $VIRT && qvm-prefs "$1" memory 256 && qvm-prefs "$1" maxmem 0 &&
         qvm-prefs "$1" default_user root && qvm-prefs "$1" qrexec_timeout 240
 }
 if [ -n "$DEMO" ]; then
