@@ -118,4 +118,5 @@ format:
 clean:
 	rm -rf build/release build/sanitize build/fuzz
 
--include $(shell find $(BUILD) build/fuzz -name "*.d" 2>/dev/null)
+# -type f: the system tests' dom0 roots under $(BUILD)/xen-rig have folders named *.d
+-include $(shell find $(BUILD) build/fuzz -name "*.d" -type f 2>/dev/null)

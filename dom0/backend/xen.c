@@ -303,13 +303,35 @@ static void link_console_log(const struct be_spec *s)
         log_warn("console log link %s", s->console_log);
 }
 
+/* PVH is an HVM container: without VT-x/AMD-V (e.g. Xen under QEMU's
+ * emulation with a CPU model lacking them) libxl only says "invalid
+ * argument" and logs "neither hap nor shadow paging available". */
+static int check_pvh(struct xen *x, const struct be_spec *s, char *err, size_t errsz)
+{
+    libxl_physinfo pi;
+    int rc = 0;
+
+    if (!strcmp(s->virt_mode, "pv"))
+        return 0;
+    libxl_physinfo_init(&pi);
+    if (libxl_get_physinfo(x->ctx, &pi) == 0 && !pi.cap_hvm)
+        rc = be_err(err, errsz,
+                    "virt_mode %s needs hardware virtualization, which this Xen does not "
+                    "offer (no VT-x/AMD-V); use virt_mode pv",
+                    s->virt_mode[0] ? s->virt_mode : "pvh");
+    libxl_physinfo_dispose(&pi);
+    return rc;
+}
+
 static int xen_create_paused(struct backend *b, const struct be_spec *s, int *domid, char *err,
                              size_t errsz)
 {
     struct xen *x = (struct xen *)b;
     libxl_domain_config dc;
     libxl_domain_config_init(&dc);
-    int rc = xen_config_from_spec(s, x->hide_rdtscp, &dc, err, errsz);
+    int rc = check_pvh(x, s, err, errsz);
+    if (rc == 0)
+        rc = xen_config_from_spec(s, x->hide_rdtscp, &dc, err, errsz);
     if (rc == 0) {
         uint32_t id = INVALID_DOMID;
         /* Leaves the domain paused: the caller sets up qubesdb first. */

@@ -265,6 +265,8 @@ int main(int argc, char **argv)
             cli_usage("unknown option (see qvm-ls --help)");
         }
     }
+    /* the default columns are always known: dom0 alone has no template */
+    bool chosen = nf > 0;
     if (nf == 0)
         nf = split_commas(default_fields, fields, MAX_FIELDS, 0);
     for (size_t f = 0; f < nf; f++) {
@@ -347,7 +349,7 @@ int main(int argc, char **argv)
             fetch(rows, n, "admin.vm.property.GetAll", offsetof(struct row, props));
         /* an unknown column is a usage error, told apart from an unset
          * property by no listed qube having it */
-        for (size_t f = 0; f < nf && need_props && n; f++) {
+        for (size_t f = 0; f < nf && need_props && n && chosen; f++) {
             struct qadmin_prop p;
             bool known = !strcmp(fields[f], "name") || !strcmp(fields[f], "state") ||
                          !strcmp(fields[f], "class");

@@ -36,6 +36,10 @@ snapshot() {
 unchanged() { [ "$(snapshot 2>&1)" = "$BEFORE" ]; }
 eq() { [ "$1" = "$2" ] || { echo "# got '$1', wanted '$2'" >&2; return 1; }; }
 
+# a fresh system: dom0 alone has no template property, yet the default
+# columns are shown
+t "qvm-ls with only dom0" grep -qE '^dom0 +Running +AdminVM ' <<< "$(qvm-ls)"
+
 # ---- creating
 t "qvm-create a TemplateVM" qvm-create -C TemplateVM -l black tpl
 t "qvm-create an AppVM on it" qvm-create -l blue -t tpl work

@@ -264,7 +264,7 @@ rig_inputs_key() {
 
 # rig_guest_rootfs DIR: the folder a guest's root file system is made of:
 # busybox with busybox init, the static guest programs (qrexec-agent,
-# qrexec-client-vm), the Xen modules the agent needs, e2fsprogs' mke2fs
+# qrexec-client-vm, qubesdb-vm-daemon, qubesdb-read), the Xen modules the agent needs, e2fsprogs' mke2fs
 # as /sbin/mke2fs (busybox's /bin/mke2fs makes only ext2; the guest
 # formats a blank private volume itself, as a Qubes VM does on its first
 # start), and the start/stop scripts from tests/system/guest/.
@@ -273,7 +273,8 @@ rig_guest_rootfs() {
     local r=$1
     rig_mkroot "$r"
     mkdir -p "$r"/{rw,root,mnt,etc/init.d,etc/qubes-rpc}
-    cp "$RIG_BUILD/guest/qrexec-agent" "$RIG_BUILD/guest/qrexec-client-vm" "$r/bin/"
+    cp "$RIG_BUILD/guest/qrexec-agent" "$RIG_BUILD/guest/qrexec-client-vm" \
+       "$RIG_BUILD/guest/qubesdb-vm-daemon" "$RIG_BUILD/guest/qubesdb-read" "$r/bin/"
     rig_binaries "$r" /sbin/mke2fs
     rig_kmods "$r" agent.list xen-evtchn xen-gntdev xen-gntalloc
     # the kernel runs /sbin/poweroff when Xen asks the guest to shut down
@@ -296,6 +297,7 @@ rig_guest_root_image() {
     # shellcheck disable=SC2046,SC2086 # word lists on purpose
     key=$(rig_inputs_key /bin/busybox /sbin/mke2fs $(ldd /sbin/mke2fs | grep -oE '/[^ ]+') \
           "$RIG_BUILD/guest/qrexec-agent" "$RIG_BUILD/guest/qrexec-client-vm" \
+          "$RIG_BUILD/guest/qubesdb-vm-daemon" "$RIG_BUILD/guest/qubesdb-read" \
           $RIG_GUEST_INPUTS "$RIG_KMOD/../modules.order")
     if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
         rig_log "guest root image: cached ($key)"; return 0

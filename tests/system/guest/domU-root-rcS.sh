@@ -1,7 +1,7 @@
 #!/bin/sh
 # /etc/init.d/rcS of the guest root image (busybox init runs it at start):
 # mounts the private volume xvdb at /rw, formatting it first when it is
-# blank, and starts qrexec-agent. Prints ROOT_MARK lines on the console.
+# blank, and starts qubesdb-vm-daemon and qrexec-agent. Prints ROOT_MARK lines on the console.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -31,5 +31,9 @@ if [ -b /dev/xvdb ]; then
         M "private volume xvdb holds data but does not mount; /rw left empty"
     fi
 fi
+# the qube's end of QubesDB (a proxy to dom0's qubesdb-daemon, which qvmd
+# starts and fills before it unpauses the domain), before the agent, as
+# in Qubes; with no dom0 daemon (xl-only tests) it just keeps waiting
+setsid qubesdb-vm-daemon > /dev/console 2>&1 < /dev/null &
 setsid qrexec-agent --agent-socket /run/qrexec-agent > /dev/console 2>&1 < /dev/null &
 M "qrexec-agent started"
