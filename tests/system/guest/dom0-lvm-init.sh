@@ -105,7 +105,9 @@ start_work() {
     M "${1}xl create work rc=$rc domid=$D"
     PHASE "${1}create" "$t"
     t=$(up)
-    BULKHEAD_SIMPLE_POLICY=/etc/bulkhead/qrexec-simple.policy QREXEC_SERVICE_PATH=/etc/qubes-rpc \
+    # a loaded machine took more than the default 60 s to boot the guest
+    QREXEC_STARTUP_TIMEOUT=300 BULKHEAD_SIMPLE_POLICY=/etc/bulkhead/qrexec-simple.policy \
+        QREXEC_SERVICE_PATH=/etc/qubes-rpc \
         qrexec-daemon -D -p /bin/qrexec-policy-simple --socket-dir /run/qubes "$D" work root \
         > "/tmp/qrexec-daemon.$D.log" 2>&1 &
     i=0

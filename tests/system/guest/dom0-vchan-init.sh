@@ -44,8 +44,9 @@ timeout 180 vchan-xfer client "$D" 4001 recv 0 120000; M "transfer guest->dom0 r
 # qrexec: dom0 runs a command and an RPC service in the guest through
 # qrexec-daemon and the guest's qrexec-agent, over libxenvchan.
 mkdir -p /run/qubes
-BULKHEAD_SIMPLE_POLICY=/etc/bulkhead/qrexec-simple.policy QREXEC_SERVICE_PATH=/etc/qubes-rpc \
-    qrexec-daemon -D -p /bin/qrexec-policy-simple --socket-dir /run/qubes "$D" guest root \
+# a loaded machine can take more than the default 60 s to boot the guest
+QREXEC_STARTUP_TIMEOUT=300 BULKHEAD_SIMPLE_POLICY=/etc/bulkhead/qrexec-simple.policy \
+    QREXEC_SERVICE_PATH=/etc/qubes-rpc qrexec-daemon -D -p /bin/qrexec-policy-simple --socket-dir /run/qubes "$D" guest root \
     > /tmp/qrexec-daemon.log 2>&1 &
 i=0; while [ ! -S /run/qubes/qrexec.$D ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
 out=$(timeout 120 qrexec-client -d guest -w 60 'root:echo QREXEC_HELLO $(cat /sys/hypervisor/guest_type)')
