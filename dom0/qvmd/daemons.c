@@ -97,6 +97,7 @@ int daemon_wait_socket(pid_t pid, const char *what, const char *path, bool probe
                        const volatile int *abort, char *err, size_t errsz)
 {
     long long end = now_ms() + timeout_ms;
+    useconds_t pause = 1000; /* a daemon is usually up in a few ms: look often, then less */
 
     for (;;) {
         struct stat st;
@@ -122,7 +123,9 @@ int daemon_wait_socket(pid_t pid, const char *what, const char *path, bool probe
             snprintf(err, errsz, "%s not ready within %d s", what, timeout_ms / 1000);
             return -1;
         }
-        usleep(20000);
+        usleep(pause);
+        if (pause < 20000)
+            pause *= 2;
     }
 }
 
