@@ -2,7 +2,7 @@
 # prefs.c: the body qvm-prefs and qubes-prefs share (linked only by them);
 # power.c: the same for qvm-start, qvm-kill, qvm-pause and qvm-unpause
 QADMIN_SRCS := dom0/tools/lib/admin_reply.c dom0/tools/lib/admin_call.c dom0/tools/lib/cli.c \
-               dom0/tools/lib/vmsel.c dom0/tools/lib/events.c \
+               dom0/tools/lib/vmsel.c dom0/tools/lib/events.c dom0/tools/lib/qube_call.c \
                dom0/tools/prefs.c dom0/tools/power.c
 QADMIN_LIB := $(BUILD)/dom0/libqadmin.a
 $(QADMIN_LIB): $(QADMIN_SRCS:%.c=$(BUILD)/%.o)

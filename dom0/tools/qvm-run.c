@@ -7,6 +7,7 @@
  * service. Several words of COMMAND (or --no-shell) are quoted for the
  * qube's shell so each word arrives as one argument, unexpanded. */
 #include "dom0/tools/lib/cli.h"
+#include "dom0/tools/lib/qube_call.h"
 #include "dom0/tools/lib/vmsel.h"
 #include "lib/log.h"
 #include "qrexec/client/call.h"
@@ -20,11 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* Where the qrexec daemons listen (tests and the local backend move it). */
-#define SOCKET_DIR_ENV "BULKHEAD_QREXEC_SOCKET_DIR"
-/* The data link timeout when the qube's qrexec_timeout cannot be read. */
-#define DEFAULT_QREXEC_TIMEOUT_S 60
 
 static void usage(FILE *f)
 {
@@ -108,78 +104,6 @@ static void set_colors(const char *out, const char *err)
     fflush(stderr);
 }
 
-/* The qube's qrexec_timeout in ms: how long its agent may take to connect. */
-static int qrexec_timeout_ms(const char *vm)
-{
-    struct qadmin_req req = {"admin.vm.property.Get", "qrexec_timeout", vm, NULL, 0};
-    struct qadmin_result res;
-    struct qadmin_prop p;
-    long v = 0;
-
-    if (qadmin_call(&req, &res) == 0 && qadmin_parse_prop(res.data, false, &p) == 0 &&
-        p.value.len > 0 && p.value.len < 8) {
-        char num[8];
-        memcpy(num, p.value.p, p.value.len);
-        num[p.value.len] = 0;
-        v = strtol(num, NULL, 10);
-    }
-    qadmin_result_free(&res);
-    return (int)(v > 0 ? v : DEFAULT_QREXEC_TIMEOUT_S) * 1000;
-}
-
-/* Makes sure the qube runs: 0, or -1 once the reason is printed. */
-static int ensure_running(const struct qadmin_vm *vm, bool autostart, int verbose)
-{
-    struct qadmin_req req = {"admin.vm.Start", NULL, vm->name, NULL, 0};
-    struct qadmin_result res;
-    int r;
-
-    if (vmsel_is(vm, "Running"))
-        return 0;
-    if (vmsel_is(vm, "Paused")) {
-        cli_err("%s is paused (qvm-unpause it first)", vm->name);
-        return -1;
-    }
-    if (!autostart) {
-        cli_err("%s is not running (state %s) and --no-autostart was given", vm->name, vm->state);
-        return -1;
-    }
-    if (verbose > 0)
-        fprintf(stderr, "Starting %s\n", vm->name);
-    r = qadmin_call(&req, &res);
-    /* started meanwhile by someone else: just as good */
-    if (r == -EREMOTEIO && !strcmp(res.type, "QubesVMNotHaltedError"))
-        r = 0;
-    if (r < 0)
-        cli_err("%s: %s", vm->name, res.msg);
-    qadmin_result_free(&res);
-    return r < 0 ? -1 : 0;
-}
-
-/* One line for a qrexec call that failed, by where it failed. */
-static void report(const char *vm, const char *dir, const struct qrexec_call_status *st, int r)
-{
-    const char *e = strerror(-r);
-
-    switch (st->step) {
-    case QREXEC_CALL_STEP_CONNECT:
-        cli_err("%s: cannot reach its qrexec daemon in %s: %s", vm, dir, e);
-        break;
-    case QREXEC_CALL_STEP_REQUEST:
-        cli_err("%s: its qrexec daemon refused the call: %s", vm, e);
-        break;
-    case QREXEC_CALL_STEP_LINK:
-        cli_err("%s: the qube did not connect the data link: %s", vm, e);
-        break;
-    case QREXEC_CALL_STEP_LOCAL:
-        cli_err("%s: cannot run the local command: %s", vm, e);
-        break;
-    default:
-        cli_err("%s: the call ended early: %s", vm, e);
-        break;
-    }
-}
-
 struct run_opts {
     const char *user, *localcmd, *socket_dir;
     bool autostart, passio, service, filter_out, filter_err;
@@ -197,14 +121,14 @@ static int run_one(const struct qadmin_vm *vm, const char *shown, const char *cm
     char *largv[] = {"/bin/sh", "-c", (char *)o->localcmd, NULL};
     int r;
 
-    if (ensure_running(vm, o->autostart, o->verbose) < 0)
+    if (qube_call_ensure_running(vm, o->autostart, o->verbose) < 0)
         return CLI_FAIL;
     if (o->verbose > 0) {
         char safe[256]; /* the user's own words, still never echoed raw */
         fprintf(stderr, "Running '%s' on %s\n",
                 log_printable(safe, sizeof(safe), shown, strlen(shown)), vm->name);
     }
-    call.timeout_ms = qrexec_timeout_ms(vm->name);
+    call.timeout_ms = qube_call_timeout_ms(vm->name);
     if (o->passio && o->localcmd) {
         io.local_argv = largv;
         io.err_fd = dup(2);
@@ -220,7 +144,7 @@ static int run_one(const struct qadmin_vm *vm, const char *shown, const char *cm
     io.filter_stderr = o->filter_err;
     r = qrexec_call_dom0(&call, &io, &st);
     if (r < 0) {
-        report(vm->name, o->socket_dir, &st, r);
+        qube_call_report(vm->name, o->socket_dir, &st, r);
         return QREXEC_EXIT_PROBLEM;
     }
     return o->passio ? st.exit_code : 0;
@@ -281,9 +205,7 @@ int main(int argc, char **argv)
     int c, rc = CLI_OK;
 
     cli_prog = "qvm-run";
-    o.socket_dir = getenv(SOCKET_DIR_ENV);
-    if (!o.socket_dir || !*o.socket_dir)
-        o.socket_dir = QREXEC_CALL_SOCKET_DIR;
+    o.socket_dir = qube_call_socket_dir();
     /* '+': the command's own options are not ours */
     opterr = 0; /* one line of error: ours */
     while ((c = getopt_long(argc, argv, "+u:anpqvh", opts, NULL)) != -1) {
