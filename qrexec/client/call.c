@@ -161,6 +161,7 @@ int call_run_link(struct vchan *v, int timeout_ms, bool no_data, struct qrexec_c
     int r, code = QREXEC_EXIT_PROBLEM;
 
     st->step = QREXEC_CALL_STEP_LINK;
+    st->local_status = -1;
     /* a server without a limit waits as long as an int of milliseconds lasts */
     r = qrexec_wait_connected(v, timeout_ms > 0 ? timeout_ms : INT_MAX);
     if (r == 0)
@@ -202,8 +203,12 @@ out:
     close_io(io);
     vchan_close(v);
     /* the local program has seen EOF; let it finish with what it got */
-    if (child.pid > 0)
-        waitpid(child.pid, NULL, 0);
+    if (child.pid > 0) {
+        int ws;
+        while (waitpid(child.pid, &ws, 0) < 0 && errno == EINTR)
+            ;
+        st->local_status = ws;
+    }
     st->exit_code = code & 0xff;
     return r;
 }

@@ -61,6 +61,7 @@ enum qrexec_call_step {
 /* What a call ended with. */
 struct qrexec_call_status {
     int exit_code;              /* the remote's, when the call returned 0 */
+    int local_status;           /* the local program's wait status (-1: none ran) */
     enum qrexec_call_step step; /* when it returned < 0 */
 };
 

@@ -8,8 +8,8 @@
  *
  * A command-line wrapper over the call library (call.h). Without
  * LOCAL_PROG the service's stdin/stdout/stderr are ours. Exit status: the
- * service's, 126 if the call was refused, 125 if qrexec failed, 2 for bad
- * usage. */
+ * service's (with LOCAL_PROG, the program's when it failed), 126 if the call was refused, 125 if
+ * qrexec failed, 2 for bad usage. */
 #include "lib/log.h"
 #include "qrexec/agent/trigger.h"
 #include "qrexec/client/call.h"
@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define EXIT_USAGE         2
@@ -44,8 +45,8 @@ static void usage(FILE *f)
                "  -s, --source-qube=Q   make the call on behalf of the qube Q\n"
                "\n"
                "TARGET is a qube name, @default, @dispvm, @dispvm:NAME, @adminvm or\n"
-               "uuid:UUID. Exit status: the service's, 126 if refused, 125 if qrexec failed,\n"
-               "2 for bad usage.\n");
+               "uuid:UUID. Exit status: the service's (with LOCAL_PROG: the program's when it\n"
+               "failed), 126 if refused, 125 if qrexec failed, 2 for bad usage.\n");
 }
 
 static int bad_usage(const char *why, const char *what)
@@ -183,5 +184,13 @@ int main(int argc, char **argv)
         report(agent, &st, r);
         return QREXEC_EXIT_PROBLEM;
     }
+    /* with a local program, its failure counts first: it is the side
+     * that knows whether the exchange succeeded (qvm-move deletes files
+     * only when qfile-agent says the receiver confirmed) */
+    if (local && st.local_status != -1)
+        return WIFEXITED(st.local_status) && WEXITSTATUS(st.local_status) != 0
+                   ? WEXITSTATUS(st.local_status)
+               : WIFSIGNALED(st.local_status) ? 128 + WTERMSIG(st.local_status)
+                                              : st.exit_code;
     return st.exit_code;
 }

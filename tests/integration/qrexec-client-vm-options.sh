@@ -59,7 +59,7 @@ usage_error() {
 }
 . tests/integration/lib/tap.sh
 
-echo "1..18"
+echo "1..20"
 t "-p: the prefix reaches the service before our stdin" \
     test "$(echo world | call 5 work -p 'hello ' personal test.Cat)" = "hello world"
 t "--prefix-data=DATA, with no stdin at all" \
@@ -122,6 +122,11 @@ t "-s takes a qube name: a bad one is exit 2 and one line" \
     bash -c "$(declare -f call usage_error); B='$B' T='$T'
              usage_error -s 'bad name' personal test.Echo && usage_error -s work-dm personal test.Echo &&
              usage_error -s '' personal test.Echo"
+
+call 5 work personal test.Cat sh -c 'echo x; exit 7' > /dev/null 2>&1; rc=$?
+t "LOCAL_PROG that fails: its status (7), not the service's (0)" test $rc = 7
+call 5 work personal test.Fail sh -c 'exit 0' > /dev/null 2>&1; rc=$?
+t "LOCAL_PROG that succeeds: the service's status (4)" test $rc = 4
 
 out=$(VCHAN_DOMAIN=5 "$B/qrexec-call-loop" --vm personal --agent-socket "$T/agent.work" -n 20 \
       test.Nop); rc=$?
