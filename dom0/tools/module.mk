@@ -24,6 +24,15 @@ $(BUILD)/bin/qvm-run: $(BUILD)/dom0/tools/qvm-run.o $(QADMIN_LIB) $(QREXEC_CALL_
                       $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
+# qvm-copy-to-vm (dom0; qvm-move-to-vm is the same program) calls
+# qubes.Filecopy in-process, with qfile-agent as the local program
+BINS += $(BUILD)/bin/qvm-copy-to-vm $(BUILD)/bin/qvm-move-to-vm
+$(BUILD)/bin/qvm-copy-to-vm: $(BUILD)/dom0/tools/qvm-copy-to-vm.o $(QADMIN_LIB) $(QREXEC_CALL_LIB) \
+                             $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
+$(BUILD)/bin/qvm-move-to-vm: $(BUILD)/bin/qvm-copy-to-vm
+	ln -sf qvm-copy-to-vm $@
 # qvm-volume parses sizes as dom0/storage does (k/M/G/T)
 $(BUILD)/bin/qvm-volume: $(BUILD)/dom0/storage/names.o
 
