@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # functions.sh: what the bring-up scripts of a qube share (sourced, POSIX sh).
 #
 # Environment overrides, for tests (tests/integration/vm-bringup.sh) and
@@ -11,7 +12,9 @@
 #                         (default 1048576, 1 GiB)
 #   BULKHEAD_X_DISPLAY    the qube's X display number (default 0)
 #   QUBESDB_SOCKET        read by the qubesdb-* commands themselves
+# shellcheck disable=SC2034 # used by the scripts that source this
 R=${BULKHEAD_ROOT:-}
+# shellcheck disable=SC2034
 ZONEINFO=${BULKHEAD_ZONEINFO:-/usr/share/zoneinfo}
 
 # log MESSAGE: one line on stderr (the journal), prefixed by the script
@@ -53,5 +56,12 @@ default_user() {
 # blank DEVICE: the first MiB reads as zeros (a volume never formatted)
 blank() { cmp -s -n 1048576 "$1" /dev/zero; }
 
-# mount_opts DEVICE: -o loop for a regular file (tests use loop files)
-mount_opts() { [ -b "$1" ] || echo "-o loop"; }
+# mount_ext4 DEVICE DIR: through a loop device when DEVICE is a regular
+# file (tests use loop files)
+mount_ext4() {
+    if [ -b "$1" ]; then
+        mount -t ext4 "$1" "$2"
+    else
+        mount -t ext4 -o loop "$1" "$2"
+    fi
+}
