@@ -57,11 +57,9 @@ for _ in $(seq 100); do
     [ "$(readlink /proc/$NSPID/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] && break
     sleep 0.05
 done
-loopdev() {  # loopdev FILE: a loop device for FILE, detached at the end
-    local l
-    l=$(losetup -f --show "$1") || return 1
-    LOOPS="$LOOPS $l"
-    echo "$l"
+loopdev() {  # loopdev FILE: $L, a loop device for FILE, detached at the end
+    L=$(losetup -f --show "$1") || return 1
+    LOOPS="$LOOPS $L"
 }
 
 # ---- bulkhead-sysinit
@@ -100,7 +98,8 @@ t "sysinit: a time zone that is not in the database is refused" eval \
 
 # ---- bulkhead-mount-private
 truncate -s 64M "$D/private.img"
-P=$(loopdev "$D/private.img") || { echo "# no loop device"; exit 1; }
+loopdev "$D/private.img" || { echo "# no loop device"; exit 1; }
+P=$L
 export BULKHEAD_PRIVATE_DEV=$P
 in_ns "$S/bulkhead-mount-private" start 2> "$D/mount.log"; r=$?
 t "mount-private: a blank private volume is formatted (ext4) and mounted on /rw" eval \
@@ -126,7 +125,8 @@ in_ns "$S/bulkhead-mount-private" stop 2>> "$D/mount.log"
 # a volume with data that does not mount as ext4: never formatted
 head -c 1M /dev/urandom > "$D/data.img" && truncate -s 64M "$D/data.img"
 sum=$(sha256sum < "$D/data.img")
-export BULKHEAD_PRIVATE_DEV=$(loopdev "$D/data.img")
+loopdev "$D/data.img"
+export BULKHEAD_PRIVATE_DEV=$L
 in_ns "$S/bulkhead-mount-private" start 2> "$D/mount.log"; r=$?
 t "mount-private: a volume holding data that does not mount is not formatted; /rw left empty" eval \
     '[ $r = 1 ] && grep -q "holds data but does not mount" "$D/mount.log" && ! in_ns mountpoint -q "$R/rw" &&
@@ -139,7 +139,8 @@ t "mount-private: no private volume: nothing mounted, success" eval \
 BULKHEAD_VOLATILE_DEV=$D/none in_ns "$S/bulkhead-volatile" start 2> "$D/vol.log"; r=$?
 t "volatile: no volatile volume: no swap, success" eval '[ $r = 0 ] && grep -q "no volatile volume" "$D/vol.log"'
 dd if=/dev/zero of="$D/volatile.img" bs=1M count=32 status=none
-V=$(loopdev "$D/volatile.img")
+loopdev "$D/volatile.img"
+V=$L
 export BULKHEAD_VOLATILE_DEV=$V BULKHEAD_SWAP_KIB=16384
 in_ns "$S/bulkhead-volatile" start 2> "$D/vol.log"; r=$?
 if [ $r != 0 ] && grep -q "swapon .* failed" "$D/vol.log"; then
