@@ -26,6 +26,7 @@ cleanup() {
     testuser_cleanup
 }
 trap cleanup EXIT
+[ -z "${KEEP:-}" ] || trap "echo kept \$D" EXIT
 export VCHAN_SOCKET_DIR=$D BULKHEAD_VCHAN=socket QUBESDB_SOCKET=$D/vm.sock PATH=$B:$PATH
 echo "1..24"
 [ "$(id -u)" = 0 ] || { echo "# SKIP needs root (mounts, loop devices)"; exit 0; }
@@ -95,6 +96,7 @@ for k in .. ../x x/y 'a*b' .; do cmd rm "/qubes-service/$k"; done
 in_ns "$S/bulkhead-sysinit" 2> "$D/sysinit.log"; r=$?
 t "sysinit: a time zone that is not in the database is refused" eval \
     '[ $r = 1 ] && grep -q "refusing time zone .Nowhere/Land" "$D/sysinit.log" && [ "$(cat "$R/etc/timezone")" = Europe/Berlin ]'
+cmd write /qubes-timezone Europe/Berlin
 
 # ---- bulkhead-mount-private
 truncate -s 64M "$D/private.img"
@@ -105,8 +107,9 @@ in_ns "$S/bulkhead-mount-private" start 2> "$D/mount.log"; r=$?
 t "mount-private: a blank private volume is formatted (ext4) and mounted on /rw" eval \
     '[ $r = 0 ] && [ "$(blkid -p -s TYPE -o value "$P")" = ext4 ] && in_ns mountpoint -q "$R/rw" &&
      ! mountpoint -q "$R/rw" && grep -q "was blank" "$D/mount.log"'
-t "mount-private: /rw/home bound on /home, the user's home made from /etc/skel, the user's, 0700" eval \
-    'in_ns mountpoint -q "$R/home" && [ "$(in_ns cat "$R/home/$TU/.bashrc")" = "echo from skel" ] &&
+in_ns "$S/bulkhead-sysinit" 2> "$D/sysinit.log"; r=$?
+t "mount-private: /rw/home bound on /home; sysinit makes the user's home from /etc/skel, the user's, 0700" eval \
+    '[ $r = 0 ] && in_ns mountpoint -q "$R/home" && in_ns test -d "$R/rw/home/$TU" && [ "$(in_ns cat "$R/home/$TU/.bashrc")" = "echo from skel" ] &&
      [ "$(in_ns stat -c "%U %a" "$R/home/$TU" "$R/home/$TU/.bashrc" | tr "\n" " ")" = "$TU 700 $TU 644 " ]'
 t "mount-private: /rw/usrlocal bound on /usr/local, a copy of the template's" eval \
     'in_ns mountpoint -q "$R/usr/local" && [ "$(in_ns cat "$R/rw/usrlocal/bin/tool")" = "template tool" ] &&
