@@ -193,8 +193,9 @@ in_deb() {  # in_deb PACKAGE DEB: each manifest entry is a member
     dpkg-deb -c "$2" | awk '{print $6}' | sort > "$D/members"
     [ -z "$(manifest "$1" | comm -23 - "$D/members")" ]
 }
-t "build-debs: both packages, every manifest entry in its package" eval \
-    '[ $r = 0 ] && in_deb bulkhead-vm-core "$CORE" && in_deb bulkhead-vm-services "$SERV"'
+t "build-debs (what make debs runs): both packages, every manifest entry in its package" eval \
+    '[ $r = 0 ] && make -s -n debs BULKHEAD_DEPS_DONE=1 | grep -q "^vm-agent/packaging/build-debs build/release build/debs$" &&
+     in_deb bulkhead-vm-core "$CORE" && in_deb bulkhead-vm-services "$SERV"'
 t "the control files parse: names, version, Depends computed (libc6, libpam0g, the Xen libraries)" eval \
     '[ "$(dpkg-deb -f "$CORE" Package Version)" = "Package: bulkhead-vm-core
 Version: $V" ] && dpkg-deb -f "$CORE" Depends | grep -q "libc6 (>= .*libpam0g.*libxenmisc.*systemd" &&

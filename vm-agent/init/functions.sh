@@ -34,12 +34,14 @@ valid_name() {
     [ ${#1} -le 64 ]
 }
 
-# valid_hostname STRING: an RFC 1123 host name label (a qube name is one)
+# valid_hostname STRING: a qube name (qrexec_valid_vm_name's characters:
+# a letter, then letters, digits, _ . -), at most 63 bytes as a host name
 valid_hostname() {
     case $1 in
-    '' | -* | *- | *[!A-Za-z0-9-]*) return 1 ;;
+    [A-Za-z]*) ;;
+    *) return 1 ;;
     esac
-    [ ${#1} -le 63 ]
+    valid_name "$1" && [ ${#1} -le 63 ]
 }
 
 # default_user: the qube's user, from /default-user, "user" when that is
