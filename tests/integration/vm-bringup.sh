@@ -26,7 +26,6 @@ cleanup() {
     testuser_cleanup
 }
 trap cleanup EXIT
-[ -z "${KEEP:-}" ] || trap "echo kept \$D" EXIT
 export VCHAN_SOCKET_DIR=$D BULKHEAD_VCHAN=socket QUBESDB_SOCKET=$D/vm.sock PATH=$B:$PATH
 echo "1..24"
 [ "$(id -u)" = 0 ] || { echo "# SKIP needs root (mounts, loop devices)"; exit 0; }
