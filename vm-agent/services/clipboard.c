@@ -105,14 +105,13 @@ static int take_property(char *buf, size_t *len, size_t max, Atom *type)
     return r;
 }
 
-static int do_get(size_t max)
+static int get_into(char *buf, size_t max)
 {
-    char *buf = malloc(max + 1);
     size_t len = 0;
     XEvent ev;
     Atom type;
 
-    if (!buf || open_x() < 0) {
+    if (open_x() < 0) {
         fprintf(stderr, "qubes-clipboard: cannot open the X display %s\n", getenv("DISPLAY"));
         return 1;
     }
@@ -152,6 +151,15 @@ too_long:
     return 1;
 }
 
+static int do_get(size_t max)
+{
+    char *buf = malloc(max + 1);
+    int r = buf ? get_into(buf, max) : 1;
+
+    free(buf);
+    return r;
+}
+
 /* One SelectionRequest: the text as UTF8_STRING/TEXT (STRING if ASCII). */
 static void answer(XSelectionRequestEvent *rq, const char *text, size_t len, bool ascii, Time ts)
 {
@@ -187,16 +195,13 @@ static void answer(XSelectionRequestEvent *rq, const char *text, size_t len, boo
     XFlush(dpy);
 }
 
-static int do_set(size_t max)
+static int set_from(char *untrusted_text, size_t max)
 {
-    char *untrusted_text = malloc(max + 1);
     size_t len = 0;
     ssize_t r;
     int p[2];
     char status = 'x';
 
-    if (!untrusted_text)
-        return 1;
     while (len <= max && (r = read(0, untrusted_text + len, max + 1 - len)) != 0) {
         if (r < 0 && errno == EINTR)
             continue;
@@ -264,6 +269,15 @@ static int do_set(size_t max)
         if (ev.type == SelectionRequest && ev.xselectionrequest.selection == a_clipboard)
             answer(&ev.xselectionrequest, text, len, ascii, ts);
     }
+}
+
+static int do_set(size_t max)
+{
+    char *buf = malloc(max + 1);
+    int r = buf ? set_from(buf, max) : 1;
+
+    free(buf); /* in the parent; the owner process keeps its copy until it exits */
+    return r;
 }
 
 int main(int argc, char **argv)
