@@ -46,7 +46,7 @@ for s in "$R"/etc/qubes-rpc/*; do
     cat > "$T/rpc/$(basename "$s")" <<W
 #!/bin/sh
 export PATH="$T/fakebin:\$PATH" XDG_DATA_DIRS="$T/share" XDG_DATA_HOME="$T/home-share"
-export DISPLAY=":$D" TMPDIR="$T/tmp" QUBESDB_SOCKET="$T/no-qubesdb.sock"
+export DISPLAY=":$D" TMPDIR="$T/tmp" QUBESDB_SOCKET="$T/qubesdb.work.sock"
 export BULKHEAD_XORG_SERVICE_FLAG="$T/xorg-flag" BULKHEAD_SESSION_READY_FILE="$T/session-ready"
 export BULKHEAD_SESSION_X_SOCKET="/tmp/.X11-unix/X$D" BULKHEAD_SESSION_TIMEOUT="\$(cat "$T/session-timeout")"
 unset XDG_RUNTIME_DIR
@@ -88,8 +88,12 @@ start_vm() {   # start_vm DOMID NAME
 }
 start_vm 5 work
 start_vm 6 personal
+# work's QubesDB (dom0's daemon; its local socket speaks the client protocol)
+VCHAN_DOMAIN=0 "$B/qubesdb-daemon" --socket-dir "$T" 5 work 2> "$T/qubesdb.log" &
+qdb() { "$B/qubesdb-cmd" --socket "$T/qubesdb.work.sock" "$@"; }
 for i in $(seq 100); do
-    [ -S "$T/run/qrexec.5" ] && [ -S "$T/run/qrexec.6" ] && [ -S "/tmp/.X11-unix/X$D" ] && break
+    [ -S "$T/run/qrexec.5" ] && [ -S "$T/run/qrexec.6" ] && [ -S "/tmp/.X11-unix/X$D" ] &&
+        [ -S "$T/qubesdb.work.sock" ] && break
     sleep 0.1
 done
 for q in 5:work 6:personal; do   # qrexec-client-vm of each qube, for the commands
@@ -104,7 +108,7 @@ rpc() {   # rpc SERVICE[+ARG] [qrexec-client options]: dom0 calls a service in w
 }
 wait_for() { for i in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
 
-echo "1..32"
+echo "1..34"
 # ---- qubes.VMShell ----
 out=$(printf 'echo "hello from $(id -un)"\necho oops >&2\nexit 5\n' |
       rpc qubes.VMShell 2> "$T/err"); rc=$?
@@ -221,6 +225,13 @@ t "GetAppmenus lists the applications as ID.desktop:Key=Value lines" \
              grep -q '^bhtest-app.desktop:Exec=sh -c ' '$T/menus'"
 t "... without NoDisplay entries or non-applications" \
     bash -c "! grep -q -e bhtest-hidden -e bhtest-link '$T/menus'"
+printf '[Desktop Entry]\nType=Application\nName=mine\nExec=true\n' \
+    > "$T/home-share/applications/bhtest-user.desktop"
+rpc qubes.GetAppmenus < /dev/null > "$T/menus"
+qdb write /qubes-vm-type AppVM
+rpc qubes.GetAppmenus < /dev/null > "$T/menus.appvm"
+t "the user's own applications are listed only in an AppVM (QubesDB /qubes-vm-type)" \
+    bash -c "! grep -q bhtest-user '$T/menus' && grep -qx 'bhtest-user.desktop:Name=mine' '$T/menus.appvm'"
 
 # ---- the clipboard pair, under Xvfb ----
 printf 'h\xc3\xa9llo clipboard' | rpc qubes.ClipboardPaste; rc=$?
@@ -235,10 +246,17 @@ t "a paste that is not UTF-8 is refused" test $rc = 1
 
 # ---- qubes.WaitForSession ----
 rpc qubes.WaitForSession < /dev/null; rc=$?
-t "WaitForSession returns at once (0) in a qube without a desktop session" test $rc = 0
-touch "$T/xorg-flag"; echo 1 > "$T/session-timeout"
+qdb write /qubes-gui-enabled False
+rpc qubes.WaitForSession < /dev/null; rc2=$?
+t "WaitForSession returns at once (0) in a qube without a desktop session" test $rc = 0 -a $rc2 = 0
+qdb write /qubes-gui-enabled True; echo 1 > "$T/session-timeout"
 rpc qubes.WaitForSession < /dev/null 2> "$T/err"; rc=$?
-t "with a session configured but not ready, it times out with a clear message" \
+t "QubesDB /qubes-gui-enabled=True: a session that is not ready times out (exit 1)" \
+    bash -c "[ $rc = 1 ] && grep -q 'not ready after 1 s' '$T/err'"
+qdb rm /qubes-gui-enabled
+touch "$T/xorg-flag"
+rpc qubes.WaitForSession < /dev/null 2> "$T/err"; rc=$?
+t "the same with the xorg service flag instead, with a clear message" \
     bash -c "[ $rc = 1 ] && grep -q 'not ready after 1 s' '$T/err'"
 echo 120 > "$T/session-timeout"
 (rpc qubes.WaitForSession < /dev/null; echo $? > "$T/wait.rc") &
