@@ -76,7 +76,7 @@ static void describe(const char *path, const char *id, GString *out)
         goto out;
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         gchar *v = g_key_file_get_value(kf, GROUP, keys[i], NULL);
-        if (v && printable(v))
+        if (v && printable(v) && svc_utf8_ok(v, strlen(v)))
             g_string_append_printf(out, "%s:%s=%s\n", id, keys[i], v);
         g_free(v);
     }
