@@ -42,6 +42,11 @@ int v5_split_fields(char *line, char **f, int *n, char why[V5_WHY_MAX])
     for (char *q = line; *q; q++)
         if ((unsigned char)*q < 0x20 && *q != '\t')
             return why_fail(why, "control character 0x%02x in the line", (unsigned char)*q);
+    /* a comment is no fields, however many words it has */
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (*s == '#')
+        return 0;
     for (;;) {
         while (*s == ' ' || *s == '\t')
             s++;

@@ -383,6 +383,18 @@ static void test_line_limits(void **state)
     bad_line("s * a b deny notify=no notify=no notify=no notify=no notify=no notify=no notify=no "
              "notify=no notify=no notify=no notify=no notify=no",
              "more than 16 fields");
+    /* a comment line may have any number of words */
+    memset(&p, 0, sizeof(p));
+    assert_int_equal(v5_parse_file(NULL, "t.policy", "/",
+                                   "  # one two three four five six seven eight nine ten eleven "
+                                   "twelve thirteen fourteen fifteen sixteen seventeen\n",
+                                   strlen("  # one two three four five six seven eight nine ten "
+                                          "eleven twelve thirteen fourteen fifteen sixteen "
+                                          "seventeen\n"),
+                                   &p, err),
+                     0);
+    assert_int_equal(p.count, 0);
+    v5_policy_free(&p);
     /* high bytes never reach the message as they are */
     bad_line("s * a\xc3\xa9 b deny", "source 'a?"
                                      "?': not a valid qube name or token");
