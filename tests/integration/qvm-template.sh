@@ -294,12 +294,15 @@ t "an identical kernel already there is reused" \
     bash -c "qvm-template install -q '$T/plain.template' | grep -q 'already there'"
 t "... and still in place" cmp "$KDIR/$KV/vmlinuz" "$S/vmlinuz"
 
-# from a pipe, into another pool
+# from a pipe, into another pool, with a kernel version holding a '+'
 mkdir -p "$T/pool2"
 qvm-pool add p2 file-reflink -o dir_path="$T/pool2",setup_check=no > /dev/null
+pack "$T/plus.template" kernel_version=6.1.0+bh1-amd64
 t "install from stdin into --pool p2" bash -c \
-    "qvm-template install -q --pool p2 --name piped - < '$T/zstd.template' > /dev/null"
+    "zstd -q -c '$T/plus.template' | qvm-template install -q --pool p2 --name piped - > /dev/null"
 t "... its root is in p2" cmp "$T/pool2/vm-templates/piped/root.img" "$S/root.img"
+t "... its kernel is 6.1.0+bh1-amd64" eq "$(qvm-prefs piped kernel)" 6.1.0+bh1-amd64
+t "... in place" cmp "$KDIR/6.1.0+bh1-amd64/vmlinuz" "$S/vmlinuz"
 
 kill "$QPID"; wait "$QPID" 2> /dev/null; QPID=
 t "qvmd's database is consistent" "$B/qvmd" --db "$T/qvm.db" --check
