@@ -52,7 +52,7 @@ fuzz: $(FUZZ_DIR)/fuzz_qadmin_reply
 
 # qvm-template: template files read with libarchive (tar, zstd), members
 # hashed with libcrypto's SHA-256 (docs/dependencies.md)
-TEMPLATE_OBJS := $(addprefix $(BUILD)/dom0/tools/,template_conf.o template_file.o \
+TEMPLATE_OBJS := $(addprefix $(BUILD)/dom0/tools/,template_conf.o template_file.o template_hash.o \
                    template_kernel.o template_install.o)
 TEMPLATE_LIBS := $(shell pkg-config --libs libarchive libcrypto 2>/dev/null || \
                    echo -larchive -lcrypto)

@@ -1,13 +1,13 @@
 /* A template file read in one pass with libarchive; see template_file.h. */
 #include "dom0/tools/template_file.h"
 
+#include "dom0/tools/template_hash.h"
 #include "lib/log.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -34,8 +34,6 @@ struct tfile {
     size_t wlen;
     uint64_t wbuf_off;
 };
-
-static const unsigned char zeros[64 * 1024];
 
 static int fail(struct tfile *tf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(struct tfile *tf, const char *fmt, ...)
@@ -221,15 +219,6 @@ static int put_block(struct tfile *tf, int fd, const unsigned char *p, size_t n,
     return 0;
 }
 
-static void hash_zeros(EVP_MD_CTX *md, uint64_t n)
-{
-    while (n) {
-        size_t k = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
-        EVP_DigestUpdate(md, zeros, k);
-        n -= k;
-    }
-}
-
 static int extend(struct tfile *tf, int fd, uint64_t size)
 {
     struct stat st;
@@ -245,16 +234,14 @@ int tfile_copy(struct tfile *tf, int fd, uint64_t size, uint8_t sha256[32],
                tfile_progress_fn *progress, void *ctx)
 {
     const char *name = archive_entry_pathname(tf->entry);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    struct thash *h = thash_start();
     uint64_t pos = 0;
     int rc = -1;
 
     tf->written = 0;
     tf->wlen = 0;
-    if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-        EVP_MD_CTX_free(md);
-        return fail(tf, "SHA-256 is not available");
-    }
+    if (!h)
+        return fail(tf, "cannot start hashing (out of memory or threads)");
     if (extend(tf, fd, size) < 0)
         goto out;
     for (;;) {
@@ -276,8 +263,8 @@ int tfile_copy(struct tfile *tf, int fd, uint64_t size, uint8_t sha256[32],
             goto out;
         }
         /* sanitize end */
-        hash_zeros(md, (uint64_t)untrusted_off - pos); /* a hole */
-        EVP_DigestUpdate(md, untrusted_buf, n);
+        thash_zeros(h, (uint64_t)untrusted_off - pos); /* a hole */
+        thash_data(h, untrusted_buf, n);
         if (fd >= 0 && put_block(tf, fd, untrusted_buf, n, (uint64_t)untrusted_off) < 0)
             goto out;
         pos = (uint64_t)untrusted_off + n;
@@ -286,24 +273,25 @@ int tfile_copy(struct tfile *tf, int fd, uint64_t size, uint8_t sha256[32],
             goto out;
         }
     }
-    hash_zeros(md, size - pos); /* a hole at the end */
+    thash_zeros(h, size - pos); /* a hole at the end */
     if (fd >= 0 && (flush(tf, fd) < 0))
         goto out;
     if (fd >= 0 && fdatasync(fd) < 0 && errno != EINVAL) {
         fail(tf, "%s: fdatasync: %s", name, strerror(errno));
         goto out;
     }
-    if (!EVP_DigestFinal_ex(md, sha256, NULL)) {
+    rc = thash_finish(h, sha256);
+    h = NULL;
+    if (rc < 0) {
         fail(tf, "SHA-256 failed");
         goto out;
     }
     if (progress && progress(ctx, size, size) < 0) {
         fail(tf, "interrupted");
-        goto out;
+        rc = -1;
     }
-    rc = 0;
 out:
-    EVP_MD_CTX_free(md);
+    thash_finish(h, NULL);
     return rc;
 }
 
