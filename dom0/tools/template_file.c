@@ -18,9 +18,15 @@
 /* Reading in large blocks keeps the per-call cost of libarchive and the
  * decompressor small next to hashing and writing. */
 #define READ_BLOCK (1u << 20)
-/* Zero detection and writes go by this granularity (a page, a file
- * system block): finer finds few more holes, coarser misses some. */
-#define ZERO_CHUNK 4096u
+/* Zero detection goes by this granularity in a file (a page, a file
+ * system block: finer finds few more holes, coarser misses some). On a
+ * block device (an LVM thin volume) a chunk that gets any data is
+ * provisioned whole, and its unwritten rest reads as zeros only if the
+ * pool zeroes new chunks (LVM's default, thin_pool_zero=1): skipping only
+ * whole 64 KiB runs, LVM's default and smallest thin chunk, needs that
+ * only in pools made with larger chunks and without zeroing. */
+#define ZERO_CHUNK_FILE 4096u
+#define ZERO_CHUNK_BLK  65536u
 /* Runs of data are gathered up to this before one pwrite. */
 #define WRITE_MAX (1u << 20)
 
@@ -33,6 +39,7 @@ struct tfile {
     unsigned char *wbuf;
     size_t wlen;
     uint64_t wbuf_off;
+    size_t zero_chunk;
 };
 
 static int fail(struct tfile *tf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -209,7 +216,7 @@ static int queue(struct tfile *tf, int fd, const unsigned char *p, size_t n, uin
 static int put_block(struct tfile *tf, int fd, const unsigned char *p, size_t n, uint64_t off)
 {
     while (n) {
-        size_t k = ZERO_CHUNK - (size_t)(off % ZERO_CHUNK);
+        size_t k = tf->zero_chunk - (size_t)(off % tf->zero_chunk);
         if (k > n)
             k = n;
         if (!all_zero(p, k) && queue(tf, fd, p, k, off) < 0)
@@ -219,11 +226,17 @@ static int put_block(struct tfile *tf, int fd, const unsigned char *p, size_t n,
     return 0;
 }
 
-static int extend(struct tfile *tf, int fd, uint64_t size)
+/* Sets the zero granularity for fd, and extends a short regular file. */
+static int prepare(struct tfile *tf, int fd, uint64_t size)
 {
     struct stat st;
 
-    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size >= size)
+    tf->zero_chunk = ZERO_CHUNK_FILE;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return 0;
+    if (!S_ISREG(st.st_mode))
+        tf->zero_chunk = ZERO_CHUNK_BLK;
+    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size >= size)
         return 0;
     if (ftruncate(fd, (off_t)size) < 0)
         return fail(tf, "extending to %llu bytes: %s", (unsigned long long)size, strerror(errno));
@@ -242,7 +255,7 @@ int tfile_copy(struct tfile *tf, int fd, uint64_t size, uint8_t sha256[32],
     tf->wlen = 0;
     if (!h)
         return fail(tf, "cannot start hashing (out of memory or threads)");
-    if (extend(tf, fd, size) < 0)
+    if (prepare(tf, fd, size) < 0)
         goto out;
     for (;;) {
         const void *untrusted_buf;
