@@ -153,21 +153,18 @@ static int cmd_list(bool machine)
 /* The qube's entry in q, if it is an installed template (else printed). */
 static const struct qadmin_vm *installed(const struct qubes *q, const char *name)
 {
-    char v[64];
-
     for (size_t i = 0; i < q->n; i++) {
+        struct qadmin_req req = {"admin.vm.feature.Get", "template-name", name, NULL, 0};
+        struct qadmin_result res;
+        int r;
+
         if (strcmp(q->vm[i].name, name))
             continue;
-        {
-            struct qadmin_req req = {"admin.vm.feature.Get", "template-name", name, NULL, 0};
-            struct qadmin_result res;
-            int r = qadmin_call(&req, &res);
-            text(&res, v, sizeof(v));
-            qadmin_result_free(&res);
-            if (strcmp(q->vm[i].klass, "TemplateVM") || r < 0) {
-                cli_err("%s is not a template installed by qvm-template", name);
-                return NULL;
-            }
+        r = qadmin_call(&req, &res);
+        qadmin_result_free(&res);
+        if (strcmp(q->vm[i].klass, "TemplateVM") || r < 0) {
+            cli_err("%s is not a template installed by qvm-template", name);
+            return NULL;
         }
         return &q->vm[i];
     }

@@ -288,8 +288,8 @@ static int install_body(const struct tinstall_opts *o, struct tfile *tf, const s
         m->tmp[0] = 0;
     }
     if (set_features(qube, c) < 0) {
-        /* the kernel directory stays if it was new: only this qube used it,
-         * and it goes with `qvm-template remove` like any other */
+        /* the rollback removes the qube; the kernel directory goes too
+         * when this install made it (nothing else can use it yet) */
         if (!reuse)
             tkernel_remove_version(kdir, c->kernel_version);
         return -1;
