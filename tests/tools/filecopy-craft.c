@@ -4,6 +4,9 @@
  *   filecopy-craft stream < DESCRIPTION > STREAM
  *   filecopy-craft result < RESULT          prints "error=N crc=HEX name=NAME"
  *   filecopy-craft crc < BYTES              prints the CRC-32 of BYTES in hex
+ *   filecopy-craft pair PROG1 [ARGS] -- PROG2 [ARGS]
+ *                    runs both, each with stdin and stdout on its end of
+ *                    one stream socket pair; prints "EXIT1 EXIT2"
  *
  * DESCRIPTION: one item per line, fields separated by spaces; in NAME and
  * TARGET, %XX stands for the byte XX (so names may hold anything):
@@ -27,7 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static uint32_t crc;
@@ -177,8 +182,50 @@ static int crc_of_stdin(void)
     return 0;
 }
 
+static pid_t run_on(int fd, char **argv)
+{
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
+            _exit(127);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int pair(int argc, char **argv)
+{
+    int sv[2], i, st[2];
+    pid_t pid[2];
+    char **second = NULL;
+
+    for (i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--")) {
+            argv[i] = NULL;
+            second = argv + i + 1;
+        }
+    if (!second || !argv[0] || !second[0] || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+        return 2;
+    fflush(stdout);
+    pid[0] = run_on(sv[0], argv);
+    pid[1] = run_on(sv[1], second);
+    close(sv[0]);
+    close(sv[1]);
+    for (i = 0; i < 2; i++) {
+        if (waitpid(pid[i], &st[i], 0) < 0)
+            st[i] = 255 << 8;
+        st[i] = WIFEXITED(st[i]) ? WEXITSTATUS(st[i]) : 128 + WTERMSIG(st[i]);
+    }
+    printf("%d %d\n", st[0], st[1]);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 2 && !strcmp(argv[1], "pair"))
+        return pair(argc - 2, argv + 2);
     if (argc == 2 && !strcmp(argv[1], "stream"))
         return stream();
     if (argc == 2 && !strcmp(argv[1], "result"))

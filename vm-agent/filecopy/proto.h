@@ -7,7 +7,7 @@
  * no data (their header comes again after their contents, to set their
  * times), symlinks their target. The receiver answers with a result header
  * { u32 error_code; u32 pad; u64 crc32 } and a result_header_ext
- * { u32 last_namelen; last_name }. CRC-32 (zlib's) covers every byte of
+ * { u32 last_namelen; last_name }. CRC-32 (zlib's polynomial) covers every byte of
  * the stream, end marker included.
  *
  * The parser is pure: fed arbitrary chunks, it checks every rule
@@ -105,7 +105,7 @@ int fc_parser_feed(struct fc_parser *p, const uint8_t *buf, size_t len, size_t *
  * result header's last_name. */
 const char *fc_parser_last_name(const struct fc_parser *p);
 
-/* zlib-compatible CRC-32 chaining (crc = 0 to start). */
+/* CRC-32 as zlib's crc32() computes and chains it (crc = 0 to start). */
 uint32_t fc_crc32(uint32_t crc, const void *buf, size_t len);
 
 /* Builders (sender side). fc_build_header writes a header and the name

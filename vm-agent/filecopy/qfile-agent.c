@@ -111,7 +111,8 @@ static int send_file(const char *path, const char *name, const struct stat *st0)
         errmsg("changed while being copied:", path, 0);
         return -EAGAIN;
     }
-    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    if (st.st_size >= OUT_SIZE)
+        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     r = send_header(&st, (uint64_t)st.st_size, name);
     for (left = (uint64_t)st.st_size; r == 0 && left > 0;) {
         if (out_len == OUT_SIZE && (r = flush()) < 0)

@@ -4,8 +4,6 @@
  * beneath root_fd and refuses symlinks. */
 #include "vm-agent/filecopy/unpack.h"
 
-#include "lib/io.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -129,12 +127,14 @@ int fc_unpack_file_begin(struct fc_unpack *u, const struct fc_entry *e)
 {
     static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
     const char *base;
-    unsigned int seed = (unsigned int)getpid() ^ (unsigned int)(uintptr_t)e;
+    static unsigned int seed;
     int r, tries;
 
     r = enter(u, e, &base);
     if (r < 0)
         return r;
+    if (!seed)
+        seed = (unsigned int)getpid() * 2654435761u | 1;
     for (tries = 0; tries < 100; tries++) {
         char sfx[7];
         for (int i = 0; i < 6; i++) {
@@ -167,7 +167,19 @@ int fc_unpack_file_begin(struct fc_unpack *u, const struct fc_entry *e)
 
 int fc_unpack_write(struct fc_unpack *u, const void *data, size_t len)
 {
-    return io_write_full(u->file_fd, data, len);
+    const uint8_t *p = data;
+    ssize_t n;
+
+    while (len > 0) {
+        n = write(u->file_fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
 }
 
 int fc_unpack_file_end(struct fc_unpack *u)
