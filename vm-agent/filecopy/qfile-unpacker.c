@@ -90,6 +90,8 @@ static int open_sub(int dirfd, const char *name)
     if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
         return -errno;
     fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ELOOP)
+        return -ENOTDIR; /* a symlink: never followed, whatever it points at */
     return fd < 0 ? -errno : fd;
 }
 

@@ -226,8 +226,10 @@ int fc_unpack_dir_open(struct fc_unpack *u, const struct fc_entry *e)
     if (mkdirat(u->parent_fd, base, 0700) < 0 && errno != EEXIST)
         return -errno;
     fd = open_dir_entry(u, base);
+    if (fd == -ENOTDIR || fd == -ELOOP)
+        return -EEXIST; /* a file or a symlink has that name: never followed */
     if (fd < 0)
-        return fd == -ELOOP ? -EEXIST : fd;
+        return fd;
     r = fchmod(fd, keep_mode(e->perm, true)) < 0 ? -errno : 0;
     close(fd);
     return r;
