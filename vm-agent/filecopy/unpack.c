@@ -133,6 +133,10 @@ int fc_unpack_file_begin(struct fc_unpack *u, const struct fc_entry *e)
     r = enter(u, e, &base);
     if (r < 0)
         return r;
+    /* a name already taken fails now, not after all its data (the rename
+     * at the end still never replaces anything) */
+    if (fstatat(u->parent_fd, base, &(struct stat){0}, AT_SYMLINK_NOFOLLOW) == 0)
+        return -EEXIST;
     if (!seed)
         seed = (unsigned int)getpid() * 2654435761u | 1;
     for (tries = 0; tries < 100; tries++) {
