@@ -79,7 +79,7 @@ attack() {
     done
 }
 
-echo "1..83"
+echo "1..85"
 for mode in user root; do
     reset_incoming
     run_case "$mode" "$(printf 'dir d\nfile d/a 640 1000\ndir d/s\nlink d/s/l ../a\ndir d/s\ndir d\nend')"
@@ -211,6 +211,25 @@ file d/cut 644 10 4"
 end" QREXEC_REMOTE_DOMAIN=../x
     t "$mode: a source that is not a qube name: $EINVAL, nothing made" \
         test "$CODE" = $EINVAL -a "$SAME" = 1 -a ! -e "$TU_HOME/QubesIncoming/x"
+done
+
+# killed mid-file (SIGTERM): the partial file goes
+for mode in user root; do
+    reset_incoming
+    rm -f "$T/fifo"
+    mkfifo "$T/fifo"
+    unpack "$mode" < "$T/fifo" > /dev/null 2>> "$T/err" &
+    pid=$!
+    exec 3> "$T/fifo"
+    printf 'file slow 644 1000000 5000\n' | craft stream >&3
+    for i in $(seq 100); do [ -n "$(find "$IN" -name '.slow.part*')" ] && break; sleep 0.05; done
+    had=$(find "$IN" -name '.slow.part*' | wc -l)
+    # root mode: kill the child setpriv/env exec'd into (same pid)
+    kill -TERM $pid
+    wait $pid
+    exec 3>&-
+    t "$mode: SIGTERM in the middle of a file: the partial file (seen: $had) is removed" \
+        test "$had" = 1 -a -z "$(ls -A "$IN")"
 done
 
 # a full disk: a 2 MiB tmpfs as the user's home

@@ -73,7 +73,7 @@ want_modes() {
 }
 got_modes() { (cd "$1" && find . ! -type l -printf '%m %p\n' | sort -k2); }
 
-echo "1..23"
+echo "1..24"
 IN=$TU_HOME/QubesIncoming/work
 for mode in user root; do
     rm -rf "$TU_HOME/QubesIncoming"
@@ -166,6 +166,13 @@ rm -rf "$TU_HOME/QubesIncoming"
 t "qvm-move-to-vm: exit 0, the sources are gone, the copies arrived" \
     test $? = 0 -a ! -e "$Q/docs" -a ! -e "$Q/note.txt" -a "$(cat "$IN/note.txt")" = note -a \
     "$(stat -c %s "$IN/docs/sub/data.bin")" = $((64 << 20))
+ln -s "$S/ünïcødé" "$T/dirlink"
+echo target > "$T/file-target"
+ln -s file-target "$T/filelink"
+"$T/bin/qvm-copy-to-vm" personal "$T/filelink" "$T/dirlink" 2> "$T/qvm.err"
+t "a FILE that is a symlink is followed: its target arrives under the link's name" \
+    test $? = 0 -a "$(cat "$IN/filelink")" = target -a ! -L "$IN/filelink" -a ! -L "$IN/dirlink" \
+    -a -e "$IN/dirlink/日本語/ファイル.txt"
 echo "qubes.Filecopy * @anyvm @anyvm deny" > "$T/policy"
 echo again > "$T/again"
 "$T/bin/qvm-move-to-vm" personal "$T/again" 2> "$T/qvm.err"

@@ -133,9 +133,10 @@ int fc_unpack_file_begin(struct fc_unpack *u, const struct fc_entry *e)
     r = enter(u, e, &base);
     if (r < 0)
         return r;
-    /* a name already taken fails now, not after all its data (the rename
-     * at the end still never replaces anything) */
-    if (fstatat(u->parent_fd, base, &(struct stat){0}, AT_SYMLINK_NOFOLLOW) == 0)
+    /* a big file whose name is taken fails now, not after all its data
+     * (the rename at the end never replaces anything either way) */
+    if (e->size >= FALLOCATE_MIN &&
+        fstatat(u->parent_fd, base, &(struct stat){0}, AT_SYMLINK_NOFOLLOW) == 0)
         return -EEXIST;
     if (!seed)
         seed = (unsigned int)getpid() * 2654435761u | 1;
@@ -148,8 +149,11 @@ int fc_unpack_file_begin(struct fc_unpack *u, const struct fc_entry *e)
         sfx[6] = '\0';
         /* ".NAME.partXXXXXX", NAME cut to fit a component */
         snprintf(u->tmp, sizeof(u->tmp), ".%.*s.part%s", FC_NAME_MAX - 12, base, sfx);
+        /* created with its final mode (the receiver's umask is 0): one
+         * fchmod less per file */
         u->file_fd = openat(u->parent_fd, u->tmp,
-                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                            keep_mode(e->perm, false));
         if (u->file_fd >= 0 || errno != EEXIST)
             break;
     }
@@ -192,7 +196,7 @@ int fc_unpack_file_end(struct fc_unpack *u)
     int fd = u->file_fd, r = 0;
 
     entry_times(&u->hdr, ts);
-    if (fchmod(fd, keep_mode(u->hdr.mode, false)) < 0 || futimens(fd, ts) < 0)
+    if (futimens(fd, ts) < 0)
         r = -errno;
     /* close reports a write the file system could not complete */
     if (close(fd) < 0 && r == 0)
