@@ -151,9 +151,9 @@ int fc_unpack_file_begin(struct fc_unpack *u, const struct fc_entry *e)
         snprintf(u->tmp, sizeof(u->tmp), ".%.*s.part%s", FC_NAME_MAX - 12, base, sfx);
         /* created with its final mode (the receiver's umask is 0): one
          * fchmod less per file */
-        u->file_fd = openat(u->parent_fd, u->tmp,
-                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                            keep_mode(e->perm, false));
+        u->file_fd =
+            openat(u->parent_fd, u->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                   keep_mode(e->perm, false));
         if (u->file_fd >= 0 || errno != EEXIST)
             break;
     }
