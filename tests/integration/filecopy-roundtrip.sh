@@ -73,7 +73,7 @@ want_modes() {
 }
 got_modes() { (cd "$1" && find . ! -type l -printf '%m %p\n' | sort -k2); }
 
-echo "1..24"
+echo "1..26"
 IN=$TU_HOME/QubesIncoming/work
 for mode in user root; do
     rm -rf "$TU_HOME/QubesIncoming"
@@ -99,6 +99,25 @@ for mode in user root; do
     t "$mode: QubesIncoming and QubesIncoming/work are 0700" \
         test "$(stat -c %a "$TU_HOME/QubesIncoming" "$IN" | tr '\n' ' ')" = "700 700 "
 done
+
+# ---- progress: a bar on a terminal, notifications for the desktop ----
+P=$T/progress-src
+mkdir -p "$P" "$T/fakebin"
+craft pattern $((8 << 20)) 5 > "$P/data"
+rm -rf "$TU_HOME/QubesIncoming"
+script -qec "PROGRESS_TYPE=console FILECOPY_TOTAL_SIZE=$((8 << 20)) $B/filecopy-craft pair \
+    $B/qfile-agent $P -- ${AS_TU[*]} QREXEC_REMOTE_DOMAIN=work $B/qfile-unpacker" /dev/null \
+    > "$T/tty.out" 2>&1
+t "PROGRESS_TYPE=console on a terminal: a bar that reaches 100%, and the copy is whole" \
+    bash -c "grep -q '\] 100% 8192/8192 KiB' '$T/tty.out' && cmp -s '$P/data' '$IN/progress-src/data'"
+printf '#!/bin/sh\necho "$*" >> %s/notify.log\n' "$T" > "$T/fakebin/notify-send"
+chmod 755 "$T/fakebin/notify-send"
+rm -rf "$TU_HOME/QubesIncoming"
+out=$(PATH=$T/fakebin:$PATH PROGRESS_TYPE=gui craft pair "$B/qfile-agent" "$P" -- \
+    "${AS_TU[@]}" QREXEC_REMOTE_DOMAIN=work "$B/qfile-unpacker" 2> "$T/err")
+t "PROGRESS_TYPE=gui: notify-send at the start and at the end, the stream untouched" \
+    test "$out" = "0 0" -a "$(cut -d' ' -f4- "$T/notify.log" | tr '\n' '|')" = \
+    "Copying files...|Files copied.|" -a "$(cmp "$P/data" "$IN/progress-src/data" && echo same)" = same
 
 # ---- through qrexec: work (domain 5) copies to personal (domain 6) ----
 rm -rf "$TU_HOME/QubesIncoming"
