@@ -79,7 +79,7 @@ attack() {
     done
 }
 
-echo "1..85"
+echo "1..89"
 for mode in user root; do
     reset_incoming
     run_case "$mode" "$(printf 'dir d\nfile d/a 640 1000\ndir d/s\nlink d/s/l ../a\ndir d/s\ndir d\nend')"
@@ -154,6 +154,18 @@ t "... the first one's content stays" test "$(stat -c %s "$IN/a")" = 3
 attack "a file over a folder of the stream" $EEXIST "dir d
 dir d
 file d 644 1
+end"
+
+attack "a folder over a symlink the stream made, then a file through it" $EEXIST "dir d
+dir d/s
+dir d/s
+link d/l s
+dir d/l
+file d/l/x 644 3
+end"
+attack "a folder over a file of the stream" $EEXIST "file x 644 1
+dir x
+file x/y 644 1
 end"
 
 # what was in QubesIncoming before: a user (or an earlier copy) may have
