@@ -256,6 +256,13 @@ static struct backend *local_open(const struct be_opts *o, char *err, size_t err
         be_err(err, errsz, "cannot create %s or %s: %s", sd, vd, strerror(errno));
         goto fail;
     }
+    /* Any process of a qube may serve a data link (qrexec-client-vm runs
+     * as the qube's user), as any may share pages on Xen: sticky and open
+     * to all, like /tmp (the local backend is no security boundary). */
+    if (chmod(vd, 01777) < 0) {
+        be_err(err, errsz, "cannot open %s to the qubes' users: %s", vd, strerror(errno));
+        goto fail;
+    }
     /* Absolute, resolved paths: the qube sees them from another root. */
     if (!realpath(sd, l->state_dir) || !realpath(vd, l->vchan_dir)) {
         be_err(err, errsz, "cannot resolve %s or %s: %s", sd, vd, strerror(errno));

@@ -128,8 +128,11 @@ static int conversation(int n, const struct pam_message **msg, struct pam_respon
     return PAM_SUCCESS;
 }
 
+static const char *const vchan_vars[] = {"BULKHEAD_VCHAN", "VCHAN_DOMAIN", "VCHAN_SOCKET_DIR"};
+
 /* The session's environment: what the PAM modules set, the user's own
- * variables, and a PATH if no module gave one. NULL on failure. */
+ * variables, the vchan settings, and a PATH if no module gave one. NULL on
+ * failure. */
 static char **session_env(pam_handle_t *pamh, const struct user *u)
 {
     const char *vars[][2] = {
@@ -140,6 +143,18 @@ static char **session_env(pam_handle_t *pamh, const struct user *u)
         snprintf(kv, sizeof(kv), "%s=%s", vars[i][0], vars[i][1]);
         if (pam_putenv(pamh, kv) != PAM_SUCCESS)
             return NULL;
+    }
+    /* Programs of the session that open data links themselves
+     * (qrexec-client-vm) must reach the vchan the agent uses: under the
+     * local backend that is the socket vchan its environment names. On Xen
+     * none of these is set. */
+    for (size_t i = 0; i < sizeof(vchan_vars) / sizeof(vchan_vars[0]); i++) {
+        const char *v = getenv(vchan_vars[i]);
+        if (v && strlen(v) < PATH_MAX) {
+            snprintf(kv, sizeof(kv), "%s=%s", vchan_vars[i], v);
+            if (pam_putenv(pamh, kv) != PAM_SUCCESS)
+                return NULL;
+        }
     }
     if (!pam_getenv(pamh, "PATH") &&
         pam_putenv(pamh, u->uid == 0 ? "PATH=" ROOT_PATH : "PATH=" USER_PATH) != PAM_SUCCESS)
