@@ -85,12 +85,6 @@ $(BUILD)/bin/fake-qvmd: $(BUILD)/tests/tools/fake-qvmd.o $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
-# socketpair-pipe: CMD1 | CMD2 over a Unix socket pair (the limit in benchmarks)
-BINS += $(BUILD)/bin/socketpair-pipe
-$(BUILD)/bin/socketpair-pipe: $(BUILD)/tests/tools/socketpair-pipe.o
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^
-
 # stdin-socket-run: a program with a stream socket for stdin (--use-stdin-socket tests)
 BINS += $(BUILD)/bin/stdin-socket-run
 $(BUILD)/bin/stdin-socket-run: $(BUILD)/tests/tools/stdin-socket-run.o $(LIBBULKHEAD)

@@ -43,6 +43,11 @@ static struct {
     const char *dirs[DECIDE_MAX_DIRS];
     size_t ndirs;
     const char *system_file;
+    /* inotify watches of folders that hold more than what we read: each
+     * policy folder's parent (only that folder's own name matters there)
+     * and the qube list's folder (only the list matters: qvmd's database
+     * and logs may live beside it and change all the time) */
+    int parent_wd[DECIDE_MAX_DIRS], system_wd;
     struct decide_opts opts;
     atomic_int threads;
 } g = {.lock = PTHREAD_RWLOCK_INITIALIZER};
@@ -172,7 +177,7 @@ static int watch_all(void)
         size_t count = 0;
 
         snprintf(tmp, sizeof(tmp), "%s", g.dirs[i]);
-        inotify_add_watch(fd, dirname(tmp), IN_CREATE | IN_MOVED_TO);
+        g.parent_wd[i] = inotify_add_watch(fd, dirname(tmp), IN_CREATE | IN_MOVED_TO);
         inotify_add_watch(fd, g.dirs[i], mask);
         if (v5_files_system.list(NULL, g.dirs[i], &names, &count) < 0)
             continue;
@@ -186,8 +191,27 @@ static int watch_all(void)
         free(names);
     }
     snprintf(tmp, sizeof(tmp), "%s", g.system_file);
-    inotify_add_watch(fd, dirname(tmp), mask);
+    g.system_wd = inotify_add_watch(fd, dirname(tmp), mask);
     return fd;
+}
+
+/* Whether an event can change the policy: anything in a policy folder
+ * (or its subfolders); in a parent folder, only that policy folder itself
+ * coming, going or moving. */
+static bool policy_event(const struct inotify_event *ev)
+{
+    bool in_parent = false;
+    char tmp[PATH_MAX];
+
+    for (size_t i = 0; i < g.ndirs; i++) {
+        if (ev->wd != g.parent_wd[i])
+            continue;
+        in_parent = true;
+        snprintf(tmp, sizeof(tmp), "%s", g.dirs[i]);
+        if (ev->len && !strcmp(ev->name, basename(tmp)))
+            return true;
+    }
+    return !in_parent && ev->wd != g.system_wd;
 }
 
 /* Drains the events; says which of the two sources changed. */
@@ -203,10 +227,10 @@ static void what_changed(int ifd, bool *policy, bool *system)
     while ((n = read(ifd, buf, sizeof(buf))) > 0)
         for (char *p = buf; p < buf + n;) {
             const struct inotify_event *ev = (const struct inotify_event *)p;
-            if (ev->len && !strcmp(ev->name, sysname))
+            if (ev->wd == g.system_wd && ev->len && !strcmp(ev->name, sysname))
                 *system = true;
-            else
-                *policy = true; /* a policy folder, or a neighbour of the list */
+            else if (policy_event(ev))
+                *policy = true;
             p += sizeof(*ev) + ev->len;
         }
 }

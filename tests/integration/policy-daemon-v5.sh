@@ -54,7 +54,7 @@ ask_pd() { printf 'domain_id=5\nsource=work\nintended_target=%s\nservice_and_arg
     "$1" "$2" "${3:-}" | "$B/policy-query" "$T/policy.sock"; }
 . tests/integration/lib/tap.sh
 
-echo "1..12"
+echo "1..14"
 out=$(call personal test.Hello); rc=$?
 t "the v5 policy daemon allows work -> personal test.Hello" test "$rc:$out" = "0:hello from work"
 err=$(call personal test.Other 2>&1); rc=$?
@@ -91,3 +91,15 @@ t "just_evaluate: an ask is a deny that says it would ask" \
     test "$reply" = "$(printf 'result=deny\nwould_ask=yes')"
 reply=$(ask_pd ghost test.Hello)
 t "a call to a qube that does not exist is denied" test "$reply" = "result=deny"
+# what changes beside the qube list (qvmd's database and logs share its
+# folder) must not reload anything; a change of the list must
+before=$(grep -c 'policy loaded\|qube list loaded\|loaded' "$T/policy.log")
+for i in $(seq 20); do echo "$i" >> "$T/neighbour.log"; done
+sleep 0.5
+after=$(grep -c 'policy loaded\|qube list loaded\|loaded' "$T/policy.log")
+t "writes to a file beside the qube list reload nothing" test "$before" = "$after"
+echo "guest class=AppVM running=yes" >> "$T/qubes.list"
+sleep 0.5
+reply=$(ask_pd guest test.Hello)
+t "a qube added to the list is known without a restart (denied by the rules, not unknown)" \
+    grep -q "test.Hello+ from work to guest: deny by" "$T/policy.log"
