@@ -73,7 +73,12 @@ t "and the daemon says why, naming file and line" \
     grep -q "20-broken.policy:1" "$T/policy.log"
 rm -f "$T/policy.d/20-broken.policy"
 printf 'test.Other * work personal allow user=%s\n' "$U" > "$T/policy.d/25-other.policy"
-sleep 0.5
+# the reload waits 20 ms for an editor to finish; a loaded machine (or the
+# sanitizer build) takes longer: wait for it, up to 10 s
+for i in $(seq 100); do
+    [ "$(grep -c 'policy loaded: 5 rules' "$T/policy.log")" -gt 0 ] && break
+    sleep 0.1
+done
 call personal test.Other; rc=$?
 t "a new good file takes effect without a restart (inotify)" test "$rc" = 0 -a -e "$T/other-ran"
 out=$(call personal test.Ask); rc=$?
