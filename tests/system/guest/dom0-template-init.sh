@@ -47,10 +47,10 @@ disk() {
     return 1
 }
 lvnames() { lvs --noheadings -o lv_name qubes_dom0 2>/dev/null | tr -d ' ' | tr '\n' ' '; }
-# in QUBE CMD: the command's output in the qube (as its default user)
-in() { qvm-run -p --no-color-output --no-color-stderr "$1" "$2" 2>&1; }
-# in_root QUBE CMD
-in_root() { qvm-run -p -u root --no-color-output --no-color-stderr "$1" "$2" 2>&1; }
+# qrun QUBE CMD: the command's output in the qube (as its default user)
+qrun() { qvm-run -p --no-color-output --no-color-stderr "$1" "$2" 2>&1; }
+# qrun_root QUBE CMD
+qrun_root() { qvm-run -p -u root --no-color-output --no-color-stderr "$1" "$2" 2>&1; }
 finish() {
     M "qvmd log:"
     sed 's/^/  qvmd| /' /tmp/qvmd.log
@@ -150,22 +150,22 @@ R "qvm-start work personal" qvm-start work personal || finish
 PHASE start-both "$t"
 [ -n "$DEMO" ] && { SAY "qvm-start work personal: Debian 12 with systemd, as Xen PV domains"; qvm-ls | sed 's/^/SAY   /'; }
 
-eq "hostname in work is work (from QubesDB)" "$(in work hostname)" work
-eq "hostname in personal is personal" "$(in personal hostname)" personal
-eq "service xorg on: /run/qubes-service/xorg in work" "$(in work 'test -e /run/qubes-service/xorg && echo yes')" yes
-eq "service cups off: no /run/qubes-service/cups in work" "$(in work 'test -e /run/qubes-service/cups || echo absent')" absent
-got=$(in work 'echo "$(id -un) $HOME $(test -d /home/user && echo home) $(awk '"'"'$2 == "/rw" || $2 == "/home" {print $2 "=" $1}'"'"' /proc/mounts | sort -u | tr "\n" " ")"')
+eq "hostname in work is work (from QubesDB)" "$(qrun work hostname)" work
+eq "hostname in personal is personal" "$(qrun personal hostname)" personal
+eq "service xorg on: /run/qubes-service/xorg in work" "$(qrun work 'test -e /run/qubes-service/xorg && echo yes')" yes
+eq "service cups off: no /run/qubes-service/cups in work" "$(qrun work 'test -e /run/qubes-service/cups || echo absent')" absent
+got=$(qrun work 'echo "$(id -un) $HOME $(test -d /home/user && echo home) $(awk '"'"'$2 == "/rw" || $2 == "/home" {print $2 "=" $1}'"'"' /proc/mounts | sort -u | tr "\n" " ")"')
 eq "/home/user on the private volume (/rw and /home from xvdb)" "$got" "user /home/user home /home=/dev/xvdb /rw=/dev/xvdb "
-M "work: $(in work 'uname -r; cat /etc/debian_version; systemctl is-system-running; free -m | sed -n 2p' | tr '\n' ' ')"
+M "work: $(qrun work 'uname -r; cat /etc/debian_version; systemctl is-system-running; free -m | sed -n 2p' | tr '\n' ' ')"
 
 # ---- qvm-copy from work to personal, policy allow
-in work 'rm -rf ~/share && mkdir -p ~/share/sub/deeper && cd ~/share &&
+qrun work 'rm -rf ~/share && mkdir -p ~/share/sub/deeper && cd ~/share &&
     echo "notes from work" > notes.txt && head -c 300000 /dev/urandom > sub/data.bin &&
     : > sub/empty && seq 1 5000 > sub/deeper/numbers.txt' > /dev/null
-sums() { in "$1" "cd $2 && find . -type f | sort | xargs sha256sum"; }
+sums() { qrun "$1" "cd $2 && find . -type f | sort | xargs sha256sum"; }
 SRC=$(sums work '~/share')
 t=$(up)
-out=$(in work 'PROGRESS_TYPE=none qvm-copy ~/share; echo "exit $?"')
+out=$(qrun work 'PROGRESS_TYPE=none qvm-copy ~/share; echo "exit $?"')
 PHASE qvm-copy "$t"
 M "qvm-copy in work: $(echo "$out" | tr '\n' ' ')"
 DST=$(sums personal '~/QubesIncoming/work/share')
@@ -176,15 +176,15 @@ else
 fi
 [ -n "$DEMO" ] && {
     SAY "qvm-copy ~/share in work (policy: qubes.Filecopy * work @default allow target=personal)"
-    in personal 'cd ~/QubesIncoming && find . | sort && du -sh work/share' | sed 's/^/SAY   personal: /'
+    qrun personal 'cd ~/QubesIncoming && find . | sort && du -sh work/share' | sed 's/^/SAY   personal: /'
 }
 
 # ---- the same with policy deny: refused, and the user in work is told
 if [ -z "$DEMO" ]; then
     echo 'qubes.Filecopy * work @anyvm deny' > /etc/qubes/policy.d/30-filecopy.policy
     sleep 1 # the policy daemon rereads the folder when inotify tells it
-    in work 'mkdir -p ~/share2 && echo x > ~/share2/f' > /dev/null
-    out=$(in work 'PROGRESS_TYPE=none qvm-copy ~/share2; echo "exit $?"')
+    qrun work 'mkdir -p ~/share2 && echo x > ~/share2/f' > /dev/null
+    out=$(qrun work 'PROGRESS_TYPE=none qvm-copy ~/share2; echo "exit $?"')
     M "qvm-copy with policy deny: $(echo "$out" | tr '\n' ' ')"
     if [ "$(echo "$out" | tail -n1)" != "exit 0" ] &&
         echo "$out" | grep -qiE 'refused|denied|not allowed'; then
@@ -192,19 +192,19 @@ if [ -z "$DEMO" ]; then
     else
         fail "qvm-copy with policy deny fails with a refusal the user sees (got '$(echo "$out" | tr '\n' ' ')')"
     fi
-    eq "nothing arrived after the refusal" "$(in personal 'test -e ~/QubesIncoming/work/share2 && echo there || echo none')" none
+    eq "nothing arrived after the refusal" "$(qrun personal 'test -e ~/QubesIncoming/work/share2 && echo there || echo none')" none
     echo "$ALLOW" > /etc/qubes/policy.d/30-filecopy.policy
 
     # ---- qubes.StartApp: the terminal, by its .desktop name, on work's X server
     t=$(up)
     R "qvm-run --service work qubes.StartApp+debian-xterm" qvm-run --service work qubes.StartApp+debian-xterm
     i=0
-    while ! pid=$(in work 'pgrep -x xterm') && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
+    while ! pid=$(qrun work 'pgrep -x xterm') && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
     PHASE startapp "$t"
     if [ -n "$pid" ] && [ "$pid" -gt 0 ] 2> /dev/null; then
         ok "the terminal runs in work (pgrep xterm: $pid)"
     else
-        fail "the terminal runs in work (pgrep: '$pid'; X: $(in work 'ls /tmp/.X11-unix; pgrep -a Xorg' | tr '\n' ' '))"
+        fail "the terminal runs in work (pgrep: '$pid'; X: $(qrun work 'ls /tmp/.X11-unix; pgrep -a Xorg' | tr '\n' ' '))"
     fi
 fi
 
