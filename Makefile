@@ -71,6 +71,7 @@ include dom0/storage/module.mk
 include dom0/qvmd/module.mk
 include dom0/tools/module.mk
 include vm-agent/filecopy/module.mk
+include vm-agent/services/module.mk
 include vm-agent/packaging/module.mk
 include templates/module.mk
 

@@ -39,13 +39,14 @@ $(BUILD)/bench/bench-vchan: $(BUILD)/tests/bench/bench-vchan.o $(LIBBULKHEAD)
 
 # libFuzzer targets: clang, always with ASan+UBSan, in their own directory.
 FUZZ_TARGETS := fuzz_untrusted fuzz_qrexec_msg fuzz_qrexec_cmdline fuzz_qrexec_policy \
-                fuzz_rpc_config fuzz_fork_request
+                fuzz_rpc_config fuzz_fork_request fuzz_vm_services
 FUZZ_DIR := build/fuzz
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined -MMD -MP
 FUZZ_LIB_SRCS := lib/untrusted.c lib/log.c lib/buf.c lib/ring.c lib/io.c lib/text.c qrexec/proto/parse.c \
                  qrexec/proto/build.c qrexec/proto/names.c qrexec/policy/simple.c qrexec/policy/request.c \
-                 qrexec/daemon/policy.c qrexec/common/rpc_config.c qrexec/fork-server/request.c
+                 qrexec/daemon/policy.c qrexec/common/rpc_config.c qrexec/fork-server/request.c \
+                 vm-agent/services/validate.c
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
 $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) | deps
