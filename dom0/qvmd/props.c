@@ -210,15 +210,20 @@ static bool str_rule(const struct prop_def *def, const char *v, char *err, size_
             return fail(err, errsz, "virt_mode must be pvh, hvm or pv");
     } else if (!strcmp(def->name, "kernel") || !strcmp(def->name, "default_kernel") ||
                !strncmp(def->name, "default_pool", 12)) {
-        /* a directory name under dom0's kernel directory: never a path */
+        /* a directory name under dom0's kernel directory: never a path.
+         * Kernel versions may hold '+' (6.1.0+deb12, as qvm-template's
+         * kernel_version allows); pool names may not. */
+        bool kernel = strncmp(def->name, "default_pool", 12) != 0;
         size_t n = strlen(v);
         if (n > 64 || (n && v[0] == '.') ||
-            strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                      "0123456789._-") != n)
+            strspn(v, kernel ? "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "0123456789._+-"
+                             : "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "0123456789._-") != n)
             return fail(err, errsz,
                         "%s must be empty or a name of letters, digits, '.', '_', "
-                        "'-' (at most 64), not starting with '.'",
-                        def->name);
+                        "'-'%s (at most 64), not starting with '.'",
+                        def->name, kernel ? ", '+'" : "");
     } else if (!strcmp(def->name, "default_user")) {
         if (!user_name_ok(v))
             return fail(err, errsz,

@@ -49,3 +49,28 @@ $(FUZZ_DIR)/fuzz_qadmin_reply: tests/fuzz/fuzz_qadmin_reply.c dom0/tools/lib/adm
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< dom0/tools/lib/admin_reply.c $(FUZZ_LIB_SRCS)
 fuzz: $(FUZZ_DIR)/fuzz_qadmin_reply
+
+# qvm-template: template files read with libarchive (tar, zstd), members
+# hashed with libcrypto's SHA-256 (docs/dependencies.md)
+TEMPLATE_OBJS := $(addprefix $(BUILD)/dom0/tools/,template_conf.o template_file.o template_hash.o \
+                   template_kernel.o template_install.o)
+TEMPLATE_LIBS := $(shell pkg-config --libs libarchive libcrypto 2>/dev/null || \
+                   echo -larchive -lcrypto)
+BINS += $(BUILD)/bin/qvm-template
+$(BUILD)/bin/qvm-template: $(BUILD)/dom0/tools/qvm-template.o $(TEMPLATE_OBJS) $(QADMIN_LIB) \
+                           $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEMPLATE_LIBS)
+
+# template.conf's parser: unit test and fuzz target
+TEST_BINS += $(BUILD)/tests/unit/test_template_conf
+$(BUILD)/tests/unit/test_template_conf: $(BUILD)/tests/unit/test_template_conf.o \
+        $(BUILD)/dom0/tools/template_conf.o $(QREXEC_LIB) $(LIBBULKHEAD)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
+FUZZ_BINS += $(FUZZ_DIR)/fuzz_template_conf
+$(FUZZ_DIR)/fuzz_template_conf: tests/fuzz/fuzz_template_conf.c dom0/tools/template_conf.c \
+                                $(FUZZ_LIB_SRCS) | deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< dom0/tools/template_conf.c $(FUZZ_LIB_SRCS)
+fuzz: $(FUZZ_DIR)/fuzz_template_conf
