@@ -55,11 +55,7 @@ finish() {
     M "qvmd log:"
     sed 's/^/  qvmd| /' /tmp/qvmd.log
     sed 's/^/  policy| /' /tmp/policy.log
-    for f in /var/log/xen/console/guest-*.log; do
-        [ -f "$f" ] || continue
-        echo "---- guest console: $f"
-        tr -d '\r' < "$f" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g; s/^/  guest| /'
-    done
+    sleep 1 # the last lines of the guests' consoles
     M "ALL_DONE"
     sync
     poweroff -f
@@ -77,6 +73,12 @@ i=0
 while ! xenstore-read -s / > /dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
 xen-init-dom0 > /dev/null
 xenconsoled --log=guest --log-dir=/var/log/xen/console
+# the qubes' consoles, live into the serial log ("work| ..."): a boot that
+# hangs shows where
+for q in work personal; do
+    tail -F "/var/log/xen/console/guest-$q.log" 2> /dev/null |
+        awk -v q="$q" '{ gsub(/\r|\033\[[0-9;?]*[A-Za-z]/, ""); print "  " q "| " $0; fflush() }' &
+done
 M "toolstack up"
 i=0
 while { ! disk pool > /dev/null || ! disk templates > /dev/null; } && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
