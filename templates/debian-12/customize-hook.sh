@@ -20,11 +20,19 @@ rm -rf "$root/tmp/bulkhead-debs"
 cp -a "$here/rootfs/." "$root/"
 chmod 0440 "$root/etc/sudoers.d/bulkhead-user"
 
-# Units a qube has no use for: package-list refreshes and upgrades run in
-# the template by hand, file system scrubs and TRIM belong to dom0's pool,
-# and a PV qube has no virtual terminals (its console is hvc0).
-chroot "$root" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer \
-    e2scrub_reap.service fstrim.timer getty@tty1.service > /dev/null 2>&1 || true
+# Units a qube has no use for: package-list refreshes, upgrades and dpkg
+# database backups run in the template by hand, file system scrubs and
+# TRIM belong to dom0's pool, and a PV qube has no virtual terminals (its
+# console is hvc0), no GPU (drm), no EFI (efi_pstore, pstore), and no use
+# for device-mapper, configfs, debugfs or tracefs at boot (dm_mod still
+# loads on demand). Each of these costs a process or a module load at
+# every start of every qube: milliseconds on hardware, seconds under
+# emulation (the system tests).
+chroot "$root" systemctl mask apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
+    e2scrub_all.timer e2scrub_reap.service fstrim.timer getty@tty1.service \
+    modprobe@drm.service modprobe@efi_pstore.service modprobe@dm_mod.service \
+    modprobe@configfs.service sys-kernel-config.mount sys-kernel-debug.mount \
+    sys-kernel-tracing.mount systemd-pstore.service > /dev/null 2>&1 || true
 
 # Every qube made from the template gets its own machine id at boot (an
 # empty file: systemd makes one up, and no "first boot" set-up runs).
