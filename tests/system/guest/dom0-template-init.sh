@@ -48,14 +48,10 @@ disk() {
 }
 lvnames() { lvs --noheadings -o lv_name qubes_dom0 2>/dev/null | tr -d ' ' | tr '\n' ' '; }
 # qrun QUBE CMD: the command's output in the qube (as its default user)
-qrun() { qvm-run -p --no-color-output --no-color-stderr "$1" "$2" 2>&1; }
-# qrun_root QUBE CMD
-qrun_root() { qvm-run -p -u root --no-color-output --no-color-stderr "$1" "$2" 2>&1; }
+# (at most 300 s: a call that hangs fails its check, not the whole run)
+qrun() { timeout 300 qvm-run -p --no-color-output --no-color-stderr "$1" "$2" 2>&1; }
 finish() {
-    M "qvmd log:"
-    sed 's/^/  qvmd| /' /tmp/qvmd.log
-    sed 's/^/  policy| /' /tmp/policy.log
-    sleep 1 # the last lines of the guests' consoles
+    sleep 1 # the last lines of the logs followed below
     M "ALL_DONE"
     sync
     poweroff -f
@@ -73,12 +69,15 @@ i=0
 while ! xenstore-read -s / > /dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
 xen-init-dom0 > /dev/null
 xenconsoled --log=guest --log-dir=/var/log/xen/console
-# the qubes' consoles, live into the serial log ("work| ..."): a boot that
-# hangs shows where
-for q in work personal; do
-    tail -F "/var/log/xen/console/guest-$q.log" 2> /dev/null |
-        awk -v q="$q" '{ gsub(/\r|\033\[[0-9;?]*[A-Za-z]/, ""); print "  " q "| " $0; fflush() }' &
-done
+# the qubes' consoles and dom0's daemons' logs, live into the serial log
+# ("work| ...", "qvmd| ..."): a step that hangs shows where
+follow() {
+    tail -F "$1" 2> /dev/null |
+        awk -v q="$2" '{ gsub(/\r|\033\[[0-9;?]*[A-Za-z]/, ""); print "  " q "| " $0; fflush() }' &
+}
+for q in work personal; do follow "/var/log/xen/console/guest-$q.log" "$q"; done
+follow /tmp/qvmd.log qvmd
+follow /tmp/policy.log policy
 M "toolstack up"
 i=0
 while { ! disk pool > /dev/null || ! disk templates > /dev/null; } && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
