@@ -89,14 +89,19 @@ M "template file: $TFILE ($(du -m "$TFILE" | cut -f1) MiB)"
 # the policy daemon: file copies from work go to personal (qvm-copy asks
 # for @default; target= sends it there), and the qube list it reads
 mkdir -p /var/lib/bulkhead
-printf 'work class=AppVM running=yes\npersonal class=AppVM running=yes\n' > /var/lib/bulkhead/qubes.list
+printf 'work class=AppVM running=yes\npersonal class=AppVM running=yes\n' > /etc/qubes/qubes.list
 ALLOW='qubes.Filecopy * work @default allow target=personal
 qubes.Filecopy * work personal allow'
 echo "$ALLOW" > /etc/qubes/policy.d/30-filecopy.policy
 qrexec-policy-daemon --socket /run/qubes/policy.sock --policy-dir /etc/qubes/policy.d \
-    --system /var/lib/bulkhead/qubes.list 2> /tmp/policy.log &
+    --system /etc/qubes/qubes.list 2> /tmp/policy.log &
+# qrexec-daemon as qvmd starts it, but without -q: its log (in qvmd's)
+# shows each call from a qube and what became of it
+printf '#!/bin/sh\nfor a; do shift; [ "$a" = -q ] || set -- "$@" "$a"; done\nexec /usr/bin/qrexec-daemon "$@"\n' \
+    > /usr/bin/qrexec-daemon-verbose
+chmod 755 /usr/bin/qrexec-daemon-verbose
 QREXEC_SERVICE_PATH=/etc/qubes-rpc \
-    qvmd --backend xen --qrexec-daemon /usr/bin/qrexec-daemon \
+    qvmd --backend xen --qrexec-daemon /usr/bin/qrexec-daemon-verbose \
     --qubesdb-daemon /usr/bin/qubesdb-daemon 2> /tmp/qvmd.log &
 QVMD=$!
 i=0
@@ -188,6 +193,7 @@ t=$(up)
 out=$(qrun work 'PROGRESS_TYPE=none qvm-copy ~/share; echo "exit $?"')
 PHASE qvm-copy "$t"
 M "qvm-copy in work: $(echo "$out" | tr '\n' ' ')"
+case $out in *"exit 0") ;; *) M "qvm-copy-to-vm personal in work: $(qrun work 'PROGRESS_TYPE=none qvm-copy-to-vm personal ~/share; echo "exit $?"' | tr '\n' ' ')" ;; esac
 DST=$(sums personal '~/QubesIncoming/work/share')
 if [ -n "$SRC" ] && [ "$SRC" = "$DST" ] && [ "$(echo "$out" | tail -n1)" = "exit 0" ]; then
     ok "qvm-copy work -> personal (allow): the folder arrives in QubesIncoming/work, same checksums"
