@@ -193,7 +193,16 @@ t=$(up)
 out=$(qrun work 'PROGRESS_TYPE=none qvm-copy ~/share; echo "exit $?"')
 PHASE qvm-copy "$t"
 M "qvm-copy in work: $(echo "$out" | tr '\n' ' ')"
-case $out in *"exit 0") ;; *) M "qvm-copy-to-vm personal in work: $(qrun work 'PROGRESS_TYPE=none qvm-copy-to-vm personal ~/share; echo "exit $?"' | tr '\n' ' ')" ;; esac
+case $out in
+*"exit 0") ;;
+*)
+    M "qvm-copy-to-vm personal in work: $(qrun work 'PROGRESS_TYPE=none qvm-copy-to-vm personal ~/share; echo "exit $?"' | tr '\n' ' ')"
+    for q in work personal; do
+        timeout 120 qvm-run -p -u root --no-color-output "$q" 'journalctl -b -o short-monotonic --no-pager -u qubes-qrexec-agent | tail -n 25' 2>&1 |
+            sed "s/^/  $q-agent-log| /"
+    done
+    ;;
+esac
 DST=$(sums personal '~/QubesIncoming/work/share')
 if [ -n "$SRC" ] && [ "$SRC" = "$DST" ] && [ "$(echo "$out" | tail -n1)" = "exit 0" ]; then
     ok "qvm-copy work -> personal (allow): the folder arrives in QubesIncoming/work, same checksums"
@@ -222,11 +231,18 @@ if [ -z "$DEMO" ]; then
     echo "$ALLOW" > /etc/qubes/policy.d/30-filecopy.policy
 
     # ---- qubes.StartApp: the terminal, by its .desktop name, on work's X server
+    # in the background: the call lasts as long as the application
     t=$(up)
-    R "qvm-run --service work qubes.StartApp+debian-xterm" qvm-run --service work qubes.StartApp+debian-xterm
+    qvm-run --service work qubes.StartApp+debian-xterm > /tmp/startapp.log 2>&1 &
+    sa=$!
     i=0
     while ! pid=$(qrun work 'pgrep -x xterm') && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
     PHASE startapp "$t"
+    if [ -n "$pid" ] || { ! kill -0 $sa 2> /dev/null && wait $sa; }; then
+        ok "qvm-run --service work qubes.StartApp+debian-xterm"
+    else
+        fail "qvm-run --service work qubes.StartApp+debian-xterm ($(tail -n 3 /tmp/startapp.log | tr '\n' ' '))"
+    fi
     if [ -n "$pid" ] && [ "$pid" -gt 0 ] 2> /dev/null; then
         ok "the terminal runs in work (pgrep xterm: $pid)"
     else
