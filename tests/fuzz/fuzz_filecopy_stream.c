@@ -4,7 +4,8 @@
  * chunks. Checked: both ways give the same events, error and CRC; the CRC
  * covers exactly the bytes consumed; every entry handed out obeys the
  * naming and symlink rules; data only comes inside a file, never more
- * than it declared. */
+ * than it declared. The same bytes also go through the result-header
+ * decoders (what qfile-agent reads back). */
 #include "vm-agent/filecopy/names.h"
 #include "vm-agent/filecopy/proto.h"
 
@@ -108,6 +109,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fc_limits lim = {.max_bytes = 4096, .max_files = 16};
     struct outcome whole, cut;
     size_t chunk;
+    char name[64];
+    uint32_t code;
+    uint64_t crc;
+    ssize_t n;
 
     if (size < 1)
         return 0;
@@ -116,6 +121,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (data[0] & 64)
         lim.max_bytes = UINT64_MAX;
     data++, size--;
+    if (fc_parse_result(data, size, &code, &crc) == 0 && size > FC_RESULT_SIZE) {
+        n = fc_parse_result_ext(data + FC_RESULT_SIZE, size - FC_RESULT_SIZE, name, sizeof(name));
+        assert(n <= (ssize_t)(size - FC_RESULT_SIZE));
+        assert(n <= 0 || strlen(name) < sizeof(name));
+    }
     run(data, size, 0, &lim, &whole);
     run(data, size, chunk, &lim, &cut);
     assert(whole.error == cut.error && whole.trace == cut.trace);

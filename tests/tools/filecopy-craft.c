@@ -4,6 +4,8 @@
  *   filecopy-craft stream < DESCRIPTION > STREAM
  *   filecopy-craft result < RESULT          prints "error=N crc=HEX name=NAME"
  *   filecopy-craft crc < BYTES              prints the CRC-32 of BYTES in hex
+ *   filecopy-craft pattern N SEED           writes N bytes of a pattern that
+ *                                           depends on SEED (test data, fast)
  *   filecopy-craft pair PROG1 [ARGS] -- PROG2 [ARGS]
  *                    runs both, each with stdin and stdout on its end of
  *                    one stream socket pair; prints "EXIT1 EXIT2"
@@ -97,6 +99,29 @@ static void pattern(uint64_t n)
         emit(buf, (size_t)k);
         i += k;
     }
+}
+
+/* Test data: 64-bit words of an xorshift sequence (not compressible, not
+ * sparse, a different file for every seed). */
+static int pattern_out(uint64_t n, uint64_t seed)
+{
+    static uint64_t buf[1 << 14];
+    uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
+    size_t k;
+
+    while (n > 0) {
+        for (size_t i = 0; i < sizeof(buf) / 8; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            buf[i] = x;
+        }
+        k = n < sizeof(buf) ? (size_t)n : sizeof(buf);
+        if (io_write_full(1, buf, k) < 0)
+            return 3;
+        n -= k;
+    }
+    return 0;
 }
 
 static int stream(void)
@@ -226,6 +251,8 @@ int main(int argc, char **argv)
 {
     if (argc > 2 && !strcmp(argv[1], "pair"))
         return pair(argc - 2, argv + 2);
+    if (argc == 4 && !strcmp(argv[1], "pattern"))
+        return pattern_out(strtoull(argv[2], NULL, 0), strtoull(argv[3], NULL, 0));
     if (argc == 2 && !strcmp(argv[1], "stream"))
         return stream();
     if (argc == 2 && !strcmp(argv[1], "result"))

@@ -334,6 +334,8 @@ ssize_t fc_parse_result_ext(const uint8_t *buf, size_t len, char *name, size_t n
     uint32_t untrusted_n;
     size_t keep;
 
+    if (namesz == 0)
+        return -EINVAL;
     umsg_init(&m, buf, len);
     if (umsg_u32(&m, &untrusted_n) < 0)
         return 0;

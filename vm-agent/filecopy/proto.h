@@ -123,7 +123,7 @@ int fc_parse_result(const uint8_t *buf, size_t len, uint32_t *error_code, uint64
 /* Decodes a result_header_ext that follows it: copies last_name (made
  * NUL-terminated, at most namesz - 1 bytes kept) and returns the bytes
  * the ext takes, 0 if buf does not hold a whole one yet, -EBADMSG if its
- * length is over FC_MAX_PATH_LENGTH. */
+ * length is over FC_MAX_PATH_LENGTH (-EINVAL if namesz is 0). */
 ssize_t fc_parse_result_ext(const uint8_t *buf, size_t len, char *name, size_t namesz);
 
 #endif

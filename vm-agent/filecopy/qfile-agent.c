@@ -91,14 +91,15 @@ static int send_header(const struct stat *st, uint64_t len, const char *name)
     return 0;
 }
 
-static int send_file(const char *path, const char *name, const struct stat *st0)
+/* top: a FILE from the command line, whose symlink is followed */
+static int send_file(const char *path, const char *name, const struct stat *st0, bool top)
 {
     struct stat st;
     uint64_t left;
     ssize_t n;
     int fd, r;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    fd = open(path, O_RDONLY | O_CLOEXEC | (top ? 0 : O_NOFOLLOW));
     if (fd < 0 || fstat(fd, &st) < 0) {
         r = errno;
         errmsg("cannot read", path, r);
@@ -247,7 +248,7 @@ static int send_entry(char *path, size_t plen, char *name, size_t nlen, bool top
         return send_dir(path, plen, name, nlen, &st);
     if (S_ISLNK(st.st_mode))
         return send_symlink(path, name, &st);
-    return send_file(path, name, &st);
+    return send_file(path, name, &st, top);
 }
 
 /* FILE as given on the command line: sent under its base name. */

@@ -277,6 +277,8 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* modes are exactly what unpack.c asks for (see keep_mode) */
+    umask(0);
     fc_parser_init(&parser, &lim);
     fc_unpack_init(&unpacker, -1);
 

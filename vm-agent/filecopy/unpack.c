@@ -23,19 +23,21 @@ void fc_unpack_init(struct fc_unpack *u, int root_fd)
     u->file_fd = -1;
 }
 
+/* tmp names the partial file from its creation until it is renamed (or
+ * removed): a signal at any point in between finds it */
 void fc_unpack_remove_partial(struct fc_unpack *u)
 {
-    if (u->file_fd >= 0 && u->tmp[0])
+    if (u->tmp[0])
         unlinkat(u->parent_fd, u->tmp, 0);
 }
 
 void fc_unpack_fini(struct fc_unpack *u)
 {
-    if (u->file_fd >= 0) {
-        fc_unpack_remove_partial(u);
+    if (u->file_fd >= 0)
         close(u->file_fd);
-        u->file_fd = -1;
-    }
+    u->file_fd = -1;
+    fc_unpack_remove_partial(u);
+    u->tmp[0] = '\0';
     if (u->parent_fd != u->root_fd)
         close(u->parent_fd);
     u->parent_fd = u->root_fd;
@@ -128,31 +130,39 @@ int fc_unpack_file_begin(struct fc_unpack *u, const struct fc_entry *e)
     static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
     const char *base;
     static unsigned int seed;
-    int r, tries;
+    char tmp[FC_NAME_MAX + 1], sfx[7];
+    int r, tries, fd = -1;
 
     r = enter(u, e, &base);
     if (r < 0)
         return r;
+    /* a big file whose name is taken fails now, not after all its data
+     * (the rename at the end never replaces anything either way) */
+    if (e->size >= FALLOCATE_MIN &&
+        fstatat(u->parent_fd, base, &(struct stat){0}, AT_SYMLINK_NOFOLLOW) == 0)
+        return -EEXIST;
     if (!seed)
         seed = (unsigned int)getpid() * 2654435761u | 1;
     for (tries = 0; tries < 100; tries++) {
-        char sfx[7];
         for (int i = 0; i < 6; i++) {
             seed = seed * 1103515245u + 12345u + (unsigned int)tries;
             sfx[i] = digits[(seed >> 16) % 36];
         }
         sfx[6] = '\0';
         /* ".NAME.partXXXXXX", NAME cut to fit a component */
-        snprintf(u->tmp, sizeof(u->tmp), ".%.*s.part%s", FC_NAME_MAX - 12, base, sfx);
-        u->file_fd = openat(u->parent_fd, u->tmp,
-                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (u->file_fd >= 0 || errno != EEXIST)
+        snprintf(tmp, sizeof(tmp), ".%.*s.part%s", FC_NAME_MAX - 12, base, sfx);
+        /* created with its final mode (the receiver's umask is 0): one
+         * fchmod less per file */
+        fd = openat(u->parent_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                    keep_mode(e->perm, false));
+        if (fd >= 0 || errno != EEXIST)
             break;
     }
-    if (u->file_fd < 0) {
-        u->tmp[0] = '\0';
+    if (fd < 0)
         return -errno;
-    }
+    /* only a name we created is ever removed (the signal handler reads it) */
+    memcpy(u->tmp, tmp, sizeof(tmp));
+    u->file_fd = fd;
     u->base = base;
     u->hdr = e->hdr;
     /* room for the whole file now: a full disk shows before any data */
@@ -188,7 +198,7 @@ int fc_unpack_file_end(struct fc_unpack *u)
     int fd = u->file_fd, r = 0;
 
     entry_times(&u->hdr, ts);
-    if (fchmod(fd, keep_mode(u->hdr.mode, false)) < 0 || futimens(fd, ts) < 0)
+    if (futimens(fd, ts) < 0)
         r = -errno;
     /* close reports a write the file system could not complete */
     if (close(fd) < 0 && r == 0)
