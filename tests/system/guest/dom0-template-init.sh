@@ -181,7 +181,7 @@ eq "service xorg on: /run/qubes-service/xorg in work" "$(qrun work 'test -e /run
 eq "service cups off: no /run/qubes-service/cups in work" "$(qrun work 'test -e /run/qubes-service/cups || echo absent')" absent
 got=$(qrun work 'echo "$(id -un) $HOME $(test -d /home/user && echo home) $(awk '"'"'$2 == "/rw" || $2 == "/home" {print $2 "=" $1}'"'"' /proc/mounts | sort -u | tr "\n" " ")"')
 eq "/home/user on the private volume (/rw and /home from xvdb)" "$got" "user /home/user home /home=/dev/xvdb /rw=/dev/xvdb "
-M "work: $(qrun work 'uname -r; cat /etc/debian_version; systemctl is-system-running; free -m | sed -n 2p' | tr '\n' ' ')"
+M "work: $(qrun work 'uname -r; cat /etc/debian_version; systemctl is-system-running; free -m | sed -n 2p; id; ls -l /dev/xen' | tr '\n' ' ')"
 
 if [ -z "$DEMO" ]; then
     # ---- qubes.StartApp: the terminal, by its .desktop name, on work's X server
