@@ -32,15 +32,13 @@ CHECKS=(
     "service xorg on: /run/qubes-service/xorg in work"
     "service cups off: no /run/qubes-service/cups in work"
     "/home/user on the private volume (/rw and /home from xvdb)"
+    "qvm-copy work -> personal (allow): the folder arrives in QubesIncoming/work, same checksums"
 )
-[ $MODE = test ] && CHECKS+=(
-    "qvm-run --service work qubes.StartApp+debian-xterm"
-    "the terminal runs in work"
-)
-CHECKS+=("qvm-copy work -> personal (allow): the folder arrives in QubesIncoming/work, same checksums")
 [ $MODE = test ] && CHECKS+=(
     "qvm-copy with policy deny fails with a refusal the user sees"
     "nothing arrived after the refusal"
+    "qvm-run --service work qubes.StartApp+debian-xterm"
+    "the terminal runs in work"
 )
 CHECKS+=(
     "qvm-shutdown --wait work personal"
