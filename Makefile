@@ -74,6 +74,7 @@ include vm-agent/filecopy/module.mk
 include vm-agent/services/module.mk
 # after every vm-agent module: the packages take their programs
 include vm-agent/packaging/module.mk
+include templates/module.mk
 
 all: $(BINS) $(TEST_BINS) $(BENCH_BINS) $(GUEST_BINS)
 

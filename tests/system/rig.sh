@@ -16,7 +16,8 @@
 #  - xl dlopen()s libgcc_s.so.1, which ldd does not list;
 #  - /var/run must point at /run or xl cannot take its lock;
 #  - Debian's init does not load xen-gntalloc; a vchan server needs it.
-# RIG_XEN_ARGS adds to Xen's command line, RIG_CPU and RIG_SMP set QEMU's CPU.
+# RIG_XEN_ARGS adds to Xen's command line, RIG_CPU and RIG_SMP set QEMU's CPU,
+# RIG_MEM its memory in MiB (3072).
 
 RIG_XEN_BIN=/usr/lib/xen-4.17/bin
 RIG_BUILD=${BULKHEAD_BUILD:-build/release}
@@ -149,7 +150,7 @@ rig_boot() {
     rig_log "booting Xen + dom0 under QEMU ($accel); serial log: $log"
     /usr/bin/time -f '%e %M' -o "$log.time" \
     timeout -k 10 "${RIG_TIMEOUT:-600}" qemu-system-x86_64 -accel "$accel" -machine q35 \
-        -cpu "$cpu" -m 3072 -smp "${RIG_SMP:-2}" -display none -monitor none -serial stdio -no-reboot -nic none \
+        -cpu "$cpu" -m "${RIG_MEM:-3072}" -smp "${RIG_SMP:-2}" -display none -monitor none -serial stdio -no-reboot -nic none \
         -kernel "$RIG_XEN_ELF" \
         -append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M smap=0 bootscrub=0 loglvl=all guest_loglvl=all ${RIG_XEN_ARGS:-}" \
         -initrd "$RIG_VMLINUZ console=hvc0 earlyprintk=xen $args,$initrd" "${drives[@]}" \
@@ -373,4 +374,74 @@ rig_block_script() {
     mkdir -p "$r/etc/xen/scripts"
     install -m 755 tests/system/guest/block-rig "$r/etc/xen/scripts/block-rig"
     rig_kmods "$r" blkback.list xen-blkback
+}
+
+# ---- a busybox dom0 running qvmd (shared by the system tests that need it)
+
+# The dom0 programs rig_qvmd_dom0 copies (those built are taken; qvm-*
+# commands other branches add appear here once they exist).
+RIG_DOM0_PROGRAMS="qvmd qubesdb-daemon qrexec-daemon qrexec-client qrexec-policy-daemon qvm-create
+    qvm-start qvm-run qvm-shutdown qvm-kill qvm-ls qvm-pool qvm-volume qvm-prefs qubes-prefs
+    qvm-check qvm-service qvm-features qvm-template qvm-remove qvm-copy-to-vm"
+
+# rig_qvmd_dom0 DIR INIT: a busybox dom0 root with Xen's toolstack, the
+# modules for Xen, virtio disks, ext4, block back-ends and LVM, the rig's
+# block hotplug script standing in for Xen's (libxl runs
+# /etc/xen/scripts/block for qvmd's phy disks), Bulkhead's dom0 programs
+# (dynamically linked, with the libraries ldd names) in /usr/bin, an empty
+# /etc/qubes/policy.d, and INIT as /init.
+rig_qvmd_dom0() {
+    local r=$1 init=$2 b l
+    rig_mkroot "$r"
+    rig_xen_dom0_tools "$r"
+    rig_kmods "$r" xen.list xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc &&
+        rig_kmods "$r" virtio.list virtio_pci virtio_blk &&
+        rig_kmods "$r" ext4.list crc32c_generic ext4 &&
+        rig_block_script "$r" && rig_lvm "$r" || return 1
+    ln -sf block-rig "$r/etc/xen/scripts/block"
+    echo "$RIG_KMODS_LOAD" > "$r/etc/rig-functions"
+    mkdir -p "$r/usr/bin" "$r/etc/qubes/policy.d" "$r/etc/qubes-rpc"
+    for b in $RIG_DOM0_PROGRAMS; do
+        [ -x "$RIG_BUILD/bin/$b" ] || continue
+        cp "$RIG_BUILD/bin/$b" "$r/usr/bin/"
+        for l in $(ldd "$RIG_BUILD/bin/$b" 2>/dev/null | grep -oE '/[^ ]+'); do
+            mkdir -p "$r$(dirname "$l")"
+            cp -Ln "$l" "$r$l" 2>/dev/null || true
+        done
+    done
+    install -m 755 "$init" "$r/init"
+}
+
+# rig_template_disk OUT TEMPLATE: an ext4 image (made without mounting)
+# holding the template file TEMPLATE, for dom0 to mount read-only and
+# install from, as a user installs a template file from a disk. Where
+# qvm-template is not built, also its members unpacked in unpacked/
+# (root.img sparse), for the test to import by hand. Cached: rebuilt when
+# TEMPLATE changes.
+rig_template_disk() {
+    local out=$1 tf=$2 key tmp mib
+    key=$( { basename "$tf"; stat -c '%s %Y' "$tf"; sha256sum tests/system/rig.sh
+             [ -x "$RIG_BUILD/bin/qvm-template" ] && echo qvm-template; } | sha256sum | cut -c1-16)
+    if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
+        rig_log "template disk: cached ($key)"; return 0
+    fi
+    tmp=$RIG_CACHE/template-disk.tmp
+    rm -rf "$tmp" "$out" "$out.key"
+    mkdir -p "$tmp"
+    cp "$tf" "$tmp/"
+    # zstd'd or plain: the same test as the readers make (the magic number)
+    if [ ! -x "$RIG_BUILD/bin/qvm-template" ]; then
+        mkdir -p "$tmp/unpacked"
+        if [ "$(head -c 4 "$tf" | od -An -tx1 | tr -d ' ')" = 28b52ffd ]; then
+            zstd -dc "$tf" | tar -xS -C "$tmp/unpacked" || return 1
+        else
+            tar -xS -C "$tmp/unpacked" -f "$tf" || return 1
+        fi
+    fi
+    mib=$(( $(du -sm "$tmp" | cut -f1) + 128 ))
+    mkfs.ext4 -q -F -L templates -m 0 -d "$tmp" "$out.tmp" "${mib}M" > /dev/null || return 1
+    mv "$out.tmp" "$out"
+    echo "$key" > "$out.key"
+    rm -rf "$tmp"
+    rig_log "template disk built ($key, $mib MiB)"
 }
