@@ -68,7 +68,10 @@ static void report(const char *agent, const struct qrexec_call_status *st, int r
         fprintf(stderr, "qrexec-client-vm: cannot make the call through %s: %s\n", agent, e);
         break;
     case QREXEC_CALL_STEP_LINK:
-        fprintf(stderr, "qrexec-client-vm: the target did not connect: %s\n", e);
+        fprintf(stderr,
+                "qrexec-client-vm: the data link failed (opening our end, or the target "
+                "connecting): %s\n",
+                e);
         break;
     case QREXEC_CALL_STEP_LOCAL:
         fprintf(stderr, "qrexec-client-vm: cannot run the local program: %s\n", e);
@@ -176,7 +179,9 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     r = qrexec_call_vm(&call, &io, &st);
-    if (r == -EACCES) {
+    /* only dom0's answer is a refusal: EACCES from our own end of the data
+     * link (no access to the vchan devices) is a failure, said as such */
+    if (r == -EACCES && st.step == QREXEC_CALL_STEP_REQUEST) {
         fprintf(stderr, "Request refused\n");
         return QREXEC_EXIT_REFUSED;
     }
