@@ -40,22 +40,6 @@ static void split(const char *arg, char *vm, size_t vmsz, char *vol, size_t vols
     cli_check_word("volume", vol);
 }
 
-/* The value of key in "key=value" lines, copied into out; false if none. */
-static bool kv_get(struct qadmin_str data, const char *key, char *out, size_t outsz)
-{
-    struct qadmin_str line;
-    size_t pos = 0, k = strlen(key);
-
-    while (qadmin_next_line(data, &pos, &line))
-        if (line.len > k && line.p[k] == '=' && !memcmp(line.p, key, k) &&
-            line.len - k - 1 < outsz) {
-            memcpy(out, line.p + k + 1, line.len - k - 1);
-            out[line.len - k - 1] = 0;
-            return true;
-        }
-    return false;
-}
-
 static int info(const char *vm, const char *vol, const char *prop)
 {
     struct qadmin_result res, revs;
@@ -72,7 +56,7 @@ static int info(const char *vm, const char *vol, const char *prop)
     if (prop && !strcmp(prop, "revisions")) {
         cli_put(revs.data);
     } else if (prop) {
-        if (!kv_get(res.data, prop, v, sizeof(v))) {
+        if (!qadmin_kv_get(res.data, prop, v, sizeof(v))) {
             cli_err("volume %s:%s has no property %s", vm, vol, prop);
             qadmin_result_free(&res);
             qadmin_result_free(&revs);
@@ -132,8 +116,8 @@ static int list_qube(const char *vm)
             rc = CLI_FAIL;
             continue;
         }
-        kv_get(res.data, "pool", pool, sizeof(pool));
-        kv_get(res.data, "vid", vid, sizeof(vid));
+        qadmin_kv_get(res.data, "pool", pool, sizeof(pool));
+        qadmin_kv_get(res.data, "vid", vid, sizeof(vid));
         qadmin_result_free(&res);
         if (cli_call("admin.vm.volume.ListSnapshots", vol, vm, NULL, &res) == 0) {
             snprintf(revs, sizeof(revs), "%s", res.data.len ? "Yes" : "No");
@@ -251,7 +235,7 @@ static int import(const char *vm, const char *vol, const char *file)
         close(in);
         return CLI_FAIL;
     }
-    kv_get(res.data, "size", cur, sizeof(cur));
+    qadmin_kv_get(res.data, "size", cur, sizeof(cur));
     qadmin_result_free(&res);
     /* a larger image grows the volume; a smaller one keeps its size */
     if (st.st_size > atoll(cur))

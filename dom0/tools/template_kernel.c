@@ -15,22 +15,6 @@
 
 static const char *const files[] = {"vmlinuz", "initramfs"};
 
-/* The value of key in "key=value" lines, copied into out; false if none. */
-static bool kv_get(struct qadmin_str data, const char *key, char *out, size_t outsz)
-{
-    struct qadmin_str line;
-    size_t pos = 0, k = strlen(key);
-
-    while (qadmin_next_line(data, &pos, &line))
-        if (line.len > k && line.p[k] == '=' && !memcmp(line.p, key, k) &&
-            line.len - k - 1 < outsz) {
-            memcpy(out, line.p + k + 1, line.len - k - 1);
-            out[line.len - k - 1] = 0;
-            return true;
-        }
-    return false;
-}
-
 int tkernel_dir(char *out, size_t outsz)
 {
     struct qadmin_result res;
@@ -53,8 +37,9 @@ int tkernel_dir(char *out, size_t outsz)
     }
     if (cli_call("admin.pool.Info", pool, "dom0", NULL, &res) < 0)
         return -1;
-    ok = kv_get(res.data, "driver", driver, sizeof(driver)) && !strcmp(driver, "linux-kernel") &&
-         kv_get(res.data, "dir_path", out, outsz) && out[0] == '/';
+    ok = qadmin_kv_get(res.data, "driver", driver, sizeof(driver)) &&
+         !strcmp(driver, "linux-kernel") && qadmin_kv_get(res.data, "dir_path", out, outsz) &&
+         out[0] == '/';
     qadmin_result_free(&res);
     if (!ok) {
         cli_err("pool %s (default_pool_kernel) is not a linux-kernel pool with a dir_path", pool);

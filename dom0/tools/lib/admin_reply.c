@@ -213,3 +213,18 @@ int qadmin_parse_prop(struct qadmin_str s, bool has_name, struct qadmin_prop *p)
     p->value.len = s.len - pos;
     return 0;
 }
+
+bool qadmin_kv_get(struct qadmin_str data, const char *key, char *out, size_t outsz)
+{
+    struct qadmin_str line;
+    size_t pos = 0, k = strlen(key);
+
+    while (qadmin_next_line(data, &pos, &line))
+        if (line.len > k && line.p[k] == '=' && !memcmp(line.p, key, k) &&
+            line.len - k - 1 < outsz) {
+            memcpy(out, line.p + k + 1, line.len - k - 1);
+            out[line.len - k - 1] = 0;
+            return true;
+        }
+    return false;
+}

@@ -51,6 +51,10 @@ long qadmin_parse_event(const char *buf, size_t len, struct qadmin_event *ev);
  * '\n' counts too); false at the end. The line excludes the '\n'. */
 bool qadmin_next_line(struct qadmin_str data, size_t *pos, struct qadmin_str *line);
 
+/* The value of key in data's "key=value" lines (volume and pool info),
+ * copied into out; false if there is none or it does not fit. */
+bool qadmin_kv_get(struct qadmin_str data, const char *key, char *out, size_t outsz);
+
 /* A line of admin.vm.List: "NAME class=CLASS state=STATE" (more key=value
  * words may follow and are ignored). Copies into the fixed fields; -EPROTO
  * if the name is not a valid qube name or class/state are missing or too
