@@ -20,7 +20,9 @@
 #include <getopt.h>
 #include <signal.h>
 #include <gio/gio.h>
+#include <gdk/gdkx.h>
 #include <gtk/gtk.h>
+#include <X11/Xlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +236,14 @@ static void usage(FILE *f)
                "  --help              this text\n");
 }
 
+/* Logs an X error and carries on (see main). */
+static int x_error(Display *d, XErrorEvent *e)
+{
+    (void)d;
+    log_warnx("X error %d (request %d.%d) ignored", e->error_code, e->request_code, e->minor_code);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -279,6 +289,11 @@ int main(int argc, char **argv)
         fatalx("cannot open the display (is DISPLAY set?)");
     /* a peer that goes away before its answer must not kill the agent */
     signal(SIGPIPE, SIG_IGN);
+    /* nor a dialog destroyed from outside: GDK's own handler exits on the
+     * X errors that follows (BadWindow), which would leave every later
+     * ask unanswered (denied) */
+    if (GDK_IS_X11_DISPLAY(gdk_display_get_default()))
+        XSetErrorHandler(x_error);
     svc = listen_on(path);
     log_info("listening on %s", path);
     gtk_main();

@@ -4,7 +4,7 @@
 
 # GTK and json-c headers are included as system headers: our -Werror set
 # (-Wstrict-prototypes and friends) is for our code, not theirs.
-AGENT_PKGS := gtk+-3.0 json-c
+AGENT_PKGS := gtk+-3.0 json-c x11
 AGENT_CFLAGS := $(shell pkg-config --cflags $(AGENT_PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
 AGENT_LIBS := $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/null)
 JSONC_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null | sed 's/-I/-isystem /g')
