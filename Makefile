@@ -70,8 +70,10 @@ include dom0/backend/module.mk
 include dom0/storage/module.mk
 include dom0/qvmd/module.mk
 include dom0/tools/module.mk
+include gui-daemon/module.mk
 include vm-agent/filecopy/module.mk
 include vm-agent/services/module.mk
+include vm-agent/gui/module.mk
 # after every vm-agent module: the packages take their programs
 include vm-agent/packaging/module.mk
 include templates/module.mk

@@ -69,6 +69,12 @@ void vchan_close(struct vchan *v);
 
 #define VCHAN_CLOSE_LINGER_MS 5000
 
+/* The peer process's pid as this process's PID namespace sees it (socket
+ * backend: the kernel's SO_PEERCRED of the connection, never a value the peer
+ * sent), or -ENOTSUP on Xen, -ENOTCONN before a peer arrived. The local
+ * backend's shared memory (lib/shm.h) needs it. */
+int vchan_peer_pid(const struct vchan *v);
+
 /* "xen" or "socket". */
 const char *vchan_backend_name(const struct vchan *v);
 /* This domain's id as the selected backend sees it, or a negative errno. */

@@ -1,58 +1,10 @@
 /* File-copy naming rules (see names.h). Everything here is pure. */
 #include "vm-agent/filecopy/names.h"
+#include "lib/text.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
-
-/* Decodes one UTF-8 sequence at s (n bytes left); returns its length and
- * the code point in *cp, or 0 if it is not the shortest valid form of a
- * code point up to U+10FFFF. */
-static size_t utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
-{
-    uint32_t c = s[0], min;
-    size_t len, i;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if ((c & 0xe0) == 0xc0) {
-        len = 2, c &= 0x1f, min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-        len = 3, c &= 0x0f, min = 0x800;
-    } else if ((c & 0xf8) == 0xf0) {
-        len = 4, c &= 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff)
-        return 0;
-    *cp = c;
-    return len;
-}
-
-/* Code points that have no place in a file name a person reads: controls,
- * and those that make text display differently from its bytes. */
-static bool cp_unsafe(uint32_t c)
-{
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
-        return true; /* C0, DEL, C1 */
-    if (c >= 0xd800 && c <= 0xdfff)
-        return true; /* surrogates are not characters */
-    if ((c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe)
-        return true; /* noncharacters */
-    if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
-        return true; /* bidi embeddings, overrides and isolates */
-    return c == 0xfeff;
-}
 
 bool fc_text_ok(const char *s, size_t len)
 {
@@ -61,8 +13,8 @@ bool fc_text_ok(const char *s, size_t len)
     uint32_t cp;
 
     while (i < len) {
-        k = utf8_decode(p + i, len - i, &cp);
-        if (k == 0 || cp_unsafe(cp))
+        k = text_utf8_decode(p + i, len - i, &cp);
+        if (k == 0 || text_cp_unsafe(cp))
             return false;
         i += k;
     }

@@ -54,5 +54,6 @@ $(BUILD)/bin/qvm-open-in-dvm: $(BUILD)/bin/qvm-open-in-vm
 
 # the checks under unit test (the fuzz target, fuzz_vm_services, is in tests/module.mk)
 TEST_BINS += $(BUILD)/tests/unit/test_vm_services
-$(BUILD)/tests/unit/test_vm_services: $(BUILD)/tests/unit/test_vm_services.o $(VMSVC_VALIDATE)
+$(BUILD)/tests/unit/test_vm_services: $(BUILD)/tests/unit/test_vm_services.o $(VMSVC_VALIDATE) \
+                                     $(LIBBULKHEAD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)

@@ -1,4 +1,5 @@
 #include "vm-agent/services/validate.h"
+#include "lib/text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -133,45 +134,13 @@ int svc_check_app_name(const char *untrusted_name, size_t len)
 
 /* ---- qubes.OpenInVM ---- */
 
-/* The code point of the sequence at s (n bytes left) in *cp and its length,
- * or 0 if it is not strict UTF-8. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    size_t len;
-    uint32_t v, min;
-
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    } else if ((s[0] & 0xe0) == 0xc0) {
-        len = 2, v = s[0] & 0x1f, min = 0x80;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        len = 3, v = s[0] & 0x0f, min = 0x800;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        len = 4, v = s[0] & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        v = v << 6 | (s[i] & 0x3f);
-    }
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return 0;
-    *cp = v;
-    return len;
-}
-
 bool svc_utf8_ok(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     uint32_t cp;
 
     for (size_t i = 0; i < len;) {
-        size_t k = utf8_decode(p + i, len - i, &cp);
+        size_t k = text_utf8_decode(p + i, len - i, &cp);
         if (k == 0)
             return false;
         i += k;
@@ -189,7 +158,7 @@ int svc_check_file_name(const char *untrusted_name, size_t len)
     if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
         return -EINVAL;
     for (size_t i = 0; i < len;) {
-        size_t k = utf8_decode(p + i, len - i, &cp);
+        size_t k = text_utf8_decode(p + i, len - i, &cp);
         if (k == 0 || cp == '/' || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
             return -EINVAL;
         i += k;
