@@ -61,6 +61,7 @@ static const struct type_rule rules[] = {
     {GUI_KEYMAP, "GUI_KEYMAP", DAEMON, true, FIXED(GUI_KEYMAP_SIZE)},
     {GUI_CLOSE, "GUI_CLOSE", DAEMON, true, FIXED(0)},
     {GUI_CLIPBOARD_REQ, "GUI_CLIPBOARD_REQ", DAEMON, true, FIXED(0)},
+    {GUI_BUFFER_ACK, "GUI_BUFFER_ACK", DAEMON, true, FIXED(0)},
 };
 
 static const struct type_rule *rule_for(uint32_t type)

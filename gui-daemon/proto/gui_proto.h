@@ -81,6 +81,9 @@ enum gui_msg_type {
     GUI_KEYMAP = 54,
     GUI_CLOSE = 55,         /* the user asked to close the window */
     GUI_CLIPBOARD_REQ = 56, /* the user pressed the copy shortcut in this window */
+    GUI_BUFFER_ACK = 57,    /* the daemon took the window's oldest unacknowledged
+                               GUI_BUFFER: the agent may free every buffer of the
+                               window sent before that one */
 };
 
 /* Who sent a message: a type is valid only from its sender(s). */
@@ -288,7 +291,7 @@ int gui_parse_focus(const void *untrusted, size_t len, struct gui_focus *out);
 int gui_parse_keymap(const void *untrusted, size_t len, struct gui_keymap *out);
 int gui_parse_clipboard(const void *untrusted, size_t len, uint32_t clipboard_max,
                         struct gui_clipboard *out);
-/* Bodies with no content (DESTROY, UNMAP, CLOSE, CLIPBOARD_REQ) are checked
+/* Bodies with no content (DESTROY, UNMAP, CLOSE, CLIPBOARD_REQ, BUFFER_ACK) are checked
  * by gui_parse_hdr alone. */
 
 /* The i-th grant reference (or the memfd number) of a parsed GUI_BUFFER. */
