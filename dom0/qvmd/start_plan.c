@@ -37,10 +37,13 @@ static int set(char *dst, size_t sz, const char *src, const char *what, struct q
     return 0;
 }
 
-static int add_service(void *ctx, const char *k, const char *v)
+/* The features a start uses: service.NAME toggles and "gui". */
+static int add_feature(void *ctx, const char *k, const char *v)
 {
     struct start_props *p = ctx;
 
+    if (strcmp(k, "gui") == 0)
+        p->gui = v[0] != 0;
     if (strncmp(k, "service.", 8) || p->nservices >= PLAN_MAX_SERVICES)
         return 0;
     snprintf(p->services[p->nservices].name, sizeof(p->services[0].name), "%s", k + 8);
@@ -79,7 +82,8 @@ int plan_read_props(struct store *s, const struct vm_info *vm, struct start_prop
         get(s, vm, "template_for_dispvms", v, sizeof(v), e) < 0)
         return -1;
     p->template_for_dispvms = !strcmp(v, "True");
-    store_feature_list(s, vm->qid, add_service, p);
+    p->gui = true;
+    store_feature_list(s, vm->qid, add_feature, p);
     return 0;
 }
 
@@ -221,7 +225,11 @@ int plan_qdb_keys(const struct start_props *p, const char *timezone, const unsig
     if (timezone[0])
         r |= kv(out, "/qubes-timezone", timezone);
     r |= kv(out, "/qubes-random-seed", seedtxt);
-    r |= kv(out, "/qubes-gui-enabled", "False");
+    /* the GUI domain is dom0, whose gui-daemon (started by qvm-start-daemon
+     * in the desktop session) connects to the qube's gui-agent */
+    r |= kv(out, "/qubes-gui-enabled", p->gui ? "True" : "False");
+    if (p->gui)
+        r |= kv(out, "/qubes-gui-domain-xid", "0");
     for (int i = 0; i < p->nservices; i++) {
         /* QubesDB paths are shorter than 64 bytes: a longer name cannot
          * be expressed, and no service has one */

@@ -20,6 +20,7 @@ struct start_props {
     char virt_mode[8], kernel[256], kernelopts[1024], default_user[64];
     int memory, maxmem, vcpus, qrexec_timeout, shutdown_timeout;
     bool template_for_dispvms;
+    bool gui; /* feature "gui": on unless set to "" (a qube without windows) */
     int nservices; /* /qubes-service/NAME = 1|0, from service.NAME features */
     struct {
         char name[64];

@@ -170,6 +170,22 @@ static void test_qdb_keys(void **state)
     assert_null(value(&b, "/qubes-base-template"));
     assert_null(value(&b, "/qubes-timezone"));
     buf_fini(&b);
+
+    /* a GUI (feature "gui" unset or on): dom0's gui-daemon is expected;
+     * feature gui "" turns it off */
+    p = appvm();
+    p.gui = true;
+    buf_init(&b, 65536);
+    assert_int_equal(plan_qdb_keys(&p, "", seed, &b), 0);
+    assert_string_equal(value(&b, "/qubes-gui-enabled"), "True");
+    assert_string_equal(value(&b, "/qubes-gui-domain-xid"), "0");
+    buf_fini(&b);
+    p.gui = false;
+    buf_init(&b, 65536);
+    assert_int_equal(plan_qdb_keys(&p, "", seed, &b), 0);
+    assert_string_equal(value(&b, "/qubes-gui-enabled"), "False");
+    assert_null(value(&b, "/qubes-gui-domain-xid"));
+    buf_fini(&b);
 }
 
 int main(void)
