@@ -382,7 +382,8 @@ rig_block_script() {
 # commands other branches add appear here once they exist).
 RIG_DOM0_PROGRAMS="qvmd qubesdb-daemon qrexec-daemon qrexec-client qrexec-policy-daemon qvm-create
     qvm-start qvm-run qvm-shutdown qvm-kill qvm-ls qvm-pool qvm-volume qvm-prefs qubes-prefs
-    qvm-check qvm-service qvm-features qvm-template qvm-remove qvm-copy-to-vm"
+    qvm-check qvm-service qvm-features qvm-template qvm-remove qvm-copy-to-vm
+    gui-daemon qvm-start-daemon gui-probe"
 
 # rig_qvmd_dom0 DIR INIT: a busybox dom0 root with Xen's toolstack, the
 # modules for Xen, virtio disks, ext4, block back-ends and LVM, the rig's
@@ -410,6 +411,17 @@ rig_qvmd_dom0() {
         done
     done
     install -m 755 "$init" "$r/init"
+}
+
+# rig_x11_dom0 DIR: dom0's desktop for GUI tests: Xvfb (a real X server
+# drawing into memory, with MIT-SHM) with the keymap compiler and data it
+# runs at start-up, and xdotool to type into windows.
+rig_x11_dom0() {
+    local r=$1
+    rig_binaries "$r" /usr/bin/Xvfb /usr/bin/xkbcomp /usr/bin/xdotool
+    mkdir -p "$r/usr/share/X11" "$r/var/lib/xkb" "$r/tmp/.X11-unix"
+    chmod 1777 "$r/tmp/.X11-unix"
+    cp -a /usr/share/X11/xkb "$r/usr/share/X11/"
 }
 
 # rig_template_disk OUT TEMPLATE: an ext4 image (made without mounting)

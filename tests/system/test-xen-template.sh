@@ -19,6 +19,7 @@ MODE=test
 [ "${1:-}" = --demo ] && MODE=demo
 W=$RIG_BUILD/xen-rig/template-$MODE
 TEMPLATES=${BULKHEAD_TEMPLATES:-build/templates}
+B=$RIG_BUILD/bin
 # what dom0 checks, in order (dom0-template-init.sh prints the same words)
 CHECKS=(
     "qvmd is up with the xen backend"
@@ -39,6 +40,18 @@ CHECKS=(
     "nothing arrived after the refusal"
     "qvm-run --service work qubes.StartApp+debian-xterm"
     "the terminal runs in work"
+)
+# the GUI (when gui-daemon is built)
+[ -x "$B/gui-daemon" ] && CHECKS+=(
+    "qvm-start-daemon --all starts a gui-daemon for work and personal"
+    "a window from work on dom0's desktop, titled [work] hello-work"
+    "work's window framed in its label colour (0x3465a4)"
+    "work's pixels inside the frame (0xff8000)"
+    "a window from personal on dom0's desktop, titled [personal] hello-personal"
+    "personal's window framed in its label colour (0x73d216)"
+    "personal's pixels inside the frame (0x00c0c0)"
+    "window buffers crossed as grant references"
+    "keys typed into work's window in dom0 arrive in work"
 )
 CHECKS+=(
     "qvm-shutdown --wait work personal"
@@ -72,19 +85,21 @@ grep -E '^  ' "$RIG_CACHE/template-build.log" | sed 's/^/# build /'
 mkdir -p "$W"
 rig_template_disk "$RIG_CACHE/template-disk.img" "$TFILE" ||
     { echo "not ok 2 - the template disk for dom0"; exit 1; }
-rig_qvmd_dom0 "$W/dom0" tests/system/guest/dom0-template-init.sh ||
+{ rig_qvmd_dom0 "$W/dom0" tests/system/guest/dom0-template-init.sh && rig_x11_dom0 "$W/dom0"; } ||
     { echo "not ok 2 - building dom0's root failed"; exit 1; }
 rig_cpio "$W/dom0" "$W/dom0.cpio"
 # the pool: sparse, so only what the qubes write takes room on the host
-rm -f "$W/pool.img"
+rm -f "$W/pool.img" "$W/out.img"
 truncate -s 8G "$W/pool.img"
+# where dom0 leaves the desktop's screenshot (raw bytes; "SHOT N" gives the size)
+truncate -s 16M "$W/out.img"
 rig_log "initramfs: dom0 $(du -h "$W/dom0.cpio" | cut -f1); template disk $(du -h "$RIG_CACHE/template-disk.img" | cut -f1)"
 
 LOG=$W/serial.log
 ARGS="bulkhead.qubemem=${QUBE_MEM:-400}"
 [ $MODE = demo ] && ARGS="$ARGS bulkhead.demo"
 RIG_TIMEOUT=${RIG_TIMEOUT:-1200} rig_boot "$W/dom0.cpio" "$LOG" "$ARGS" "pool=$W/pool.img" \
-    "templates=$RIG_CACHE/template-disk.img:ro"
+    "templates=$RIG_CACHE/template-disk.img:ro" "out=$W/out.img"
 # no CRs, and no colour codes (qvm-run colours what it prints on dom0's
 # console, which is a terminal)
 S=$(tr -d '\r' < "$LOG" | sed 's/\x1b\[[0-9;]*m//g')
@@ -113,4 +128,10 @@ grep -E 'DOM0_MARK.*(template installed|work: |qvm-copy)' <<<"$S" | sed -E 's/^D
 grep -E 'started as domain [0-9]+: ' <<<"$S" | sed -E 's/.*qvmd[^:]*: //' | while read -r line; do
     echo "# start: $line"
 done
+shot=$(grep -oE '^SHOT [0-9]+' <<<"$S" | tail -n1 | cut -d' ' -f2)
+if [ -n "$shot" ]; then
+    mkdir -p "$RIG_BUILD/screenshots"
+    head -c "$shot" "$W/out.img" > "$RIG_BUILD/screenshots/desktop-$MODE.png"
+    echo "# dom0's desktop: $RIG_BUILD/screenshots/desktop-$MODE.png"
+fi
 echo "# QEMU ran ${RIG_QEMU_SECS:-?} s, peak RSS $(( ${RIG_QEMU_KIB:-0} / 1024 )) MiB; serial log $LOG"

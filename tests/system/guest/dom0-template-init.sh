@@ -251,6 +251,57 @@ if [ -z "$DEMO" ]; then
 
 fi
 
+# ---- the GUI: dom0's desktop (Xvfb), one gui-daemon per qube started by
+# qvm-start-daemon, a window from each qube, framed in its label colour;
+# window buffers cross from the qubes' gntalloc pages to dom0's gntdev
+if [ -x /usr/bin/gui-daemon ]; then
+    t=$(up)
+    Xvfb :0 -screen 0 1280x800x24 -nolisten tcp > /tmp/xvfb.log 2>&1 &
+    export DISPLAY=:0
+    i=0
+    while [ ! -S /tmp/.X11-unix/X0 ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+    follow /tmp/guid.log guid
+    R "qvm-start-daemon --all starts a gui-daemon for work and personal" \
+        sh -c 'qvm-start-daemon --all 2>> /tmp/guid.log'
+    # a terminal in each qube, background and text in one colour, so its
+    # whole window is that colour; in work it also writes what is typed
+    # into it to /tmp/typed
+    qrun work 'printf "%s\n" "read -r line; echo \"\$line\" > /tmp/typed; sleep 100000" > /tmp/typer.sh &&
+        setsid xterm -bg "#ff8000" -fg "#ff8000" -cr "#ff8000" -geometry 40x8+40+60 -T hello-work \
+        -e sh /tmp/typer.sh > /dev/null 2>&1 < /dev/null &' > /dev/null
+    qrun personal 'setsid xterm -bg "#00c0c0" -fg "#00c0c0" -cr "#00c0c0" -geometry 40x8+600+300 \
+        -T hello-personal > /dev/null 2>&1 < /dev/null &' > /dev/null
+    for q in work:3465a4:ff8000 personal:73d216:00c0c0; do
+        name=${q%%:*} rest=${q#*:}
+        frame=${rest%%:*} inside=${rest#*:}
+        if win=$(gui-probe wait-window --title "[$name] hello-$name" --timeout 240 2>&1); then
+            ok "a window from $name on dom0's desktop, titled [$name] hello-$name"
+        else
+            fail "a window from $name on dom0's desktop, titled [$name] hello-$name ($win; $(gui-probe list 2>&1 | tr '\n' ' '))"
+            continue
+        fi
+        R "$name's window framed in its label colour (0x$frame)" gui-probe check-frame "$win" "$frame"
+        set -- $(gui-probe geometry "$win")
+        R "$name's pixels inside the frame (0x$inside)" \
+            gui-probe check-rect $(($1 + 8)) $(($2 + 8)) $(($3 - 16)) $(($4 - 16)) "$inside"
+    done
+    PHASE gui-windows "$t"
+    if grep -qi "grant" /tmp/guid.log; then
+        ok "window buffers crossed as grant references ($(grep -i -m1 grant /tmp/guid.log))"
+    else
+        fail "window buffers crossed as grant references (gui-daemon said: $(tail -n 3 /tmp/guid.log | tr '\n' ' '))"
+    fi
+    win=$(gui-probe wait-window --title "[work] hello-work" --timeout 5 2> /dev/null)
+    xdotool windowfocus --sync "$win" type --delay 50 "typed-in-dom0" 2> /dev/null
+    xdotool key --window "$win" Return 2> /dev/null
+    sleep 2
+    eq "keys typed into work's window in dom0 arrive in work" "$(qrun work 'cat /tmp/typed')" typed-in-dom0
+    gui-probe screenshot /tmp/desktop.png &&
+        dd if=/tmp/desktop.png of="$(disk out)" bs=1M conv=notrunc 2> /dev/null &&
+        echo "SHOT $(stat -c %s /tmp/desktop.png)"
+    [ -n "$DEMO" ] && SAY "dom0's desktop: a terminal from work framed in blue, one from personal framed in green"
+fi
+
 # ---- clean shutdown of both
 t=$(up)
 R "qvm-shutdown --wait work personal" qvm-shutdown --wait work personal
