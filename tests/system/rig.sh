@@ -90,9 +90,12 @@ rig_binaries() {
     done
 }
 
-# rig_xen_dom0_tools DIR: what a minimal dom0 needs to run xl.
+# rig_xen_dom0_tools DIR: what a minimal dom0 needs to run xl, and the
+# functions every dom0 /init sources (tests/system/guest/dom0-lib.sh).
 rig_xen_dom0_tools() {
     local r=$1 t
+    mkdir -p "$r/etc"
+    install -m 644 tests/system/guest/dom0-lib.sh "$r/etc/rig-dom0-lib"
     rig_binaries "$r" $RIG_XEN_BIN/xl $RIG_XEN_BIN/xenstored $RIG_XEN_BIN/xenconsoled \
         $RIG_XEN_BIN/xen-init-dom0 /usr/bin/xenstore
     mkdir -p "$r/lib/x86_64-linux-gnu"

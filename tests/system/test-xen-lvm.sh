@@ -6,7 +6,7 @@
 # into it, that data written to /rw survives shutdown and the volume
 # rotation and a restart (with Qubes' -<epoch>-back revisions), and that a
 # hung guest can be destroyed and its disk freed.
-# Output is TAP; "# phase NAME SECONDS" lines time each step in dom0.
+# Output is TAP; "# phase NAME SECONDS s" lines time each step in dom0.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/system/rig.sh

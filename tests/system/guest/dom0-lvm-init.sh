@@ -8,18 +8,8 @@
 # becomes a "-<epoch>-back" revision and the snapshot takes its name), and
 # destroys a guest that ignores shutdown. Markers go to the serial console
 # for tests/system/test-xen-lvm.sh; "PHASE name seconds" lines time steps.
-export PATH=/bin:/usr/bin:/usr/sbin:/sbin:/usr/lib/xen-4.17/bin XENSTORED_ROOTDIR=/run/xenstored
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mkdir -p /run/xen /run/xenstored /run/lvm /run/lock/lvm /run/qubes /dev/pts /var/lock /mnt/chk
-mount -t devpts devpts /dev/pts
-ln -s /proc/self/fd /dev/fd
-. /etc/rig-functions
-M() { echo "DOM0_MARK[$(cut -d' ' -f1 /proc/uptime)]: $*"; }
-up() { cut -d' ' -f1 /proc/uptime; }
-# PHASE NAME SINCE: how long a step took, from its start time (uptime)
-PHASE() { echo "PHASE $1 $(awk -v a="$2" -v b="$(up)" 'BEGIN { printf "%.1f", b - a }')"; }
+. /etc/rig-dom0-lib
+mkdir -p /mnt/chk
 # console LOG PATTERN SECONDS: waits until a guest's console shows PATTERN
 console() {
     i=0
@@ -35,22 +25,10 @@ gone() {
     while xl domid "$1" > /dev/null 2>&1 && [ $i -lt $(($2 * 5)) ]; do sleep 0.2; i=$((i + 1)); done
     ! xl domid "$1" > /dev/null 2>&1
 }
-# disk SERIAL: the virtio disk QEMU was given with that serial
-disk() {
-    for b in /sys/block/vd*; do
-        [ "$(cat "$b/serial" 2>/dev/null)" = "$1" ] && echo "/dev/${b##*/}" && return 0
-    done
-    return 1
-}
 VG=qubes_dom0
 M "init started, kernel $(uname -r)"
 for l in xen.list blkback.list virtio.list lvm.list ext4.list; do rig_load $l; done
-mount -t xenfs xenfs /proc/xen
-xenstored --pid-file /run/xenstore.pid
-i=0
-while ! xenstore-read -s / > /dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
-xen-init-dom0 > /dev/null
-xenconsoled --log=guest --log-dir=/var/log/xen/console
+dom0_toolstack
 M "toolstack up"
 
 i=0

@@ -8,40 +8,8 @@
 # "RESULT ok|FAIL: WHAT" lines are the checks the host turns into TAP;
 # "bulkhead.demo" on the kernel command line runs the demo instead (two
 # qubes, a command in each; SAY lines tell the story).
-export PATH=/usr/bin:/bin:/usr/sbin:/sbin:/usr/lib/xen-4.17/bin XENSTORED_ROOTDIR=/run/xenstored
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mkdir -p /run/xen /run/xenstored /run/lvm /run/lock/lvm /run/qubes /run/bulkhead /dev/pts \
-    /var/lock /var/lib/bulkhead/vm-kernels/rig /var/tmp
-mount -t devpts devpts /dev/pts
-ln -s /proc/self/fd /dev/fd
-. /etc/rig-functions
-M() { echo "DOM0_MARK[$(cut -d' ' -f1 /proc/uptime)]: $*"; }
-SAY() { echo "SAY $*"; }
-up() { cut -d' ' -f1 /proc/uptime; }
-PHASE() { echo "PHASE $1 $(awk -v a="$2" -v b="$(up)" 'BEGIN { printf "%.1f", b - a }') s"; }
-# R WHAT CMD...: runs CMD, prints RESULT ok/FAIL for WHAT (with its output)
-R() {
-    what=$1
-    shift
-    if out=$("$@" 2>&1); then
-        echo "RESULT ok: $what"
-    else
-        echo "RESULT FAIL: $what (rc $?: $(echo "$out" | tail -n 3 | tr '\n' ' '))"
-        return 1
-    fi
-}
-# eq WHAT GOT WANT
-eq() {
-    if [ "$2" = "$3" ]; then echo "RESULT ok: $1"; else echo "RESULT FAIL: $1 (got '$2', wanted '$3')"; return 1; fi
-}
-disk() {
-    for b in /sys/block/vd*; do
-        [ "$(cat "$b/serial" 2>/dev/null)" = "$1" ] && echo "/dev/${b##*/}" && return 0
-    done
-    return 1
-}
+. /etc/rig-dom0-lib
+mkdir -p /var/lib/bulkhead/vm-kernels/rig
 state() { qvm-ls --raw-data -O state "$1" 2>&1; }
 # wait_state QUBE STATE SECONDS
 wait_state() {
@@ -71,12 +39,7 @@ for a in $(cat /proc/cmdline); do case $a in bulkhead.virt=*) VIRT=${a#bulkhead.
 
 M "init started, kernel $(uname -r); qubes boot $VIRT"
 for l in xen.list blkback.list virtio.list lvm.list ext4.list; do rig_load $l; done
-mount -t xenfs xenfs /proc/xen
-xenstored --pid-file /run/xenstore.pid
-i=0
-while ! xenstore-read -s / > /dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
-xen-init-dom0 > /dev/null
-xenconsoled --log=guest --log-dir=/var/log/xen/console
+dom0_toolstack
 M "toolstack up"
 i=0
 while { ! disk pool > /dev/null || ! disk rootimg > /dev/null; } && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done

@@ -10,42 +10,8 @@
 # "RESULT ok|FAIL: WHAT" lines are the checks the host turns into TAP,
 # "PHASE NAME S s" the timings; "bulkhead.demo" on the command line runs
 # the demo's story instead (SAY lines).
-export PATH=/usr/bin:/bin:/usr/sbin:/sbin:/usr/lib/xen-4.17/bin XENSTORED_ROOTDIR=/run/xenstored
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mkdir -p /run/xen /run/xenstored /run/lvm /run/lock/lvm /run/qubes /run/bulkhead /dev/pts \
-    /var/lock /var/lib/bulkhead/vm-kernels /var/tmp /mnt/templates
-mount -t devpts devpts /dev/pts
-ln -s /proc/self/fd /dev/fd
-. /etc/rig-functions
-M() { echo "DOM0_MARK[$(cut -d' ' -f1 /proc/uptime)]: $*"; }
-SAY() { echo "SAY $*"; }
-up() { cut -d' ' -f1 /proc/uptime; }
-PHASE() { echo "PHASE $1 $(awk -v a="$2" -v b="$(up)" 'BEGIN { printf "%.1f", b - a }') s"; }
-# R WHAT CMD...: runs CMD, prints RESULT ok/FAIL for WHAT (with its output)
-R() {
-    what=$1
-    shift
-    if out=$("$@" 2>&1); then
-        echo "RESULT ok: $what"
-    else
-        echo "RESULT FAIL: $what (rc $?: $(echo "$out" | tail -n 5 | tr '\n' ' '))"
-        return 1
-    fi
-}
-# eq WHAT GOT WANT
-eq() {
-    if [ "$2" = "$3" ]; then echo "RESULT ok: $1"; else echo "RESULT FAIL: $1 (got '$2', wanted '$3')"; return 1; fi
-}
-ok() { echo "RESULT ok: $1"; }
-fail() { echo "RESULT FAIL: $1"; }
-disk() {
-    for b in /sys/block/vd*; do
-        [ "$(cat "$b/serial" 2>/dev/null)" = "$1" ] && echo "/dev/${b##*/}" && return 0
-    done
-    return 1
-}
+. /etc/rig-dom0-lib
+mkdir -p /var/lib/bulkhead/vm-kernels /mnt/templates
 lvnames() { lvs --noheadings -o lv_name qubes_dom0 2>/dev/null | tr -d ' ' | tr '\n' ' '; }
 # qrun QUBE CMD: the command's output in the qube (as its default user)
 # (at most 300 s: a call that hangs fails its check, not the whole run)
@@ -63,12 +29,7 @@ for a in $(cat /proc/cmdline); do case $a in bulkhead.qubemem=*) MEM=${a#bulkhea
 
 M "init started, kernel $(uname -r)"
 for l in xen.list blkback.list virtio.list lvm.list ext4.list; do rig_load $l; done
-mount -t xenfs xenfs /proc/xen
-xenstored --pid-file /run/xenstore.pid
-i=0
-while ! xenstore-read -s / > /dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
-xen-init-dom0 > /dev/null
-xenconsoled --log=guest --log-dir=/var/log/xen/console
+dom0_toolstack
 # the qubes' consoles and dom0's daemons' logs, live into the serial log
 # ("work| ...", "qvmd| ..."): a step that hangs shows where
 follow() {

@@ -5,21 +5,13 @@
 # dom0 side sees the channel closed instead of hanging. Everything it prints
 # reaches the host on the serial console; tests/system/test-xen-vchan.sh
 # reads the markers.
-export PATH=/bin:/usr/bin:/usr/sbin:/sbin:/usr/lib/xen-4.17/bin XENSTORED_ROOTDIR=/run/xenstored
-mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
-mkdir -p /run/xen /run/xenstored /dev/pts /var/lock; mount -t devpts devpts /dev/pts
-ln -s /proc/self/fd /dev/fd
-M() { echo "DOM0_MARK[$(cut -d' ' -f1 /proc/uptime)]: $*"; }
+. /etc/rig-dom0-lib
 BYTES=$(sed -n 's/.* xfer_bytes=\([0-9]*\).*/\1/p' /proc/cmdline)
 M "init started, kernel $(uname -r)"
 for m in xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc; do
     insmod /lib/modules/$m.ko || M "insmod $m FAILED"
 done
-mount -t xenfs xenfs /proc/xen
-xenstored --pid-file /run/xenstore.pid
-i=0; while ! xenstore-read -s / >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.2; i=$((i+1)); done
-xen-init-dom0 >/dev/null
-xenconsoled --log=guest --log-dir=/var/log/xen/console
+dom0_toolstack
 xl info | grep -E 'xen_version|xen_caps|nr_cpus|total_memory' | sed 's/^/XL_INFO /'
 M "toolstack up"
 
