@@ -20,13 +20,6 @@ for i in $(seq 100); do [ -S "$T/qvmd.sock" ] && break; sleep 0.1; done
 
 # fails RC CMD...: exits with RC and says why in exactly one line on
 # stderr, prefixed with the command's name; the line is left in $ERR
-fails() {
-    local want=$1 rc; shift
-    ERR=$("$@" 2>&1 >/dev/null </dev/null); rc=$?
-    [ "$rc" = "$want" ] && [ "$(wc -l <<< "$ERR")" = 1 ] && [[ $ERR == "$1: "?* ]] || {
-        echo "# $*: rc $rc, stderr: $ERR" >&2; return 1; }
-}
-says() { grep -qiE -- "$1" <<< "$ERR" || { echo "# wanted /$1/ in: $ERR" >&2; return 1; }; }
 # the whole visible state: every qube with its settings, and the globals
 snapshot() {
     qvm-ls --raw-data -O name,class,label,template,netvm,memory,provides_network

@@ -6,13 +6,12 @@
 # Part 1 runs everywhere: --help, usage errors, unknown qubes (qvmd's own
 # QubesVMNotFoundError message) and what needs no running qube.
 # Part 2 starts real qubes on qvmd's `local` backend (processes in Linux
-# namespaces, each with a qrexec agent) and is skipped while `qvmd --help`
-# does not mention --backend. What it expects of qvmd besides the Admin
-# API: it passes its environment on to what it spawns, starts each qube's
+# namespaces, each with a qrexec agent). What it expects of qvmd besides
+# the Admin API: it passes its environment on to what it spawns, starts each qube's
 # qrexec-daemon with --socket-dir "$BULKHEAD_QREXEC_SOCKET_DIR" (where
 # qvm-run looks), the socket vchan in "$VCHAN_SOCKET_DIR", and makes the
-# qube's default_user what "DEFAULT:" means to the agent. QVMD_LOCAL_ARGS
-# replaces the extra arguments ("--backend local") if qvmd needs more.
+# qube's default_user what "DEFAULT:" means to the agent. The set-up is
+# tests/integration/lib/local-qubes.sh's.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib/tap.sh
@@ -22,40 +21,21 @@ if [ ! -x "$B/qvmd" ] || [ ! -x "$B/qvm-run" ]; then
     exit 0
 fi
 T=$(mktemp -d /tmp/bulkhead-qvm-life.XXXXXX)
-mkdir -p "$T/qrexec" "$T/vchan" "$T/rpc"
 case $B in /*) ;; *) B=$PWD/$B ;; esac
-export BULKHEAD_QVMD_SOCKET=$T/qvmd.sock PATH=$B:$PATH
-export BULKHEAD_QREXEC_SOCKET_DIR=$T/qrexec VCHAN_SOCKET_DIR=$T/vchan BULKHEAD_VCHAN=socket
-export VCHAN_DOMAIN=0 QREXEC_SERVICE_PATH=$T/rpc
+export PATH=$B:$PATH
+# qubes on the local backend: each runs the built qrexec-agent and
+# qubesdb-vm-daemon under bulkhead-local-init (docs/backends.md); no policy
+# daemon here (calls between qubes: qrexec-vm-to-vm.sh, filecopy-local.sh)
+. tests/integration/lib/local-qubes.sh
 printf '#!/bin/sh\necho "arg=$1 from=$QREXEC_REMOTE_DOMAIN"\n' > "$T/rpc/test.Echo"
 chmod +x "$T/rpc/test.Echo"
-LOCAL=no
-"$B/qvmd" --help 2>&1 | grep -q -- --backend && LOCAL=yes
-ARGS=()
-# qubes on the local backend: each runs the built qrexec-agent and
-# qubesdb-vm-daemon under bulkhead-local-init (docs/backends.md)
-export BULKHEAD_QREXEC_AGENT="$B/qrexec-agent" BULKHEAD_QUBESDB_VM_DAEMON="$B/qubesdb-vm-daemon"
-[ $LOCAL = yes ] && read -ra ARGS <<< "${QVMD_LOCAL_ARGS:---backend local --run-dir $T/qrexec \
-    --state-dir $T/state --local-state-dir $T/local --vchan-dir $T/vchan \
-    --local-init $PWD/vm-agent/local/bulkhead-local-init --qrexec-daemon $B/qrexec-daemon \
-    --qubesdb-daemon $B/qubesdb-daemon}"
 cleanup() {
-    [ $LOCAL = yes ] && qvm-kill --all >/dev/null 2>&1
+    qvm-kill --all >/dev/null 2>&1
     kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$T"
 }
 trap cleanup EXIT
-"$B/qvmd" --db "$T/qvm.db" --socket "$T/qvmd.sock" "${ARGS[@]}" 2> "$T/qvmd.log" &
-for i in $(seq 100); do [ -S "$T/qvmd.sock" ] && break; sleep 0.1; done
+local_qvmd_start
 
-# fails RC CMD...: exits with RC and says why in exactly one line on
-# stderr, prefixed with the command's name; the line is left in $ERR
-fails() {
-    local want=$1 rc; shift
-    ERR=$("$@" 2>&1 >/dev/null </dev/null); rc=$?
-    [ "$rc" = "$want" ] && [ "$(wc -l <<< "$ERR")" = 1 ] && [[ $ERR == "$1: "?* ]] || {
-        echo "# $*: rc $rc, stderr: $ERR" >&2; return 1; }
-}
-says() { grep -qiE -- "$1" <<< "$ERR" || { echo "# wanted /$1/ in: $ERR" >&2; return 1; }; }
 eq() { [ "$1" = "$2" ] || { echo "# got '$1', wanted '$2'" >&2; return 1; }; }
 # rc WANT CMD...: CMD exits with WANT (its output is ignored)
 rc() { local want=$1 r; shift; "$@" >/dev/null 2>&1 </dev/null; r=$?
@@ -105,14 +85,6 @@ t "... and -q silences it" eq "$(qvm-run -q --all true 2>&1)" ""
 t "qvm-run --no-autostart in a halted qube fails" fails 1 qvm-run -p --no-autostart work3 true
 t "... saying it is not running" says "work3 is not running"
 t "... and leaves it halted" eq "$(state work3)" Halted
-
-if [ $LOCAL = no ]; then
-    for d in "qvm-start starts two qubes" "qvm-run, qvm-pause, qvm-shutdown, qvm-kill on them"; do
-        n=$((n + 1)); echo "ok $n - $d # SKIP qvmd has no local backend"
-    done
-    echo "1..$n"
-    exit 0
-fi
 
 # ---- part 2: real qubes on the local backend
 t "qvm-start two qubes" qvm-start work work2

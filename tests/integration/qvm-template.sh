@@ -12,8 +12,8 @@
 # it; list and info say so; remove is refused while the AppVM uses it and
 # then removes the qube and its kernel. Damaged files (a flipped byte, a
 # truncated file, bad template.conf values, an existing name) are refused
-# with one line and leave no qube and no kernel directory behind. If qvmd
-# has the local backend, an AppVM of the installed template is started and
+# with one line and leave no qube and no kernel directory behind. An
+# AppVM of the installed template is started on the local backend and
 # runs a command.
 set -u
 cd "$(dirname "$0")/../.."
@@ -28,41 +28,19 @@ if ! command -v mkfs.ext4 > /dev/null || ! command -v zstd > /dev/null; then
     exit 0
 fi
 T=$(mktemp -d /tmp/bulkhead-qvm-template.XXXXXX)
-mkdir -p "$T/qrexec" "$T/vchan"
 case $B in /*) ;; *) B=$PWD/$B ;; esac
-export BULKHEAD_QVMD_SOCKET=$T/qvmd.sock PATH=$B:$PATH
-export BULKHEAD_QREXEC_SOCKET_DIR=$T/qrexec VCHAN_SOCKET_DIR=$T/vchan BULKHEAD_VCHAN=socket
-export VCHAN_DOMAIN=0
-export BULKHEAD_QREXEC_AGENT="$B/qrexec-agent" BULKHEAD_QUBESDB_VM_DAEMON="$B/qubesdb-vm-daemon"
-LOCAL=no
-"$B/qvmd" --help 2>&1 | grep -q -- --backend && LOCAL=yes
-ARGS=()
-[ $LOCAL = yes ] && ARGS=(--backend local --run-dir "$T/qrexec" --state-dir "$T/state"
-    --local-state-dir "$T/local" --vchan-dir "$T/vchan"
-    --local-init "$PWD/vm-agent/local/bulkhead-local-init" --qrexec-daemon "$B/qrexec-daemon"
-    --qubesdb-daemon "$B/qubesdb-daemon")
-QPID=
+export PATH=$B:$PATH
+. tests/integration/lib/local-qubes.sh
+QVMD_PID=
 cleanup() {
-    [ $LOCAL = yes ] && qvm-kill --all > /dev/null 2>&1
-    [ -n "$QPID" ] && kill "$QPID" 2> /dev/null && wait "$QPID" 2> /dev/null
+    qvm-kill --all > /dev/null 2>&1
+    [ -n "$QVMD_PID" ] && kill "$QVMD_PID" 2> /dev/null && wait "$QVMD_PID" 2> /dev/null
     rm -rf "$T"
 }
 trap cleanup EXIT
-"$B/qvmd" --db "$T/qvm.db" --socket "$T/qvmd.sock" --policy-socket "$T/none" "${ARGS[@]}" \
-    2> "$T/qvmd.log" &
-QPID=$!
-for _ in $(seq 200); do qvm-ls > /dev/null 2>&1 && break; sleep 0.05; done
+local_qvmd_start --policy-socket "$T/none"
 POOL=$T/vm-pool KDIR=$T/vm-kernels
 
-# fails RC CMD...: exits with RC and says why in exactly one line on
-# stderr, prefixed with the command's name; the line is left in $ERR
-fails() {
-    local want=$1 rc; shift
-    ERR=$("$@" 2>&1 >/dev/null </dev/null); rc=$?
-    [ "$rc" = "$want" ] && [ "$(wc -l <<< "$ERR")" = 1 ] && [[ $ERR == "$1: "?* ]] || {
-        echo "# $*: rc $rc, stderr: $ERR" >&2; return 1; }
-}
-says() { grep -qiE -- "$1" <<< "$ERR" || { echo "# wanted /$1/ in: $ERR" >&2; return 1; }; }
 eq() { [ "$1" = "$2" ] || { echo "# got '$1', wanted '$2'" >&2; return 1; }; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 # nothing left of a refused install: no such qube, no kernel directory
@@ -196,18 +174,16 @@ t "... naming the users" says "cannot remove debian-12: used as template by work
 t "... and the template is still there" eq "$(qvm-ls --raw-data -O class debian-12)" TemplateVM
 t "remove of a qube not installed from a file is refused" fails 1 qvm-template remove handmade
 
-if [ $LOCAL = yes ]; then
-    qvm-prefs debian-12 default_user root > /dev/null
-    t "work (local backend) starts" qvm-start work
-    t "work runs a command" eq "$(qvm-run -p work 'echo hello from $(hostname)' 2> /dev/null)" \
-        "hello from work"
-    qvm-kill work > /dev/null 2>&1
-    qvm-prefs deb-copy default_user root > /dev/null
-    qvm-start deb-copy > /dev/null 2>&1
-    t "remove of a running template is refused" fails 1 qvm-template remove deb-copy
-    t "... saying so" says "cannot remove deb-copy: it is Running"
-    qvm-kill deb-copy > /dev/null 2>&1
-fi
+qvm-prefs debian-12 default_user root > /dev/null
+t "work (local backend) starts" qvm-start work
+t "work runs a command" eq "$(qvm-run -p work 'echo hello from $(hostname)' 2> /dev/null)" \
+    "hello from work"
+qvm-kill work > /dev/null 2>&1
+qvm-prefs deb-copy default_user root > /dev/null
+qvm-start deb-copy > /dev/null 2>&1
+t "remove of a running template is refused" fails 1 qvm-template remove deb-copy
+t "... saying so" says "cannot remove deb-copy: it is Running"
+qvm-kill deb-copy > /dev/null 2>&1
 
 t "qvm-remove work" qvm-remove -f work
 t "remove debian-12" qvm-template remove debian-12
@@ -304,7 +280,7 @@ t "... its root is in p2" cmp "$T/pool2/vm-templates/piped/root.img" "$S/root.im
 t "... its kernel is 6.1.0+bh1-amd64" eq "$(qvm-prefs piped kernel)" 6.1.0+bh1-amd64
 t "... in place" cmp "$KDIR/6.1.0+bh1-amd64/vmlinuz" "$S/vmlinuz"
 
-kill "$QPID"; wait "$QPID" 2> /dev/null; QPID=
+kill "$QVMD_PID"; wait "$QVMD_PID" 2> /dev/null; QVMD_PID=
 t "qvmd's database is consistent" "$B/qvmd" --db "$T/qvm.db" --check
 
 echo "1..$n"
