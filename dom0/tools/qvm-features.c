@@ -17,56 +17,14 @@ static void usage(FILE *f)
                "Exit: 0 done, 1 qvmd refused or FEATURE is not set, 2 usage.\n");
 }
 
-/* Every feature with its value: one List, then all Gets at once. */
-static int list_all(const char *vm)
+/* "NAME  VALUE", the values aligned. */
+static void show(const char *name, int width, struct qadmin_str value, void *ctx)
 {
-    struct qadmin_result list, *vals = NULL;
-    struct qadmin_req *req = NULL;
-    struct qadmin_str line;
-    char **names = NULL;
-    size_t n = 0, pos = 0, width = 0;
-    int rc = CLI_OK;
-
-    if (cli_call("admin.vm.feature.List", NULL, vm, NULL, &list) < 0)
-        return CLI_FAIL;
-    while (qadmin_next_line(list.data, &pos, &line))
-        n += line.len > 0;
-    names = calloc(n + 1, sizeof(*names));
-    req = calloc(n + 1, sizeof(*req));
-    vals = calloc(n + 1, sizeof(*vals));
-    if (!names || !req || !vals) {
-        cli_err("out of memory");
-        return CLI_FAIL;
-    }
-    n = pos = 0;
-    while (qadmin_next_line(list.data, &pos, &line)) {
-        if (line.len == 0)
-            continue;
-        names[n] = strndup(line.p, line.len);
-        if (line.len > width)
-            width = line.len;
-        req[n] = (struct qadmin_req){"admin.vm.feature.Get", names[n], vm, NULL, 0};
-        n++;
-    }
-    qadmin_call_many(req, vals, n);
-    for (size_t i = 0; i < n; i++) {
-        if (vals[i].status) {
-            cli_err("%s: %s", names[i], vals[i].msg);
-            rc = CLI_FAIL;
-        } else {
-            cli_put((struct qadmin_str){names[i], strlen(names[i])});
-            printf("%*s  ", (int)(width - strlen(names[i])), "");
-            cli_put(vals[i].data);
-            putchar('\n');
-        }
-        qadmin_result_free(&vals[i]);
-        free(names[i]);
-    }
-    free(names);
-    free(req);
-    free(vals);
-    qadmin_result_free(&list);
-    return rc;
+    (void)ctx;
+    cli_put((struct qadmin_str){name, strlen(name)});
+    printf("%*s  ", width - (int)strlen(name), "");
+    cli_put(value);
+    putchar('\n');
 }
 
 int main(int argc, char **argv)
@@ -103,7 +61,7 @@ int main(int argc, char **argv)
     if (nargs == 1) {
         if (unset)
             cli_usage("--unset needs a FEATURE");
-        return list_all(vm);
+        return cli_each_feature(vm, "", show, NULL);
     }
     cli_check_word("feature", argv[optind + 1]);
     if (unset) {

@@ -22,57 +22,10 @@ static void usage(FILE *f)
                "Exit: 0 done, 1 qvmd refused or SERVICE is not set, 2 usage.\n");
 }
 
-static void say(const char *name, size_t width, struct qadmin_str v)
+static void say(const char *name, int width, struct qadmin_str v, void *ctx)
 {
-    printf("%-*s  %s\n", (int)width, name, v.len && !qadmin_str_eq(v, "0") ? "on" : "off");
-}
-
-static int list_all(const char *vm)
-{
-    struct qadmin_result list, *vals;
-    struct qadmin_req *req;
-    struct qadmin_str line;
-    char **names;
-    size_t n = 0, pos = 0, width = 0, plen = strlen(PREFIX);
-    int rc = CLI_OK;
-
-    if (cli_call("admin.vm.feature.List", NULL, vm, NULL, &list) < 0)
-        return CLI_FAIL;
-    while (qadmin_next_line(list.data, &pos, &line))
-        n++;
-    names = calloc(n + 1, sizeof(*names));
-    req = calloc(n + 1, sizeof(*req));
-    vals = calloc(n + 1, sizeof(*vals));
-    if (!names || !req || !vals) {
-        cli_err("out of memory");
-        return CLI_FAIL;
-    }
-    n = pos = 0;
-    while (qadmin_next_line(list.data, &pos, &line)) {
-        if (line.len <= plen || memcmp(line.p, PREFIX, plen) != 0)
-            continue;
-        names[n] = strndup(line.p, line.len);
-        if (line.len - plen > width)
-            width = line.len - plen;
-        req[n] = (struct qadmin_req){"admin.vm.feature.Get", names[n], vm, NULL, 0};
-        n++;
-    }
-    qadmin_call_many(req, vals, n);
-    for (size_t i = 0; i < n; i++) {
-        if (vals[i].status) {
-            cli_err("%s", vals[i].msg);
-            rc = CLI_FAIL;
-        } else {
-            say(names[i] + plen, width, vals[i].data);
-        }
-        qadmin_result_free(&vals[i]);
-        free(names[i]);
-    }
-    free(names);
-    free(req);
-    free(vals);
-    qadmin_result_free(&list);
-    return rc;
+    (void)ctx;
+    printf("%-*s  %s\n", width, name, v.len && !qadmin_str_eq(v, "0") ? "on" : "off");
 }
 
 int main(int argc, char **argv)
@@ -111,7 +64,7 @@ int main(int argc, char **argv)
     if (nargs == 1) {
         if (action)
             cli_usage("a SERVICE is needed");
-        return list_all(vm);
+        return cli_each_feature(vm, PREFIX, say, NULL);
     }
     cli_check_word("service", argv[optind + 1]);
     snprintf(feature, sizeof(feature), PREFIX "%s", argv[optind + 1]);
@@ -130,7 +83,7 @@ int main(int argc, char **argv)
                                                                                          : CLI_OK;
     if (cli_call("admin.vm.feature.Get", feature, vm, NULL, &res) < 0)
         return CLI_FAIL;
-    say(argv[optind + 1], 0, res.data);
+    say(argv[optind + 1], 0, res.data, NULL);
     qadmin_result_free(&res);
     return CLI_OK;
 }

@@ -184,7 +184,7 @@ struct gui_buffer {
     uint32_t kind; /* GUI_BUF_GRANT or GUI_BUF_MEMFD */
     uint32_t width, height, stride;
     uint32_t nrefs;
-    uint64_t bytes; /* stride * height, rounded up to pages (computed) */
+    uint64_t bytes;                /* stride * height, rounded up to pages (computed) */
     const uint8_t *untrusted_refs; /* nrefs little-endian u32, inside the body */
 };
 
@@ -309,8 +309,7 @@ size_t gui_msg_put(void *out, uint32_t type, uint32_t window, const void *body, 
  * allow_utf8, well-formed UTF-8 sequences of printable characters too (no
  * C1 controls, no bidirectional overrides or isolates, no surrogates).
  * Anything else becomes '_'. Returns the length written. */
-size_t gui_sanitize_text(const char *untrusted, size_t len, bool allow_utf8, char *out,
-                         size_t cap);
+size_t gui_sanitize_text(const char *untrusted, size_t len, bool allow_utf8, char *out, size_t cap);
 
 /* A name for logs ("GUI_CREATE"), or NULL for an unknown type. */
 const char *gui_msg_name(uint32_t type);

@@ -167,3 +167,59 @@ char *cli_shell_join(char *const *words, size_t n, bool quote_all, size_t max)
     }
     return (char *)b.data;
 }
+
+int cli_each_feature(const char *vm, const char *prefix,
+                     void (*fn)(const char *name, int width, struct qadmin_str value, void *ctx),
+                     void *ctx)
+{
+    struct qadmin_result list, *vals;
+    struct qadmin_req *req;
+    struct qadmin_str line;
+    char **names;
+    size_t n = 0, pos = 0, width = 0, plen = strlen(prefix);
+    int rc = CLI_OK;
+
+    if (cli_call("admin.vm.feature.List", NULL, vm, NULL, &list) < 0)
+        return CLI_FAIL;
+    while (qadmin_next_line(list.data, &pos, &line))
+        n++;
+    names = calloc(n + 1, sizeof(*names));
+    req = calloc(n + 1, sizeof(*req));
+    vals = calloc(n + 1, sizeof(*vals));
+    if (!names || !req || !vals) {
+        cli_err("out of memory");
+        free(names);
+        free(req);
+        free(vals);
+        qadmin_result_free(&list);
+        return CLI_FAIL;
+    }
+    n = pos = 0;
+    while (qadmin_next_line(list.data, &pos, &line)) {
+        if (line.len <= plen || memcmp(line.p, prefix, plen) != 0)
+            continue;
+        names[n] = strndup(line.p, line.len);
+        if (!names[n])
+            continue;
+        if (line.len - plen > width)
+            width = line.len - plen;
+        req[n] = (struct qadmin_req){"admin.vm.feature.Get", names[n], vm, NULL, 0};
+        n++;
+    }
+    qadmin_call_many(req, vals, n);
+    for (size_t i = 0; i < n; i++) {
+        if (vals[i].status) {
+            cli_err("%s: %s", names[i], vals[i].msg);
+            rc = CLI_FAIL;
+        } else {
+            fn(names[i] + plen, (int)width, vals[i].data, ctx);
+        }
+        qadmin_result_free(&vals[i]);
+        free(names[i]);
+    }
+    free(names);
+    free(req);
+    free(vals);
+    qadmin_result_free(&list);
+    return rc;
+}

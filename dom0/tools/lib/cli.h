@@ -45,6 +45,14 @@ int cli_do(const char *method, const char *arg, const char *dest, const char *pa
  * feature value a qube requested need not be terminal-safe). */
 void cli_put(struct qadmin_str s);
 
+/* Calls fn for each of vm's features whose name starts with prefix ("" for
+ * all), in qvmd's order, with the name after the prefix, the width of the
+ * longest such name, and the value: one admin.vm.feature.List, then every
+ * Get at once. CLI_OK, or CLI_FAIL (after one line per failed call). */
+int cli_each_feature(const char *vm, const char *prefix,
+                     void (*fn)(const char *name, int width, struct qadmin_str value, void *ctx),
+                     void *ctx);
+
 /* A boolean word as qvm-service and qvm-features accept it: 1 for
  * on/true/yes/enable/1, 0 for off/false/no/disable/0 and "", -1 for
  * anything else. */
