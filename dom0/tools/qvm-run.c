@@ -49,8 +49,10 @@ static void usage(FILE *f)
                "                         the same for its stderr\n"
                "  --no-color-output, --no-colour-output, --no-color-stderr, --no-colour-stderr\n"
                "                         do not colour it\n"
-               "  --gui, --no-gui, --nogui\n"
-               "                         accepted; no GUI is forwarded yet either way\n"
+               "  --gui                  (the default) a qube this command starts is given\n"
+               "                         time to bring up its desktop session first\n"
+               "                         (qubes.WaitForSession), so windows can open\n"
+               "  --no-gui, --nogui      do not wait for it\n"
                "  --all                  every running qube but dom0\n"
                "  --exclude QUBE         with --all: leave QUBE out (repeatable)\n"
                "  -q, --quiet            print only errors\n"
@@ -106,9 +108,30 @@ static void set_colors(const char *out, const char *err)
 
 struct run_opts {
     const char *user, *localcmd, *socket_dir;
-    bool autostart, passio, service, filter_out, filter_err;
+    bool autostart, passio, service, filter_out, filter_err, gui;
     int verbose;
 };
+
+/* A qube qvm-run has just started: its desktop session (X server, GUI
+ * agent, the user's fork server with DISPLAY) comes up a little after the
+ * qrexec agent, and a command started before it would find no display.
+ * qubes.WaitForSession returns once the session is ready (or at once in a
+ * qube without one); its failure only costs the wait. */
+static void wait_for_session(const struct qadmin_vm *vm, const struct run_opts *o)
+{
+    struct qrexec_dom0_call call = {.socket_dir = o->socket_dir,
+                                    .domain = vm->name,
+                                    .cmdline = "DEFAULT:QUBESRPC qubes.WaitForSession dom0"};
+    struct qrexec_call_io io = {.in_fd = -1, .out_fd = -1, .err_fd = -1};
+    struct qrexec_call_status st = {.exit_code = QREXEC_EXIT_PROBLEM};
+
+    if (o->verbose > 0)
+        fprintf(stderr, "Waiting for the desktop session of %s\n", vm->name);
+    call.timeout_ms = qube_call_timeout_ms(vm->name);
+    if (qrexec_call_dom0(&call, &io, &st) < 0 && o->verbose > 0)
+        fprintf(stderr, "qubes.WaitForSession in %s failed; running the command anyway\n",
+                vm->name);
+}
 
 /* Runs cmdline in one qube; its exit status as qvm-run reports it. */
 static int run_one(const struct qadmin_vm *vm, const char *shown, const char *cmdline,
@@ -121,8 +144,11 @@ static int run_one(const struct qadmin_vm *vm, const char *shown, const char *cm
     char *largv[] = {"/bin/sh", "-c", (char *)o->localcmd, NULL};
     int r;
 
-    if (qube_call_ensure_running(vm, o->autostart, o->verbose) < 0)
+    r = qube_call_ensure_running(vm, o->autostart, o->verbose);
+    if (r < 0)
         return CLI_FAIL;
+    if (r > 0 && o->gui && !o->service)
+        wait_for_session(vm, o);
     if (o->verbose > 0) {
         char safe[256]; /* the user's own words, still never echoed raw */
         fprintf(stderr, "Running '%s' on %s\n",
@@ -192,7 +218,8 @@ int main(int argc, char **argv)
                                          {"verbose", no_argument, NULL, 'v'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    struct run_opts o = {.autostart = true, .filter_out = isatty(1), .filter_err = isatty(2)};
+    struct run_opts o = {
+        .autostart = true, .gui = true, .filter_out = isatty(1), .filter_err = isatty(2)};
     struct vmsel sel = {0};
     struct vmsel_list l;
     static const char *const running[] = {"Running", NULL};
@@ -244,6 +271,7 @@ int main(int argc, char **argv)
             break;
         case O_GUI:
         case O_NO_GUI:
+            o.gui = c == O_GUI;
             break;
         case O_COLOR_OUT:
             color_out = check_color("--color-output", optarg);

@@ -62,7 +62,7 @@ int qube_call_ensure_running(const struct qadmin_vm *vm, bool autostart, int ver
     if (r < 0)
         cli_err("%s: %s", vm->name, res.msg);
     qadmin_result_free(&res);
-    return r < 0 ? -1 : 0;
+    return r < 0 ? -1 : 1;
 }
 
 void qube_call_report(const char *vm, const char *socket_dir, const struct qrexec_call_status *st,

@@ -19,8 +19,8 @@ const char *qube_call_socket_dir(void);
 int qube_call_timeout_ms(const char *vm);
 
 /* Makes sure the qube runs, starting it when halted and autostart is set
- * ("Starting NAME" on stderr when verbose > 0). 0, or -1 once the reason
- * is printed. */
+ * ("Starting NAME" on stderr when verbose > 0). 0 if it ran already, 1 if
+ * this call started it, or -1 once the reason is printed. */
 int qube_call_ensure_running(const struct qadmin_vm *vm, bool autostart, int verbose);
 
 /* One line for a qrexec call that failed with r, by where it failed. */
