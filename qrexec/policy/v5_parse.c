@@ -189,7 +189,8 @@ static int load_dir(struct pctx *c, const char *dir, const char *from, int line)
             return ctx_fail(c, dir, 0, "cannot list the folder: %s", strerror(-r));
         return ctx_fail(c, from, line, "cannot list %s: %s", dir, strerror(-r));
     }
-    qsort(names, count, sizeof(*names), cmp_names);
+    if (count) /* an empty folder lists nothing, and qsort(NULL, 0) is undefined */
+        qsort(names, count, sizeof(*names), cmp_names);
     for (size_t i = 0; i < count && r == 0; i++) {
         int kind = policy_name_kind(names[i]);
 
@@ -252,7 +253,8 @@ static int load_compat(struct pctx *c, const char *from, int line)
     if (r < 0)
         return ctx_fail(c, from, line, "!compat-4.0: cannot list %s: %s", c->compat_dir,
                         strerror(-r));
-    qsort(names, count, sizeof(*names), cmp_names);
+    if (count) /* an empty folder lists nothing, and qsort(NULL, 0) is undefined */
+        qsort(names, count, sizeof(*names), cmp_names);
     for (int pass = 0; pass < 2 && r == 0; pass++) {
         for (size_t i = 0; i < count && r == 0; i++) {
             struct v5_rule svc, *deny;

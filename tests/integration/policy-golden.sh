@@ -55,7 +55,7 @@ if [ "${1:-}" = --update ]; then
     exit 0
 fi
 
-echo "1..$(( ${#cases[@]} * 2 + 6 ))"
+echo "1..$(( ${#cases[@]} * 2 + 7 ))"
 for c in "${cases[@]}"; do
     check "$c" > "$T/$c.out"
     t "golden: $c" diff -u "$G/$c.ok" "$T/$c.out"
@@ -85,3 +85,8 @@ t "an unknown option exits 2" test $? -eq 2
 t "-n with --print exits 2" test $? -eq 2
 out=$("$B/qrexec-policy-check" --dir "$G/basic" --compat-dir "$T/none")
 t "without -n or --print: one summary line" test "$out" = "policy ok: 8 rules"
+# an empty policy folder (and an empty compat folder) is a policy with no
+# rules, not an error (under UBSan this once stopped on qsort(NULL, 0))
+mkdir -p "$T/empty" "$T/empty-compat"
+t "an empty policy folder: 0 rules" \
+    test "$("$B/qrexec-policy-check" --dir "$T/empty" --compat-dir "$T/empty-compat" 2>&1)" = "policy ok: 0 rules"
