@@ -83,3 +83,13 @@ $(FUZZ_DIR)/fuzz_template_conf: tests/fuzz/fuzz_template_conf.c dom0/tools/templ
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< dom0/tools/template_conf.c $(FUZZ_LIB_SRCS)
 fuzz: $(FUZZ_DIR)/fuzz_template_conf
+
+# ---- session integration (issue 8): qvm-start-daemon runs each running
+# qube's gui-daemon; start_daemon_qube.c (what qvmd says about a qube's
+# GUI) is shared with the domains tray (dom0/tray)
+START_DAEMON_OBJS := $(BUILD)/dom0/tools/start_daemon_qube.o $(BUILD)/dom0/tools/start_daemon_guid.o
+BINS += $(BUILD)/bin/qvm-start-daemon
+$(BUILD)/bin/qvm-start-daemon: $(BUILD)/dom0/tools/qvm-start-daemon.o $(START_DAEMON_OBJS) \
+                               $(QADMIN_LIB) $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
