@@ -93,3 +93,25 @@ $(BUILD)/bin/qvm-start-daemon: $(BUILD)/dom0/tools/qvm-start-daemon.o $(START_DA
                                $(QADMIN_LIB) $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# qvm-appmenus: qubes.GetAppmenus output parsed as hostile text
+# (appmenus_parse.c: unit test and fuzz target), menu files written by dom0
+# (appmenus_files.c); the output is read on a thread
+BINS += $(BUILD)/bin/qvm-appmenus
+$(BUILD)/bin/qvm-appmenus: $(BUILD)/dom0/tools/qvm-appmenus.o $(BUILD)/dom0/tools/appmenus_parse.o \
+                           $(BUILD)/dom0/tools/appmenus_files.o $(QADMIN_LIB) $(QREXEC_CALL_LIB) \
+                           $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS) -lpthread
+
+TEST_BINS += $(BUILD)/tests/unit/test_appmenus
+$(BUILD)/tests/unit/test_appmenus: $(BUILD)/tests/unit/test_appmenus.o \
+                                   $(BUILD)/dom0/tools/appmenus_parse.o $(LIBBULKHEAD)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
+FUZZ_BINS += $(FUZZ_DIR)/fuzz_appmenus
+$(FUZZ_DIR)/fuzz_appmenus: tests/fuzz/fuzz_appmenus.c dom0/tools/appmenus_parse.c \
+                           $(FUZZ_LIB_SRCS) | deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< dom0/tools/appmenus_parse.c $(FUZZ_LIB_SRCS)
+fuzz: $(FUZZ_DIR)/fuzz_appmenus
