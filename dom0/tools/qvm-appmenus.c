@@ -32,22 +32,25 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: qvm-appmenus --update [--force] [--start] QUBE... | --all\n"
-               "       qvm-appmenus --remove QUBE...\n"
-               "       qvm-appmenus --list QUBE...\n"
-               "Make dom0 menu entries (\"work: Terminal\") for the applications of qubes.\n"
-               "  --update   ask each qube for its applications (qubes.GetAppmenus) and\n"
-               "             write its entries, removing those it no longer offers\n"
-               "  --force    accepted (--update always rewrites every entry)\n"
-               "  --start    with --update: start a halted qube first\n"
-               "  --all      with --update: every running qube (every qube with --start)\n"
-               "  --remove   remove the qube's entries and submenu\n"
-               "  --list     print the qube's entries: \"QUBE: Application\" lines\n"
-               "  -h, --help this text\n"
-               "Entries go to $XDG_DATA_HOME/applications (default ~/.local/share/applications)\n"
-               "as bulkhead-QUBE-APPID.desktop; the submenu to\n"
-               "$XDG_CONFIG_HOME/menus/applications-merged/bulkhead-QUBE.menu.\n"
-               "Exit: 0 done, 1 a qube could not be asked or qvmd refused, 2 usage.\n");
+    fprintf(f,
+            "usage: qvm-appmenus --update [--force] [--start] QUBE... | --all [--exclude QUBE]...\n"
+            "       qvm-appmenus --remove QUBE...\n"
+            "       qvm-appmenus --list QUBE...\n"
+            "Make dom0 menu entries (\"work: Terminal\") for the applications of qubes.\n"
+            "  --update   ask each qube for its applications (qubes.GetAppmenus) and\n"
+            "             write its entries, removing those it no longer offers\n"
+            "  --force    accepted (--update always rewrites every entry)\n"
+            "  --start    with --update: start a halted qube first\n"
+            "  --all      with --update: every running qube (every qube with --start)\n"
+            "  --exclude QUBE\n"
+            "             with --all: leave QUBE out (repeatable)\n"
+            "  --remove   remove the qube's entries and submenu\n"
+            "  --list     print the qube's entries: \"QUBE: Application\" lines\n"
+            "  -h, --help this text\n"
+            "Entries go to $XDG_DATA_HOME/applications (default ~/.local/share/applications)\n"
+            "as bulkhead-QUBE-APPID.desktop; the submenu to\n"
+            "$XDG_CONFIG_HOME/menus/applications-merged/bulkhead-QUBE.menu.\n"
+            "Exit: 0 done, 1 a qube could not be asked or qvmd refused, 2 usage.\n");
 }
 
 struct reader {
