@@ -119,5 +119,18 @@ t "... it is halted" eq "$(state vault)" Halted
 t "... and the tray shows it" waitfor live_has "vault Halted 0x73d216 green"
 qvm-create -l yellow -t tpl newbie
 t "a qube created later appears in the running tray" waitfor live_has "newbie Halted 0xedd400 yellow"
+
+# qvmd restarts (it finds its running qubes again); the tray reconnects
+QVMD=$(pgrep -f "qvmd --db $T/qvm.db" | head -1)
+kill "$QVMD"; while kill -0 "$QVMD" 2>/dev/null; do sleep 0.1; done
+"$B/qvmd" --db "$T/qvm.db" --socket "$T/qvmd.sock" --backend local --run-dir "$T/qrexec" \
+    --state-dir "$T/state" --local-state-dir "$T/local" --vchan-dir "$T/vchan" \
+    --local-init "$PWD/vm-agent/local/bulkhead-local-init" \
+    --qrexec-daemon "$B/qrexec-daemon" --qubesdb-daemon "$B/qubesdb-daemon" 2>> "$T/qvmd.log" &
+waitfor test -S "$T/qvmd.sock"
+t "after qvmd restarted the tray says it reconnects" \
+    waitfor grep -q "event stream ended" "$T/tray.err"
+qvm-start personal
+t "... and follows the events again" waitfor live_has "personal Running 0xcc0000 red"
 t "the tray is still running" kill -0 "$TRAY"
 echo "1..$n"
