@@ -2,7 +2,6 @@
 #include "dom0/tray/tray_actions.h"
 
 #include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -71,7 +70,10 @@ pid_t tray_action_run(enum tray_action a, const char *qube)
             close(nul);
         }
         execvp(argv[0], argv);
-        fprintf(stderr, "bulkhead-domains: cannot run %s\n", argv[0]);
+        /* only async-signal-safe calls after fork in a threaded (GLib) process */
+        static const char msg[] = "bulkhead-domains: cannot run a qvm-* command\n";
+        if (write(2, msg, sizeof(msg) - 1) < 0)
+            _exit(127);
         _exit(127);
     }
     return pid;
