@@ -96,13 +96,13 @@ $(BUILD)/bin/qvm-start-daemon: $(BUILD)/dom0/tools/qvm-start-daemon.o $(START_DA
 
 # qvm-appmenus: qubes.GetAppmenus output parsed as hostile text
 # (appmenus_parse.c: unit test and fuzz target), menu files written by dom0
-# (appmenus_files.c); the output is read on a thread
+# (appmenus_files.c); the call runs in a child, read with a deadline
 BINS += $(BUILD)/bin/qvm-appmenus
 $(BUILD)/bin/qvm-appmenus: $(BUILD)/dom0/tools/qvm-appmenus.o $(BUILD)/dom0/tools/appmenus_parse.o \
                            $(BUILD)/dom0/tools/appmenus_files.o $(QADMIN_LIB) $(QREXEC_CALL_LIB) \
                            $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS) -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
 
 TEST_BINS += $(BUILD)/tests/unit/test_appmenus
 $(BUILD)/tests/unit/test_appmenus: $(BUILD)/tests/unit/test_appmenus.o \

@@ -7,9 +7,10 @@
  * --update calls qubes.GetAppmenus in each qube (which must run, or be
  * started with --start), parses what comes back as hostile text
  * (appmenus_parse.c) and writes one .desktop file per application plus a
- * submenu per qube (appmenus_files.c). The qube's output is read on a
- * thread of its own, at most MAX_OUTPUT bytes kept: a qube that never stops
- * writing costs dom0 neither memory nor the call. */
+ * submenu per qube (appmenus_files.c). The call runs in a child process
+ * and its output is read here with a deadline, at most MAX_OUTPUT bytes
+ * kept: a qube that never stops writing, or never ends, costs dom0 neither
+ * memory nor more than --timeout seconds. */
 #include "dom0/tools/appmenus_files.h"
 #include "dom0/tools/appmenus_parse.h"
 #include "dom0/tools/lib/cli.h"
@@ -20,15 +21,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <pthread.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdnoreturn.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 /* qubes-get-appmenus stops at 4 MiB by default; a little more is kept */
-#define MAX_OUTPUT (5u << 20)
+#define MAX_OUTPUT      (5u << 20)
+#define TIMEOUT_DEFAULT 120
 
 static void usage(FILE *f)
 {
@@ -54,22 +59,86 @@ static void usage(FILE *f)
 }
 
 struct reader {
-    int fd;
     char *buf;
     size_t len;
     bool truncated;
 };
 
-/* Reads the qube's output: keeps MAX_OUTPUT bytes, drains the rest. */
-static void *read_all(void *p)
+static long now_ms(void)
 {
-    struct reader *r = p;
-    char sink[16384];
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
 
+/* The child: makes the call, its output into out; exits with the
+ * service's status, or CALL_FAILED once the reason is printed. */
+#define CALL_FAILED 125
+static noreturn void call_child(const char *vm, int out)
+{
+    struct qrexec_dom0_call call = {.socket_dir = qube_call_socket_dir(),
+                                    .domain = vm,
+                                    .cmdline = "DEFAULT:QUBESRPC qubes.GetAppmenus dom0",
+                                    .timeout_ms = qube_call_timeout_ms(vm)};
+    struct qrexec_call_io io = {.in_fd = -1, .out_fd = out, .err_fd = -1};
+    struct qrexec_call_status st = {0};
+    int rc = qrexec_call_dom0(&call, &io, &st);
+
+    if (rc < 0) {
+        qube_call_report(vm, call.socket_dir, &st, rc);
+        _exit(CALL_FAILED);
+    }
+    _exit(st.exit_code == CALL_FAILED ? 1 : st.exit_code & 0xff);
+}
+
+/* Runs qubes.GetAppmenus in the qube, in a child process so that a qube
+ * that never ends its output can be given up on after timeout_s: the child
+ * is killed. Keeps MAX_OUTPUT bytes in r (r->buf owned), reads and drops
+ * the rest. 0, or -1 once the reason is printed. */
+static int get_appmenus(const char *vm, struct reader *r, int timeout_s)
+{
+    long deadline = now_ms() + timeout_s * 1000L;
+    char sink[16384];
+    int pfd[2], status;
+    bool timed_out = false;
+    pid_t pid;
+
+    memset(r, 0, sizeof(*r));
+    if (!(r->buf = malloc(MAX_OUTPUT)) || pipe2(pfd, O_CLOEXEC) < 0) {
+        cli_err("%s: %s", vm, strerror(errno));
+        free(r->buf);
+        r->buf = NULL;
+        return -1;
+    }
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0) {
+        cli_err("%s: fork: %s", vm, strerror(errno));
+        close(pfd[0]);
+        close(pfd[1]);
+        free(r->buf);
+        r->buf = NULL;
+        return -1;
+    }
+    if (pid == 0) {
+        close(pfd[0]);
+        call_child(vm, pfd[1]);
+    }
+    close(pfd[1]);
     for (;;) {
+        struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+        long left = deadline - now_ms();
+        int pr = left > 0 ? poll(&p, 1, (int)left) : 0;
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr == 0) {
+            timed_out = true;
+            kill(pid, SIGKILL);
+            break;
+        }
         char *dst = r->len < MAX_OUTPUT ? r->buf + r->len : sink;
         size_t room = r->len < MAX_OUTPUT ? MAX_OUTPUT - r->len : sizeof(sink);
-        ssize_t got = read(r->fd, dst, room);
+        ssize_t got = read(pfd[0], dst, room);
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0)
@@ -79,55 +148,27 @@ static void *read_all(void *p)
         else
             r->len += (size_t)got;
     }
-    close(r->fd);
-    return NULL;
-}
-
-/* Runs qubes.GetAppmenus in the qube; its output in r (r->buf owned). 0,
- * or -1 once the reason is printed. */
-static int get_appmenus(const char *vm, struct reader *r)
-{
-    struct qrexec_dom0_call call = {.socket_dir = qube_call_socket_dir(),
-                                    .domain = vm,
-                                    .cmdline = "DEFAULT:QUBESRPC qubes.GetAppmenus dom0",
-                                    .timeout_ms = qube_call_timeout_ms(vm)};
-    struct qrexec_call_io io = {.in_fd = -1, .out_fd = -1, .err_fd = -1};
-    struct qrexec_call_status st = {0};
-    pthread_t th;
-    int pfd[2], rc;
-
-    memset(r, 0, sizeof(*r));
-    if (!(r->buf = malloc(MAX_OUTPUT)) || pipe2(pfd, O_CLOEXEC) < 0) {
-        cli_err("%s: %s", vm, strerror(errno));
+    close(pfd[0]);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) == CALL_FAILED) {
+        if (timed_out)
+            cli_err("%s: qubes.GetAppmenus did not finish within %d s (--timeout): nothing "
+                    "changed",
+                    vm, timeout_s);
+        else if (!WIFEXITED(status))
+            cli_err("%s: the call ended by signal %d", vm, WTERMSIG(status));
         free(r->buf);
         r->buf = NULL;
         return -1;
     }
-    r->fd = pfd[0];
-    if (pthread_create(&th, NULL, read_all, r) != 0) {
-        cli_err("%s: cannot start the reader", vm);
-        close(pfd[0]);
-        close(pfd[1]);
-        free(r->buf);
-        r->buf = NULL;
-        return -1;
-    }
-    io.out_fd = pfd[1]; /* the call closes it: the reader then sees EOF */
-    rc = qrexec_call_dom0(&call, &io, &st);
-    pthread_join(th, NULL);
-    if (rc < 0) {
-        qube_call_report(vm, call.socket_dir, &st, rc);
-        free(r->buf);
-        r->buf = NULL;
-        return -1;
-    }
-    if (st.exit_code != 0)
+    if (WEXITSTATUS(status) != 0)
         cli_err("%s: qubes.GetAppmenus exited with status %d (using what it printed)", vm,
-                st.exit_code);
+                WEXITSTATUS(status));
     return 0;
 }
 
-static int update_one(const struct qadmin_vm *vm, bool start)
+static int update_one(const struct qadmin_vm *vm, bool start, int timeout_s)
 {
     struct appmenus_app *apps = calloc(APPMENUS_MAX_APPS, sizeof(*apps));
     struct appmenus_stats st;
@@ -143,7 +184,7 @@ static int update_one(const struct qadmin_vm *vm, bool start)
         cli_err("%s is not running (state %s): start it, or use --start", vm->name, vm->state);
         goto out;
     }
-    if (qube_call_ensure_running(vm, true, 0) < 0 || get_appmenus(vm->name, &r) < 0)
+    if (qube_call_ensure_running(vm, true, 0) < 0 || get_appmenus(vm->name, &r, timeout_s) < 0)
         goto out;
     n = appmenus_parse(r.buf, r.len, apps, APPMENUS_MAX_APPS, &st);
     free(r.buf);
@@ -165,19 +206,20 @@ out:
 
 int main(int argc, char **argv)
 {
-    enum { O_UPDATE = 256, O_REMOVE, O_LIST, O_FORCE, O_START };
+    enum { O_UPDATE = 256, O_REMOVE, O_LIST, O_FORCE, O_START, O_TIMEOUT };
     static const struct option opts[] = {VMSEL_OPTIONS,
                                          {"update", no_argument, NULL, O_UPDATE},
                                          {"remove", no_argument, NULL, O_REMOVE},
                                          {"list", no_argument, NULL, O_LIST},
                                          {"force", no_argument, NULL, O_FORCE},
                                          {"start", no_argument, NULL, O_START},
+                                         {"timeout", required_argument, NULL, O_TIMEOUT},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     static const char *const running[] = {"Running", NULL};
     struct vmsel sel = {0};
     struct vmsel_list l;
-    int c, mode = 0, rc = CLI_OK;
+    int c, mode = 0, rc = CLI_OK, timeout_s = TIMEOUT_DEFAULT;
     bool start = false;
 
     cli_prog = "qvm-appmenus";
@@ -200,6 +242,14 @@ int main(int argc, char **argv)
         case O_START:
             start = true;
             break;
+        case O_TIMEOUT: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || v < 1 || v > 3600)
+                cli_usage("--timeout takes seconds, 1 to 3600");
+            timeout_s = (int)v;
+            break;
+        }
         case 'h':
             usage(stdout);
             return CLI_OK;
@@ -237,7 +287,7 @@ int main(int argc, char **argv)
                       sel.all && !start ? running : NULL, &l) < 0)
         return CLI_FAIL;
     for (size_t i = 0; i < l.n; i++)
-        if (update_one(&l.vm[i], start) != CLI_OK)
+        if (update_one(&l.vm[i], start, timeout_s) != CLI_OK)
             rc = CLI_FAIL;
     vmsel_free(&l);
     return rc;

@@ -31,6 +31,10 @@ echo 'qubes.Filecopy * @anyvm @anyvm deny' > "$T/policy.d/50-test.policy"
 # the qube's qubes.GetAppmenus: "v1" output, or "v2" once $T/v2 exists
 cat > "$T/rpc/qubes.GetAppmenus" <<EOS
 #!/bin/bash
+if [ -e "$T/hang" ]; then # a qube that starts its answer and never ends it
+    printf 'stuck.desktop:Name=Stuck\n'
+    exec sleep 100000
+fi
 if [ -e "$T/v2" ]; then
     printf 'debian-xterm.desktop:Name=XTerm\n'
     exit 0
@@ -134,6 +138,16 @@ sh -c "$(key $X Exec)"
 for _ in $(seq 100); do [ -e "$T/started" ] && break; sleep 0.1; done
 t "the entry's Exec starts the application in the qube (qubes.StartApp)" \
     eq "$(cat "$T/started" 2>/dev/null)" debian-xterm
+
+# a qube that never ends its answer is given up on after --timeout
+BEFORE=$(entries work)
+touch "$T/hang"
+ERR=$(qvm-appmenus --update --timeout 2 work 2>&1); RC=$?
+rm -f "$T/hang"
+t "a qubes.GetAppmenus that never ends fails after --timeout" eq "$RC" 1
+t "... saying so" grep -q "work: qubes.GetAppmenus did not finish within 2 s" <<< "$ERR"
+t "... and changes nothing" eq "$(entries work)" "$BEFORE"
+t "--timeout takes seconds" rc 2 qvm-appmenus --update --timeout soon work
 
 # another qube whose name starts the same way keeps its own entries
 qvm-start work-web && qvm-appmenus --update work-web 2>/dev/null
