@@ -51,6 +51,8 @@ eq() { [ "$1" = "$2" ] || { echo "# got '$1', wanted '$2'" >&2; return 1; }; }
 waitfor() { for _ in $(seq 300); do "$@" && return 0; sleep 0.1; done; "$@"; }
 starts() { grep -c "^start .*-N $1 " "$LOG"; }
 stops() { grep -c "^stop $1\$" "$LOG"; }
+starts_are() { [ "$(starts "$1")" = "$2" ]; }
+stops_are() { [ "$(stops "$1")" = "$2" ]; }
 last_start() { grep "^start .*-N $1 " "$LOG" | tail -1 | cut -d' ' -f2-; }
 xid() { readlink "$T/qrexec/qrexec.$1" | sed 's/^qrexec\.//'; }
 pidof_guid() { cat "$XDG_RUNTIME_DIR/bulkhead/guid.$1.pid" 2>/dev/null; }
@@ -72,10 +74,10 @@ t "dom0 is refused" eq "$(qvm-start-daemon dom0 >/dev/null 2>&1; echo $?)" 2
 qvm-start work personal nogui || echo "# qvm-start failed" >&2
 "${SD[@]}" --all 2> "$T/sd.err"; RC=$?
 t "qvm-start-daemon --all exits 0" eq "$RC" 0
-waitfor test "$(starts work)" = 1
+waitfor starts_are work 1
 t "work's daemon: -d XID -N work -c blue's colour -l blue's index" \
     eq "$(last_start work)" "-d $(xid work) -N work -c 0x3465a4 -l 6"
-waitfor test "$(starts personal)" = 1
+waitfor starts_are personal 1
 t "personal's daemon: red" eq "$(last_start personal)" "-d $(xid personal) -N personal -c 0xcc0000 -l 1"
 t "the two qubes have different domain ids" test "$(xid work)" != "$(xid personal)"
 t "no daemon for a halted qube" eq "$(starts vault)" 0
@@ -89,7 +91,7 @@ t "run again: no second daemon for work" eq "$(starts work)" 1
 t "... nor for personal" eq "$(starts personal)" 1
 P1=$(pidof_guid work)
 "${SD[@]}" --force work 2>/dev/null
-waitfor test "$(starts work)" = 2
+waitfor starts_are work 2
 t "--force restarts work's daemon" eq "$(stops work)/$(starts work)" 1/2
 t "... as a new process" test "$(pidof_guid work)" != "$P1"
 t "... and the old one is gone" gone "$P1"
@@ -100,21 +102,21 @@ t "... leaving work's alone" alive work
 
 # ---- --watch
 "${SD[@]}" --all --watch 2> "$T/watch.err" & WATCH=$!
-waitfor test "$(starts personal)" = 2
+waitfor starts_are personal 2
 t "--watch first brings personal's daemon back" eq "$(starts personal)" 2
 t "... and does not restart work's" eq "$(starts work)" 2
 qvm-start vault
-waitfor test "$(starts vault)" = 1
+waitfor starts_are vault 1
 t "qvm-start vault: its daemon starts" eq "$(last_start vault)" "-d $(xid vault) -N vault -c 0xedd400 -l 3"
 qvm-shutdown --wait work
-waitfor test "$(stops work)" = 2
+waitfor stops_are work 2
 t "qvm-shutdown work: its daemon stops" eq "$(stops work)" 2
 t "... its pid file is gone" waitfor test ! -e "$XDG_RUNTIME_DIR/bulkhead/guid.work.pid"
 qvm-kill personal
-waitfor test "$(stops personal)" = 2
+waitfor stops_are personal 2
 t "qvm-kill personal: its daemon stops" eq "$(stops personal)" 2
 qvm-prefs vault label purple
-waitfor test "$(starts vault)" = 2
+waitfor starts_are vault 2
 t "a label change restarts the daemon" eq "$(stops vault)/$(starts vault)" 1/2
 t "... in the new colour" eq "$(last_start vault)" "-d $(xid vault) -N vault -c 0x75507b -l 7"
 t "the watcher logs the restart" waitfor grep -q "vault: label changed" "$T/watch.err"
@@ -129,7 +131,7 @@ kill "$QVMD"; while kill -0 "$QVMD" 2>/dev/null; do sleep 0.1; done
 waitfor test -S "$T/qvmd.sock"
 t "after qvmd restarted the watcher follows again" waitfor grep -q "following qvmd's events again" "$T/watch.err"
 qvm-start work
-waitfor test "$(starts work)" = 3
+waitfor starts_are work 3
 t "... and starts work's daemon when work starts" eq "$(starts work)" 3
 t "the watcher is still running" kill -0 "$WATCH"
 kill "$WATCH"; wait "$WATCH" 2>/dev/null; RC=$?; WATCH=
