@@ -2,7 +2,6 @@
 #include "dom0/tools/start_daemon_qube.h"
 
 #include "dom0/tools/lib/admin_call.h"
-#include "dom0/tools/lib/cli.h"
 #include "dom0/tools/lib/qube_call.h"
 
 #include <errno.h>
@@ -198,15 +197,17 @@ bad:
 
 bool sd_wants_gui(const struct sd_qube *q)
 {
-    struct qadmin_req req = {"admin.vm.feature.CheckWithTemplate", "gui", q->name, NULL, 0};
+    struct qadmin_req req = {"admin.vm.feature.Get", "gui", q->name, NULL, 0};
     struct qadmin_result res;
-    char v[32];
     bool yes = true;
 
     if (strcmp(q->name, "dom0") == 0 || strcmp(q->klass, "AdminVM") == 0)
         return false;
-    if (qadmin_call(&req, &res) == 0 && copy_str(v, sizeof(v), res.data))
-        yes = cli_parse_bool(v) != 0; /* "", 0, off, false...: no GUI */
+    /* qvmd's rule (dom0/qvmd/start_plan.c, what the qube's agent is told
+     * through /qubes-gui-enabled): the qube's own feature, off only when
+     * set to ""; absent or any other value is on, as for Qubes' features */
+    if (qadmin_call(&req, &res) == 0)
+        yes = res.data.len != 0;
     qadmin_result_free(&res);
     return yes;
 }

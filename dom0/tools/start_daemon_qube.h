@@ -37,8 +37,8 @@ int sd_get_label(struct sd_qube *q, char *err, size_t errsz);
  * qube). 0, or -1 with err set. */
 int sd_get_xid(struct sd_qube *q, char *err, size_t errsz);
 
-/* Whether the qube should have a GUI: never dom0; otherwise the `gui`
- * feature (the qube's, else its template's) when set, on by default. */
+/* Whether the qube should have a GUI: never dom0; otherwise as qvmd tells
+ * the qube's agent: on unless the qube's own `gui` feature is set to "". */
 bool sd_wants_gui(const struct sd_qube *q);
 
 /* Whether the state is one where the qube's GUI can run (Running or

@@ -64,7 +64,7 @@ SD=(qvm-start-daemon --gui-daemon "$T/fake-guid")
 qvm-create -C TemplateVM -l black tpl && qvm-prefs tpl default_user root &&
     qvm-create -l blue -t tpl work && qvm-create -l red -t tpl personal &&
     qvm-create -l yellow -t tpl vault && qvm-create -l green -t tpl nogui &&
-    qvm-features nogui gui 0 || { echo "Bail out! cannot create the qubes"; exit 1; }
+    qvm-features nogui gui '' || { echo "Bail out! cannot create the qubes"; exit 1; }
 
 t "--help prints the usage" grep -q "^usage: qvm-start-daemon" <<< "$(qvm-start-daemon --help)"
 t "no qube and no --all is a usage error" eq "$(qvm-start-daemon >/dev/null 2>&1; echo $?)" 2
@@ -120,6 +120,12 @@ waitfor starts_are vault 2
 t "a label change restarts the daemon" eq "$(stops vault)/$(starts vault)" 1/2
 t "... in the new colour" eq "$(last_start vault)" "-d $(xid vault) -N vault -c 0x75507b -l 7"
 t "the watcher logs the restart" waitfor grep -q "vault: label changed" "$T/watch.err"
+qvm-features vault gui ''
+waitfor stops_are vault 2
+t "gui feature set to '': the daemon stops" eq "$(stops vault)" 2
+qvm-features -D vault gui
+waitfor starts_are vault 3
+t "gui feature removed: the daemon starts again" eq "$(starts vault)" 3
 
 # qvmd restarts (it finds its running qubes again); the watcher reconnects
 QVMD=$(pgrep -f "qvmd --db $T/qvm.db" | head -1)
