@@ -121,13 +121,8 @@ qvm-create -l yellow -t tpl newbie
 t "a qube created later appears in the running tray" waitfor live_has "newbie Halted 0xedd400 yellow"
 
 # qvmd restarts (it finds its running qubes again); the tray reconnects
-QVMD=$(pgrep -f "qvmd --db $T/qvm.db" | head -1)
-kill "$QVMD"; while kill -0 "$QVMD" 2>/dev/null; do sleep 0.1; done
-"$B/qvmd" --db "$T/qvm.db" --socket "$T/qvmd.sock" --backend local --run-dir "$T/qrexec" \
-    --state-dir "$T/state" --local-state-dir "$T/local" --vchan-dir "$T/vchan" \
-    --local-init "$PWD/vm-agent/local/bulkhead-local-init" \
-    --qrexec-daemon "$B/qrexec-daemon" --qubesdb-daemon "$B/qubesdb-daemon" 2>> "$T/qvmd.log" &
-waitfor test -S "$T/qvmd.sock"
+kill "$QVMD_PID"; wait "$QVMD_PID" 2>/dev/null
+local_qvmd_start
 t "after qvmd restarted the tray says it reconnects" \
     waitfor grep -q "event stream ended" "$T/tray.err"
 qvm-start personal

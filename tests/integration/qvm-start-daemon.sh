@@ -128,13 +128,8 @@ waitfor starts_are vault 3
 t "gui feature removed: the daemon starts again" eq "$(starts vault)" 3
 
 # qvmd restarts (it finds its running qubes again); the watcher reconnects
-QVMD=$(pgrep -f "qvmd --db $T/qvm.db" | head -1)
-kill "$QVMD"; while kill -0 "$QVMD" 2>/dev/null; do sleep 0.1; done
-"$B/qvmd" --db "$T/qvm.db" --socket "$T/qvmd.sock" --backend local --run-dir "$T/qrexec" \
-    --state-dir "$T/state" --local-state-dir "$T/local" --vchan-dir "$T/vchan" \
-    --local-init "$PWD/vm-agent/local/bulkhead-local-init" \
-    --qrexec-daemon "$B/qrexec-daemon" --qubesdb-daemon "$B/qubesdb-daemon" 2>> "$T/qvmd.log" &
-waitfor test -S "$T/qvmd.sock"
+kill "$QVMD_PID"; wait "$QVMD_PID" 2>/dev/null
+local_qvmd_start
 t "after qvmd restarted the watcher follows again" waitfor grep -q "following qvmd's events again" "$T/watch.err"
 qvm-start work
 waitfor starts_are work 3
