@@ -70,6 +70,7 @@ include dom0/backend/module.mk
 include dom0/storage/module.mk
 include dom0/qvmd/module.mk
 include dom0/tools/module.mk
+include dom0/tray/module.mk
 include gui-daemon/module.mk
 include vm-agent/filecopy/module.mk
 include vm-agent/services/module.mk

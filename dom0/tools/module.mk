@@ -83,3 +83,35 @@ $(FUZZ_DIR)/fuzz_template_conf: tests/fuzz/fuzz_template_conf.c dom0/tools/templ
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< dom0/tools/template_conf.c $(FUZZ_LIB_SRCS)
 fuzz: $(FUZZ_DIR)/fuzz_template_conf
+
+# ---- session integration (issue 8): qvm-start-daemon runs each running
+# qube's gui-daemon; start_daemon_qube.c (what qvmd says about a qube's
+# GUI) is shared with the domains tray (dom0/tray)
+START_DAEMON_OBJS := $(BUILD)/dom0/tools/start_daemon_qube.o $(BUILD)/dom0/tools/start_daemon_guid.o
+BINS += $(BUILD)/bin/qvm-start-daemon
+$(BUILD)/bin/qvm-start-daemon: $(BUILD)/dom0/tools/qvm-start-daemon.o $(START_DAEMON_OBJS) \
+                               $(QADMIN_LIB) $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# qvm-appmenus: qubes.GetAppmenus output parsed as hostile text
+# (appmenus_parse.c: unit test and fuzz target), menu files written by dom0
+# (appmenus_files.c); the call runs in a child, read with a deadline
+BINS += $(BUILD)/bin/qvm-appmenus
+$(BUILD)/bin/qvm-appmenus: $(BUILD)/dom0/tools/qvm-appmenus.o $(BUILD)/dom0/tools/appmenus_parse.o \
+                           $(BUILD)/dom0/tools/appmenus_files.o $(QADMIN_LIB) $(QREXEC_CALL_LIB) \
+                           $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
+
+TEST_BINS += $(BUILD)/tests/unit/test_appmenus
+$(BUILD)/tests/unit/test_appmenus: $(BUILD)/tests/unit/test_appmenus.o \
+                                   $(BUILD)/dom0/tools/appmenus_parse.o $(LIBBULKHEAD)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
+FUZZ_BINS += $(FUZZ_DIR)/fuzz_appmenus
+$(FUZZ_DIR)/fuzz_appmenus: tests/fuzz/fuzz_appmenus.c dom0/tools/appmenus_parse.c \
+                           $(FUZZ_LIB_SRCS) | deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< dom0/tools/appmenus_parse.c $(FUZZ_LIB_SRCS)
+fuzz: $(FUZZ_DIR)/fuzz_appmenus
