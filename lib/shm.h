@@ -55,11 +55,15 @@ struct shm_import {
     const void *addr; /* read-only mapping */
     size_t bytes;
     int fd; /* MEMFD: our own descriptor of the peer's memfd; GRANT: -1 */
+    /* private to lib/shm.c (GRANT: the gntdev descriptor and mmap offset) */
+    int dev_fd;
+    uint64_t dev_index;
 };
 
-/* The kind this machine uses: SHM_GRANT when BULKHEAD_VCHAN is not
- * "socket" and /dev/xen/gntalloc (exporter) or /dev/xen/gntdev (importer)
- * exists, else SHM_MEMFD. */
+/* The kind this machine uses: SHM_GRANT when lib/vchan would pick its Xen
+ * backend (BULKHEAD_VCHAN, VCHAN_SOCKET_DIR: see vchan.h) and
+ * /dev/xen/gntalloc (exporter) or /dev/xen/gntdev (importer) exists, else
+ * SHM_MEMFD. */
 enum shm_kind shm_kind_for_export(void);
 enum shm_kind shm_kind_for_import(void);
 

@@ -2,7 +2,8 @@
 # programs that run inside the Xen system test's guests.
 
 UNIT_TESTS := test_lib_basics test_untrusted test_vchan_socket test_qrexec_proto \
-              test_qrexec_names test_qrexec_pump test_qrexec_dom0 test_fork_request
+              test_qrexec_names test_qrexec_pump test_qrexec_dom0 test_fork_request \
+              test_shm
 TEST_BINS += $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(QREXEC_LIB) $(LIBBULKHEAD)
