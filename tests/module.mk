@@ -121,3 +121,22 @@ $(FUZZ_DIR)/fuzz_policy_v5: tests/fuzz/fuzz_policy_v5.c $(FUZZ_LIB_SRCS) \
 	clang $(FUZZ_CFLAGS) -o $@ $< $(sort $(FUZZ_LIB_SRCS) $(QREXEC_POLICY_PARSE_SRCS))
 fuzz: $(FUZZ_DIR)/fuzz_policy_v5
 # ---- end v5 policy parser tests ----
+
+# ---- GUI (issue 8, helper A): protocol and shm tests, the dom0 probe ----
+# The proto object is named directly: gui-daemon/module.mk (GUI_PROTO_LIB)
+# is included after this file.
+GUI_PROTO_OBJ := $(BUILD)/gui-daemon/proto/gui_proto.o
+TEST_BINS += $(BUILD)/tests/unit/test_gui_proto
+$(BUILD)/tests/unit/test_gui_proto: $(BUILD)/tests/unit/test_gui_proto.o $(GUI_PROTO_OBJ) \
+        $(LIBBULKHEAD)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
+# gui-probe: what is on dom0's screen (window by title, pixels, frame, properties)
+GUI_PROBE_PKGS := x11 gdk-pixbuf-2.0
+$(BUILD)/tests/tools/gui-probe.o: CFLAGS += $(shell pkg-config --cflags $(GUI_PROBE_PKGS) \
+                                                2>/dev/null | sed 's/-I/-isystem /g')
+BINS += $(BUILD)/bin/gui-probe
+$(BUILD)/bin/gui-probe: $(BUILD)/tests/tools/gui-probe.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(GUI_PROBE_PKGS) 2>/dev/null)
+# ---- end GUI helper A ----
