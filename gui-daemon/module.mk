@@ -3,3 +3,27 @@
 # (vm-agent/gui/) links too. Included after tests/module.mk.
 
 GUI_PROTO_LIB := $(BUILD)/gui-daemon/proto/gui_proto.o
+
+# gui-daemon itself: pure xcb (xcb-shm for MIT-SHM descriptor passing),
+# no Xlib: it needs no toolkit, only requests, events and fd attach.
+GUID := gui-daemon
+GUID_PKGS := xcb xcb-shm
+GUID_CFLAGS := $(shell pkg-config --cflags $(GUID_PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
+GUID_LIBS := $(shell pkg-config --libs $(GUID_PKGS) 2>/dev/null)
+GUID_SRCS := main.c agent_msgs.c windows.c draw.c input.c clipboard.c notice.c
+GUID_OBJS := $(GUID_SRCS:%.c=$(BUILD)/$(GUID)/%.o)
+$(GUID_OBJS): CFLAGS += $(GUID_CFLAGS)
+
+BINS += $(BUILD)/bin/gui-daemon
+# the policy client is qrexec-daemon's own (qrexec/daemon/policy.c)
+$(BUILD)/bin/gui-daemon: $(GUID_OBJS) $(BUILD)/qrexec/daemon/policy.o $(GUI_PROTO_LIB) \
+        $(QREXEC_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(GUID_LIBS) $(XEN_LIBS)
+
+# gui-fake-agent: plays a (possibly hostile) gui-agent from a script on
+# stdin, for tests/integration/gui-daemon-hostile.sh.
+BINS += $(BUILD)/bin/gui-fake-agent
+$(BUILD)/bin/gui-fake-agent: $(BUILD)/tests/tools/gui-fake-agent.o $(GUI_PROTO_LIB) $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
