@@ -140,3 +140,11 @@ $(BUILD)/bin/gui-probe: $(BUILD)/tests/tools/gui-probe.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(GUI_PROBE_PKGS) 2>/dev/null)
 # ---- end GUI helper A ----
+
+# libFuzzer: the GUI channel's byte stream through the header and body parsers (helper A)
+FUZZ_BINS += $(FUZZ_DIR)/fuzz_gui_proto
+$(FUZZ_DIR)/fuzz_gui_proto: tests/fuzz/fuzz_gui_proto.c gui-daemon/proto/gui_proto.c \
+                            lib/text.c | deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< gui-daemon/proto/gui_proto.c lib/text.c
+fuzz: $(FUZZ_DIR)/fuzz_gui_proto

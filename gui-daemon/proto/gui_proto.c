@@ -27,13 +27,13 @@ _Static_assert(sizeof(struct gui_keymap) == GUI_KEYMAP_SIZE, "wire layout");
 struct type_rule {
     uint32_t type;
     const char *name;
-    unsigned senders;   /* bit 1 << enum gui_sender */
-    bool has_window;    /* window id must be nonzero (else must be 0) */
-    uint32_t min, max;  /* body length bounds */
+    unsigned senders;  /* bit 1 << enum gui_sender */
+    bool has_window;   /* window id must be nonzero (else must be 0) */
+    uint32_t min, max; /* body length bounds */
 };
 
-#define AGENT  (1u << GUI_FROM_AGENT)
-#define DAEMON (1u << GUI_FROM_DAEMON)
+#define AGENT    (1u << GUI_FROM_AGENT)
+#define DAEMON   (1u << GUI_FROM_DAEMON)
 #define FIXED(n) (n), (n)
 
 static const struct type_rule rules[] = {
@@ -122,8 +122,7 @@ static bool size_ok(uint32_t w, uint32_t h)
 
 static bool coord_ok(int32_t x, int32_t y)
 {
-    return x >= -GUI_MAX_COORD && x <= GUI_MAX_COORD && y >= -GUI_MAX_COORD &&
-           y <= GUI_MAX_COORD;
+    return x >= -GUI_MAX_COORD && x <= GUI_MAX_COORD && y >= -GUI_MAX_COORD && y <= GUI_MAX_COORD;
 }
 
 int gui_parse_hello(const void *untrusted, size_t len, struct gui_hello *out)
@@ -385,8 +384,7 @@ size_t gui_msg_put(void *out, uint32_t type, uint32_t window, const void *body, 
     return GUI_HDR_SIZE + (size_t)len;
 }
 
-size_t gui_sanitize_text(const char *untrusted, size_t len, bool allow_utf8, char *out,
-                         size_t cap)
+size_t gui_sanitize_text(const char *untrusted, size_t len, bool allow_utf8, char *out, size_t cap)
 {
     const uint8_t *p = (const uint8_t *)untrusted;
     size_t i = 0, n = 0, k;
@@ -400,7 +398,11 @@ size_t gui_sanitize_text(const char *untrusted, size_t len, bool allow_utf8, cha
             continue;
         }
         k = allow_utf8 ? text_utf8_decode(p + i, len - i, &cp) : 0;
-        if (k > 1 && !text_cp_unsafe(cp) && n + k < cap) {
+        if (k > 1 && !text_cp_unsafe(cp)) {
+            /* a good character that does not fit whole ends the text: it is
+             * neither cut in half nor shown as a '_' it never was */
+            if (n + k >= cap)
+                break;
             memcpy(out + n, p + i, k);
             n += k;
             i += k;
