@@ -148,3 +148,12 @@ $(FUZZ_DIR)/fuzz_gui_proto: tests/fuzz/fuzz_gui_proto.c gui-daemon/proto/gui_pro
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< gui-daemon/proto/gui_proto.c lib/text.c
 fuzz: $(FUZZ_DIR)/fuzz_gui_proto
+
+# gui-bench: client, observer, ceiling and report of tests/bench/gui-bench.sh (helper A)
+GUI_BENCH_PKGS := x11 xext xdamage xfixes
+$(BUILD)/tests/bench/gui-bench.o: CFLAGS += $(shell pkg-config --cflags $(GUI_BENCH_PKGS) \
+                                                2>/dev/null | sed 's/-I/-isystem /g')
+BENCH_BINS += $(BUILD)/bench/gui-bench
+$(BUILD)/bench/gui-bench: $(BUILD)/tests/bench/gui-bench.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(GUI_BENCH_PKGS) 2>/dev/null)
