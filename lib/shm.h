@@ -46,7 +46,11 @@ struct shm_export {
     size_t bytes;   /* whole pages */
     uint32_t nrefs; /* GRANT: bytes / SHM_PAGE_SIZE; MEMFD: 1 */
     uint32_t *refs; /* GRANT: grant references; MEMFD: refs[0] = fd */
-    int fd;         /* MEMFD: the memfd (also what an X server can attach); GRANT: gntalloc */
+    /* MEMFD: the memfd, which an X server can also attach (MIT-SHM fd
+     * passing). GRANT: the gntalloc descriptor (allocation at offset 0);
+     * X servers refuse to attach it (ShmAttachFd wants a nonzero st_size,
+     * a device has none): draw into a memfd of your own and copy. */
+    int fd;
     uint64_t index; /* GRANT: gntalloc's mmap offset for this allocation */
 };
 
