@@ -7,8 +7,10 @@
 # (clients of the qube's X server) are checked on dom0's screen with
 # gui-probe and driven with xdotool as a user would: pixels inside a frame
 # of exactly the label colour, the title, moves, resizes, map and unmap,
-# keys, and the clipboard between qubes under dom0's policy. Last, killing
-# one qube's agent leaves the other qube's windows as they were.
+# keys, and the clipboard between qubes under dom0's policy. Then killing
+# one qube's agent leaves the other qube's windows as they were, an agent
+# shows its windows again to a new daemon, and the agent's other two copy
+# paths (BULKHEAD_GUI_AGENT_COPY) show the same pixels.
 set -u
 cd "$(dirname "$0")/../.."
 B=$(realpath "${BULKHEAD_BUILD:-build/release}/bin")
@@ -45,7 +47,7 @@ local_qubes_start || exit 1
     "$B/qvm-create" -t tpl -l red work > /dev/null &&
     "$B/qvm-create" -t tpl -l blue personal > /dev/null || exit 1
 
-echo "1..27"
+echo "1..31"
 t "qvm-start work personal" "$B/qvm-start" work personal
 gui_wait eval '[ -n "$(gui_xid work)" ] && [ -n "$(gui_xid personal)" ]'
 WD=$(gui_xid work) PD=$(gui_xid personal)
@@ -139,6 +141,30 @@ t "... its window is gone from dom0" gui_wait eval '! probe list | grep -q " wor
 t "personal's window is still there, same frame and pixels" \
     eval 'probe list | grep -q " personal$" && probe check-frame "$P" 3465a4 &&
           probe check-rect 704 504 170 90 3465a4'
+# ---- a daemon that goes away and comes back; the other copy paths ----
+kill "$(gui_daemon_pid personal)"
+wait "$(gui_daemon_pid personal)"
+t "personal's daemon stopped: its window goes" gui_wait eval '! probe list | grep -q " personal$"'
+gui_daemon_start "$PD" personal 0x3465a4 6
+P=$(probe wait-window --title "[personal] Notes" --timeout 30)
+t "a new daemon: personal's agent shows the window again, frame and pixels" \
+    gui_wait eval 'probe check-frame "$P" 3465a4 && probe check-rect 704 504 170 90 3465a4'
+# an agent for work as bulkhead-xorg would start it, with a copy path chosen
+for path in private:c03080 getimage:2090e0; do
+    colour=${path#*:} path=${path%:*}
+    VCHAN_DOMAIN=$WD BULKHEAD_GUI_AGENT_COPY=$path "$B/gui-agent" --display "$WX" \
+        2> "$T/agent-$path.log" &
+    apid=$!
+    gui_daemon_start "$WD" work 0xcc0000 1
+    W=$(probe wait-window --title "[work] Renamed" --timeout 30)
+    gui_client w color "$colour"
+    t "the $path copy path: work's window, frame cc0000, repainted $colour, marker kept" \
+        gui_wait eval 'probe check-frame "$W" cc0000 && probe check-rect 330 230 280 200 "$colour" &&
+                       probe check-rect 310 210 10 10 0000ff &&
+                       grep -q "the $path path" "$T/agent-$path.log"'
+    kill "$apid"
+    wait "$apid" "$(gui_daemon_pid work)"
+done
 t "no sanitizer or protocol error in any daemon's or agent's log" \
-    eval '! grep -l "AddressSanitizer\|runtime error\|protocol error" "$T"/gui-daemon.*.log \
+    eval '! grep -l "AddressSanitizer\|runtime error\|protocol error" "$T"/*.log \
               "$T"/local/guest-*.log 2> /dev/null | grep -q .'

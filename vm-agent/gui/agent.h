@@ -25,11 +25,19 @@
  * that stops acknowledging ends the session rather than our memory. */
 #define AGENT_MAX_PENDING_BUFFERS 16
 
+/* How window pixels get into a buffer (docs/gui-agent.md, "Copies"). */
+enum copy_path {
+    COPY_DIRECT,   /* the X server copies into the shared memory itself */
+    COPY_PRIVATE,  /* the X server copies into our own memfd, we copy on */
+    COPY_GETIMAGE, /* GetImage through the X socket, we copy it in */
+};
+
 struct abuf {
     struct shm_export shm;
     uint32_t width, height, stride;
-    uint32_t seg;    /* MIT-SHM segment over the shared memory, 0 if none */
+    uint32_t seg;    /* MIT-SHM segment the X server copies into, 0 if none */
     uint32_t pixmap; /* MIT-SHM pixmap of the segment, 0 if none */
+    void *priv;      /* COPY_PRIVATE: our mapping of that segment's memfd */
 };
 
 struct awin {
@@ -52,8 +60,8 @@ struct agent {
     xcb_connection_t *xc;
     Window root, helper; /* helper: our own window (selections, timestamps) */
     int damage_event, damage_error, fixes_event;
-    bool have_fixes, have_randr, shm_fd_ok, fallback_logged;
-    GC gc;
+    bool have_fixes, have_randr;
+    enum copy_path path; /* the best path left; a failure moves it down */
     struct xsel_atoms sel;
     Atom a_net_wm_name, a_wm_name, a_wm_class, a_wm_normal_hints, a_wm_hints, a_net_wm_state,
         a_fullscreen, a_wm_protocols, a_wm_delete, a_primary, a_paste_prop, a_ts_prop;
@@ -95,8 +103,10 @@ void buffers_init(struct agent *a);
 int buffers_new(struct agent *a, struct awin *w);
 void buffers_ack(struct agent *a, struct awin *w);
 void buffers_free_all(struct agent *a, struct awin *w);
-/* Copies the rectangle of the window into its current buffer (no sync). */
+/* Copies the rectangle of the window into its current buffer: asks the X
+ * server for it; buffers_copied() after an XSync finishes it. */
 void buffers_copy(struct agent *a, struct awin *w, const struct gui_rect *r);
+void buffers_copied(struct agent *a, struct awin *w, const struct gui_rect *r);
 
 /* input.c */
 void input_key(struct agent *a, struct awin *w, const struct gui_key *k);

@@ -1,13 +1,21 @@
 /* gui-agent: window pixels into memory shared with dom0.
  *
  * Each buffer is exported with lib/shm (a sealed memfd on the local
- * backend, gntalloc pages on Xen) and also attached to the qube's X server
- * with MIT-SHM descriptor passing, as the storage of an MIT-SHM pixmap: the
- * X server itself copies a damaged rectangle from the window (Composite's
- * offscreen copy) into the shared memory with one CopyArea. That is the
- * only copy on this side. If the X server cannot attach the descriptor, the
- * fallback reads the rectangle with GetImage and copies it in (one more
- * copy, through the X socket); that is logged once.
+ * backend, gntalloc pages on Xen). The copy from the window (Composite's
+ * offscreen contents) takes the best of three paths (docs/gui-agent.md):
+ *  - direct: the buffer's memfd is attached to the qube's X server with
+ *    MIT-SHM descriptor passing as the storage of an MIT-SHM pixmap; the X
+ *    server copies a damaged rectangle into it with one CopyArea. One copy.
+ *  - private: X servers do not attach a gntalloc descriptor (they map the
+ *    descriptor's st_size bytes, 0 for a device), so for grants the X
+ *    server copies into a memfd of our own, attached the same way, and we
+ *    copy the rectangle on into the grant pages after the XSync. Two.
+ *  - getimage: a server without MIT-SHM descriptor passing sends the
+ *    rectangle through the X socket (GetImage) and we copy it in. Two, one
+ *    of them through the socket.
+ * A failure moves down to the next path for good, logged once.
+ * BULKHEAD_GUI_AGENT_COPY=private|getimage starts lower, so that tests run
+ * every path without Xen.
  *
  * A buffer stays until the daemon has taken the next one of its window
  * (GUI_BUFFER_ACK) or the window is gone. */
@@ -19,61 +27,100 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <xcb/shm.h>
+
+static const char *const path_names[] = {"direct", "private", "getimage"};
+
+static void path_down(struct agent *a, enum copy_path to, const char *why)
+{
+    if (a->path >= to)
+        return;
+    log_warnx("window copies: %s; from now on the %s path (docs/gui-agent.md)", why,
+              path_names[to]);
+    a->path = to;
+}
 
 void buffers_init(struct agent *a)
 {
     xcb_shm_query_version_reply_t *v =
         xcb_shm_query_version_reply(a->xc, xcb_shm_query_version(a->xc), NULL);
+    const char *want = getenv("BULKHEAD_GUI_AGENT_COPY");
 
+    a->path = COPY_DIRECT;
+    for (int i = COPY_PRIVATE; want && i <= COPY_GETIMAGE; i++)
+        if (!strcmp(want, path_names[i]))
+            a->path = (enum copy_path)i;
     /* descriptor passing is MIT-SHM 1.2 */
-    a->shm_fd_ok = v && v->shared_pixmaps &&
-                   (v->major_version > 1 || (v->major_version == 1 && v->minor_version >= 2));
+    if (!v || !v->shared_pixmaps || (v->major_version == 1 && v->minor_version < 2) ||
+        v->major_version < 1)
+        path_down(a, COPY_GETIMAGE, "the X server cannot attach shared memory descriptors");
     free(v);
-    if (!a->shm_fd_ok)
-        log_info("the X server cannot attach shared memory descriptors: copying window "
-                 "contents with GetImage");
+    log_info("window copies: the %s path", path_names[a->path]);
 }
 
-static void attach_fallback(struct agent *a, const char *why)
-{
-    if (!a->fallback_logged)
-        log_warnx("MIT-SHM descriptor attach failed (%s): copying window contents with "
-                  "GetImage from now on (one more copy per frame)",
-                  why);
-    a->fallback_logged = true;
-    a->shm_fd_ok = false;
-}
-
-/* The MIT-SHM segment and pixmap over the buffer, if the server takes it. */
-static void attach(struct agent *a, struct awin *w, struct abuf *b)
+/* A segment over fd (a copy of it goes to the X server) and an MIT-SHM
+ * pixmap of the window's depth on it. -1 if the server refused the
+ * segment; a refused pixmap (the window went away) leaves b->pixmap 0. */
+static int attach_fd(struct agent *a, struct awin *w, struct abuf *b, int fd)
 {
     xcb_generic_error_t *e;
-    int fd;
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3); /* xcb closes what it sends */
 
-    if (!a->shm_fd_ok)
-        return;
-    /* xcb sends the descriptor and closes it: give it a copy */
-    fd = fcntl(b->shm.fd, F_DUPFD_CLOEXEC, 3);
-    if (fd < 0)
-        return attach_fallback(a, "dup");
+    if (copy < 0)
+        return -1;
     b->seg = xcb_generate_id(a->xc);
-    e = xcb_request_check(a->xc, xcb_shm_attach_fd_checked(a->xc, b->seg, fd, 0));
+    e = xcb_request_check(a->xc, xcb_shm_attach_fd_checked(a->xc, b->seg, copy, 0));
     if (e) {
         free(e);
         b->seg = 0;
-        return attach_fallback(a, "ShmAttachFd refused");
+        return -1;
     }
     b->pixmap = xcb_generate_id(a->xc);
     e = xcb_request_check(a->xc, xcb_shm_create_pixmap_checked(
                                      a->xc, b->pixmap, (xcb_drawable_t)w->id, (uint16_t)b->width,
                                      (uint16_t)b->height, (uint8_t)w->depth, b->seg, 0));
     if (e) {
-        /* the window may be gone, or of a depth a pixmap cannot have:
-         * this buffer is copied the slow way */
         free(e);
         b->pixmap = 0;
+    }
+    return 0;
+}
+
+/* Our own memfd of the buffer's size, attached to the X server. */
+static int attach_private(struct agent *a, struct awin *w, struct abuf *b)
+{
+    int fd = memfd_create("gui-agent-copy", MFD_CLOEXEC);
+    void *p = MAP_FAILED;
+
+    if (fd >= 0 && ftruncate(fd, (off_t)b->shm.bytes) == 0)
+        p = mmap(NULL, b->shm.bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED || attach_fd(a, w, b, fd) < 0) {
+        if (p != MAP_FAILED)
+            munmap(p, b->shm.bytes);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd); /* the mapping and the X server's copy keep it */
+    b->priv = p;
+    return 0;
+}
+
+static void attach(struct agent *a, struct awin *w, struct abuf *b)
+{
+    if (a->path == COPY_DIRECT && a->buf_kind == GUI_BUF_GRANT)
+        path_down(a, COPY_PRIVATE, "X servers cannot attach grant pages");
+    if (a->path == COPY_DIRECT) {
+        if (attach_fd(a, w, b, b->shm.fd) == 0)
+            return;
+        path_down(a, COPY_PRIVATE, "the X server refused the buffer's descriptor");
+    }
+    if (a->path == COPY_PRIVATE) {
+        if (attach_private(a, w, b) == 0)
+            return;
+        path_down(a, COPY_GETIMAGE, "the X server refused a private descriptor");
     }
 }
 
@@ -83,6 +130,8 @@ static void buffer_free(struct agent *a, struct abuf *b)
         xcb_free_pixmap(a->xc, b->pixmap);
     if (b->seg)
         xcb_shm_detach(a->xc, b->seg);
+    if (b->priv)
+        munmap(b->priv, b->shm.bytes);
     shm_export_destroy(&b->shm);
     free(b);
 }
@@ -182,4 +231,18 @@ void buffers_copy(struct agent *a, struct awin *w, const struct gui_rect *r)
     GC gc = XCreateGC(a->dpy, b->pixmap, GCSubwindowMode | GCGraphicsExposures, &v);
     XCopyArea(a->dpy, w->id, b->pixmap, gc, r->x, r->y, r->width, r->height, r->x, r->y);
     XFreeGC(a->dpy, gc);
+}
+
+void buffers_copied(struct agent *a, struct awin *w, const struct gui_rect *r)
+{
+    struct abuf *b = w->bufs[w->nbufs - 1];
+    size_t off = (size_t)r->y * b->stride + (size_t)r->x * 4;
+
+    (void)a;
+    if (!b->priv)
+        return;
+    /* the private path's second copy: our memfd into the shared pages */
+    for (uint32_t y = 0; y < r->height; y++)
+        memcpy((uint8_t *)b->shm.addr + off + (size_t)y * b->stride,
+               (const uint8_t *)b->priv + off + (size_t)y * b->stride, (size_t)r->width * 4);
 }

@@ -483,6 +483,7 @@ void windows_flush_damage(struct agent *a)
         struct gui_rect r = {w->dx0, w->dy0, (uint32_t)(w->dx1 - w->dx0),
                              (uint32_t)(w->dy1 - w->dy0)};
         w->dirty = false;
+        buffers_copied(a, w, &r);
         agent_send(a, GUI_DAMAGE, (uint32_t)w->id, &r, sizeof(r));
     }
 }

@@ -7,7 +7,7 @@
 gui_wait() {
     local i
     for i in $(seq 300); do
-        "$@" 2> /dev/null && return 0
+        "$@" > /dev/null 2>&1 && return 0
         sleep 0.1
     done
     return 1
