@@ -6,8 +6,8 @@
 # Xvfb and one gui-daemon per qube. gui-test-client windows in the qubes
 # (clients of the qube's X server) are checked on dom0's screen with
 # gui-probe and driven with xdotool as a user would: pixels inside a frame
-# of exactly the label colour, the title, moves, resizes, map and unmap,
-# keys, and the clipboard between qubes under dom0's policy. Then killing
+# of exactly the label colour, the title, moves, resizes, map and unmap
+# (in the qube and by the user on dom0), keys, a click, and the clipboard between qubes under dom0's policy. Then killing
 # one qube's agent leaves the other qube's windows as they were, an agent
 # shows its windows again to a new daemon, and the agent's other two copy
 # paths (BULKHEAD_GUI_AGENT_COPY) show the same pixels.
@@ -47,7 +47,7 @@ local_qubes_start || exit 1
     "$B/qvm-create" -t tpl -l red work > /dev/null &&
     "$B/qvm-create" -t tpl -l blue personal > /dev/null || exit 1
 
-echo "1..31"
+echo "1..35"
 t "qvm-start work personal" "$B/qvm-start" work personal
 gui_wait eval '[ -n "$(gui_xid work)" ] && [ -n "$(gui_xid personal)" ]'
 WD=$(gui_xid work) PD=$(gui_xid personal)
@@ -75,7 +75,8 @@ gui_client w color 804020
 t "a repaint in the qube reaches dom0 (damage)" gui_wait probe check-rect 130 130 150 120 804020
 
 gui_client w move 300 200
-t "a move in the qube is followed on dom0" gui_wait test "$(probe geometry "$W")" = "298 198 204 154"
+t "a move in the qube is followed on dom0" \
+    gui_wait eval 'test "$(probe geometry "$W")" = "298 198 204 154"'
 gui_client w resize 320 240
 t "a resize too: 324x244, frame still cc0000" \
     gui_wait eval 'test "$(probe geometry "$W")" = "298 198 324 244" && probe check-frame "$W" cc0000'
@@ -92,6 +93,24 @@ DISPLAY=$D0 xdotool windowfocus --sync "$W" 2> /dev/null
 DISPLAY=$D0 xdotool type --delay 20 "bh7"
 t "keys typed into the dom0 window arrive in the qube's client" \
     gui_wait eval '[ "$(grep "^key " "$T/w.out" | tr "\n" " ")" = "key b key h key 7 " ]'
+
+# ---- a click, and the user moving and resizing the dom0 window ----
+DISPLAY=$D0 xdotool mousemove 340 230 click 1
+t "a click at content 40,30 on dom0 arrives in the client at 40,30" \
+    gui_wait grep -qx "button 1 40 30" "$T/w.out"
+CW=$(sed -n 's/^window //p' "$T/w.out")
+qgeom() { DISPLAY=$WX xdotool getwindowgeometry "$CW" | tr -s ' \n' ' '; }
+DISPLAY=$D0 xdotool windowmove "$W" 400 300
+t "moving the dom0 window to 400,300 moves the qube's window to 402,302" \
+    gui_wait eval 'qgeom | grep -q "Position: 402,302 "'
+DISPLAY=$D0 xdotool windowsize "$W" 404 304
+t "resizing it to 404x304 makes the qube's window 400x300, painted to the edge" \
+    gui_wait eval 'qgeom | grep -q "Geometry: 400x300" &&
+                   test "$(probe geometry "$W")" = "400 300 404 304" &&
+                   probe check-rect 602 482 198 118 804020 && probe check-frame "$W" cc0000'
+gui_client w move 300 200
+gui_client w resize 320 240
+gui_wait eval 'test "$(probe geometry "$W")" = "298 198 324 244"'
 
 # ---- the clipboard between qubes ----
 gui_client_start p "$PX" --title Notes --size 180x100 --pos 700,500 --color 3465a4
