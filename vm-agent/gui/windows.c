@@ -1,9 +1,11 @@
 /* gui-agent: which top-level windows the qube has and what they look like,
  * told to the daemon as they change. The qube runs no window manager: the
  * top-level windows are the root window's children. Composite keeps each
- * one's contents in an offscreen pixmap (automatic redirection: the qube's
- * own screen still shows them), so a covered window can still be copied;
- * Damage says what changed. */
+ * one's contents in an offscreen pixmap, so a covered window can still be
+ * copied; Damage says what changed. The redirection is manual: nobody
+ * looks at the qube's own screen, so its X server need not compose it
+ * (that halves its work per frame: tests/bench/gui-bench.sh). Input does
+ * not depend on it: the server routes events by window geometry. */
 #include "vm-agent/gui/agent.h"
 
 #include "lib/log.h"
@@ -28,7 +30,7 @@ void windows_init(struct agent *a)
         fatalx("the X server has no Composite extension");
     if (!XDamageQueryExtension(dpy, &a->damage_event, &a->damage_error))
         fatalx("the X server has no Damage extension");
-    XCompositeRedirectSubwindows(dpy, a->root, CompositeRedirectAutomatic);
+    XCompositeRedirectSubwindows(dpy, a->root, CompositeRedirectManual);
     a->have_fixes = XFixesQueryExtension(dpy, &a->fixes_event, &err);
     if (a->have_fixes)
         XFixesSelectCursorInput(dpy, a->root, XFixesDisplayCursorNotifyMask);
