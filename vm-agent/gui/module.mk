@@ -10,7 +10,7 @@ GUIAGENT_PKGS := x11 x11-xcb xcb xcb-shm xext xcomposite xdamage xfixes xtst xra
 # X headers as system headers: our -Werror set is for our code.
 GUIAGENT_CFLAGS := $(shell pkg-config --cflags $(GUIAGENT_PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
 GUIAGENT_LIBS := $(shell pkg-config --libs $(GUIAGENT_PKGS) 2>/dev/null)
-GUIAGENT_SRCS := main.c windows.c buffers.c input.c clipboard.c screen.c
+GUIAGENT_SRCS := main.c windows.c props.c buffers.c input.c clipboard.c screen.c
 GUIAGENT_OBJS := $(GUIAGENT_SRCS:%.c=$(BUILD)/$(GUIAGENT)/%.o)
 $(GUIAGENT_OBJS): CFLAGS += $(GUIAGENT_CFLAGS)
 
@@ -26,3 +26,10 @@ $(BUILD)/tests/tools/gui-test-client.o: CFLAGS += $(GUIAGENT_CFLAGS)
 $(BUILD)/bin/gui-test-client: $(BUILD)/tests/tools/gui-test-client.o $(VMSVC_XSEL) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(GUIAGENT_LIBS) $(XEN_LIBS)
+
+# the pure conversions under unit test
+TEST_BINS += $(BUILD)/tests/unit/test_gui_agent
+$(BUILD)/tests/unit/test_gui_agent.o: CFLAGS += $(GUIAGENT_CFLAGS)
+$(BUILD)/tests/unit/test_gui_agent: $(BUILD)/tests/unit/test_gui_agent.o \
+                                    $(BUILD)/$(GUIAGENT)/props.o $(GUI_PROTO_LIB) $(LIBBULKHEAD)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)

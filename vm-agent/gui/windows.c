@@ -7,13 +7,13 @@
  * (that halves its work per frame: tests/bench/gui-bench.sh). Input does
  * not depend on it: the server routes events by window geometry. */
 #include "vm-agent/gui/agent.h"
+#include "vm-agent/gui/props.h"
 
 #include "lib/log.h"
 
 #include <X11/Xatom.h>
 #include <X11/Xlib-xcb.h>
 #include <X11/Xutil.h>
-#include <X11/cursorfont.h>
 #include <X11/extensions/Xcomposite.h>
 #include <X11/extensions/Xfixes.h>
 #include <stdlib.h>
@@ -108,10 +108,7 @@ static void send_title(struct agent *a, struct awin *w)
             format != 8)
             n = 0;
     }
-    size_t len = n > GUI_TITLE_MAX ? GUI_TITLE_MAX : n;
-    if (len < n)
-        while (len > 0 && (data[len] & 0xc0) == 0x80)
-            len--;
+    size_t len = n ? props_title_len(data, n) : 0;
     agent_send(a, GUI_TITLE, (uint32_t)w->id, data, (uint32_t)len);
     if (data)
         XFree(data);
@@ -134,11 +131,6 @@ static void send_class(struct agent *a, struct awin *w)
     agent_send(a, GUI_CLASS, (uint32_t)w->id, &c, sizeof(c));
 }
 
-static uint32_t hint_val(int v, uint32_t max)
-{
-    return v < 0 ? 0 : (uint32_t)v > max ? max : (uint32_t)v;
-}
-
 static void send_hints(struct agent *a, struct awin *w)
 {
     struct gui_hints g;
@@ -146,21 +138,8 @@ static void send_hints(struct agent *a, struct awin *w)
     long supplied;
 
     memset(&g, 0, sizeof(g));
-    if (XGetWMNormalHints(a->dpy, w->id, &sh, &supplied)) {
-        /* the protocol's flags are X's XSizeHints bits */
-        g.flags = (uint32_t)sh.flags & GUI_HINT_KNOWN;
-        g.min_width = hint_val(sh.min_width, GUI_MAX_WIDTH);
-        g.min_height = hint_val(sh.min_height, GUI_MAX_HEIGHT);
-        g.max_width = hint_val(sh.max_width, GUI_MAX_WIDTH);
-        g.max_height = hint_val(sh.max_height, GUI_MAX_HEIGHT);
-        g.width_inc = hint_val(sh.width_inc, GUI_MAX_WIDTH);
-        g.height_inc = hint_val(sh.height_inc, GUI_MAX_HEIGHT);
-        g.base_width = hint_val(sh.base_width, GUI_MAX_WIDTH);
-        g.base_height = hint_val(sh.base_height, GUI_MAX_HEIGHT);
-        if ((g.flags & GUI_HINT_MIN_SIZE) && (g.flags & GUI_HINT_MAX_SIZE) &&
-            (g.min_width > g.max_width || g.min_height > g.max_height))
-            g.flags &= ~GUI_HINT_MAX_SIZE; /* contradictory: keep the minimum */
-    }
+    if (XGetWMNormalHints(a->dpy, w->id, &sh, &supplied))
+        props_hints(&sh, &g);
     agent_send(a, GUI_HINTS, (uint32_t)w->id, &g, sizeof(g));
 }
 
@@ -313,47 +292,12 @@ void windows_free_all(struct agent *a)
     a->pointer_win = 0;
 }
 
-/* The nearest X cursor-font glyph for a cursor's name (Xcursor themes name
- * cursors after the glyphs); 0, the default pointer, for others. */
-static uint32_t cursor_for_name(const char *name)
-{
-    static const struct {
-        const char *name;
-        unsigned glyph;
-    } glyphs[] = {{"xterm", XC_xterm},
-                  {"text", XC_xterm},
-                  {"hand2", XC_hand2},
-                  {"hand1", XC_hand1},
-                  {"pointer", XC_hand2},
-                  {"watch", XC_watch},
-                  {"wait", XC_watch},
-                  {"crosshair", XC_crosshair},
-                  {"fleur", XC_fleur},
-                  {"move", XC_fleur},
-                  {"sb_h_double_arrow", XC_sb_h_double_arrow},
-                  {"sb_v_double_arrow", XC_sb_v_double_arrow},
-                  {"left_side", XC_left_side},
-                  {"right_side", XC_right_side},
-                  {"top_side", XC_top_side},
-                  {"bottom_side", XC_bottom_side},
-                  {"top_left_corner", XC_top_left_corner},
-                  {"top_right_corner", XC_top_right_corner},
-                  {"bottom_left_corner", XC_bottom_left_corner},
-                  {"bottom_right_corner", XC_bottom_right_corner},
-                  {"question_arrow", XC_question_arrow}};
-
-    for (size_t i = 0; name && i < sizeof(glyphs) / sizeof(glyphs[0]); i++)
-        if (!strcmp(name, glyphs[i].name))
-            return GUI_CURSOR_GLYPH + glyphs[i].glyph;
-    return GUI_CURSOR_DEFAULT;
-}
-
 static void on_cursor(struct agent *a, XFixesCursorNotifyEvent *e)
 {
     if (!a->pointer_win || !windows_find(a, a->pointer_win))
         return;
     char *name = e->cursor_name ? XGetAtomName(a->dpy, e->cursor_name) : NULL;
-    struct gui_cursor c = {.cursor = cursor_for_name(name)};
+    struct gui_cursor c = {.cursor = props_cursor_for_name(name)};
     if (name)
         XFree(name);
     agent_send(a, GUI_CURSOR, (uint32_t)a->pointer_win, &c, sizeof(c));
@@ -456,23 +400,17 @@ void windows_flush_damage(struct agent *a)
         if (!w->dirty)
             continue;
         struct abuf *b = w->nbufs ? w->bufs[w->nbufs - 1] : NULL;
-        int x1 = w->dx1, y1 = w->dy1;
-        if (!w->mapped || !b) {
-            w->dirty = false;
-            continue;
-        }
+        struct gui_rect r;
         /* damage is in the window's current size; the buffer's is the one
          * the daemon knows */
-        int x0 = w->dx0 < 0 ? 0 : w->dx0, y0 = w->dy0 < 0 ? 0 : w->dy0;
-        x1 = x1 > (int)b->width ? (int)b->width : x1;
-        y1 = y1 > (int)b->height ? (int)b->height : y1;
-        if (x1 <= x0 || y1 <= y0) {
+        if (!w->mapped || !b ||
+            !props_damage_clip(w->dx0, w->dy0, w->dx1, w->dy1, b->width, b->height, &r)) {
             w->dirty = false;
             continue;
         }
-        struct gui_rect r = {x0, y0, (uint32_t)(x1 - x0), (uint32_t)(y1 - y0)};
         buffers_copy(a, w, &r);
-        w->dx0 = x0, w->dy0 = y0, w->dx1 = x1, w->dy1 = y1;
+        w->dx0 = r.x, w->dy0 = r.y;
+        w->dx1 = r.x + (int)r.width, w->dy1 = r.y + (int)r.height;
         n++;
     }
     if (!n)
