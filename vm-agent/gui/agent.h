@@ -5,7 +5,8 @@
  * everything in struct agent except the X connection is rebuilt each time.
  *
  * Files: main.c (options, vchan, handshake, loop, daemon messages),
- * windows.c (which windows exist and what they look like), buffers.c
+ * windows.c (which windows exist and what they look like), props.c (its
+ * pure conversions, unit-tested), buffers.c
  * (window pixels into shared memory), input.c (XTest injection), clipboard.c
  * (the qube's CLIPBOARD selection), screen.c (RandR). */
 #ifndef BULKHEAD_GUI_AGENT_H
