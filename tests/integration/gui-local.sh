@@ -47,7 +47,7 @@ local_qubes_start || exit 1
     "$B/qvm-create" -t tpl -l red work > /dev/null &&
     "$B/qvm-create" -t tpl -l blue personal > /dev/null || exit 1
 
-echo "1..35"
+echo "1..36"
 t "qvm-start work personal" "$B/qvm-start" work personal
 gui_wait eval '[ -n "$(gui_xid work)" ] && [ -n "$(gui_xid personal)" ]'
 WD=$(gui_xid work) PD=$(gui_xid personal)
@@ -117,6 +117,13 @@ gui_client_start p "$PX" --title Notes --size 180x100 --pos 700,500 --color 3465
 P=$(probe wait-window --title "[personal] Notes" --timeout 30)
 t "personal's window appears, framed in blue (3465a4)" \
     eval '[ -n "$P" ] && probe check-frame "$P" 3465a4'
+# the qubes' modifiers follow dom0's: Caps Lock turned on in personal's
+# window is on for a key typed into work's next
+gui_keys "$P" Caps_Lock
+gui_keys "$W" q
+t "Caps Lock turned on in personal's window: q typed into work's arrives as Q" \
+    gui_wait grep -qx "key Q" "$T/w.out"
+gui_keys "$W" Caps_Lock
 gui_client w copy "from work 1"
 gui_client p copy "personal's own"
 gui_keys "$W" ctrl+shift+c

@@ -50,7 +50,7 @@ gui_client_start() {
     shift 2
     rm -f "$T/$id.in"
     mkfifo "$T/$id.in"
-    DISPLAY=$disp "$B/gui-test-client" "$@" < "$T/$id.in" > "$T/$id.out" 2> "$T/$id.err" &
+    DISPLAY=$disp "$B/gui-test-client" "$@" < "$T/$id.in" >> "$T/$id.out" 2> "$T/$id.err" &
     # read-write: opening never waits for the reader, even one that died
     eval "exec {GUI_FD_$id}<> \"\$T/\$id.in\""
     GUI_CLIENTS="$GUI_CLIENTS $id"
