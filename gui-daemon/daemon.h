@@ -13,6 +13,7 @@
 #define BULKHEAD_GUI_DAEMON_H
 
 #include "gui-daemon/proto/gui_proto.h"
+#include "gui-daemon/sanitize.h"
 #include "lib/buf.h"
 #include "lib/shm.h"
 
@@ -22,10 +23,12 @@
 #include <xcb/shm.h>
 #include <xcb/xcb.h>
 
-#define GUI_FRAME_WIDTH       2 /* pixels of label colour around each window */
 #define GUI_DEFAULT_MAXWIN    500
 #define GUI_DEFAULT_TIMEOUT_S 45
 #define GUI_EXIT_PROTOCOL     2 /* exit status after a protocol violation */
+/* All of a qube's window buffers together: dom0 maps them, and on the copy
+ * path holds a copy of each. 30 full screens of 4K. */
+#define GUI_BUFFERS_MAX_BYTES (1024ull << 20)
 
 struct gui_options {
     int domid;
@@ -87,7 +90,8 @@ struct gui_daemon {
 
     struct gui_window **win;
     uint32_t nwin;
-    uint32_t focused; /* the agent's id of our focused window, or 0 */
+    uint64_t buf_bytes; /* sum of the mapped buffers' sizes */
+    uint32_t focused;   /* the agent's id of our focused window, or 0 */
     bool clipboard_requested;
 };
 
@@ -135,9 +139,6 @@ void windows_hints(struct gui_daemon *d, struct gui_window *w, const struct gui_
 void windows_flags(struct gui_daemon *d, struct gui_window *w, const struct gui_flags *untrusted_f);
 void windows_cursor(struct gui_daemon *d, struct gui_window *w,
                     const struct gui_cursor *untrusted_c);
-/* Where our frame window goes for content at (x, y) w x h: clamped on screen. */
-void windows_frame_pos(const struct gui_daemon *d, int32_t x, int32_t y, uint32_t w, uint32_t h,
-                       int32_t *fx, int32_t *fy);
 
 /* draw.c */
 /* Maps a GUI_BUFFER's memory and attaches it to X; replaces the window's

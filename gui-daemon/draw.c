@@ -89,6 +89,7 @@ void draw_buffer_free(struct gui_daemon *d, struct gui_buf *b)
 {
     if (!b->valid)
         return;
+    d->buf_bytes -= b->im.bytes;
     if (b->seg)
         xcb_shm_detach(d->x, b->seg);
     if (b->copy_addr)
@@ -110,6 +111,9 @@ void draw_buffer(struct gui_daemon *d, struct gui_window *w, const struct gui_bu
     if (untrusted_b->kind != (kind == SHM_GRANT ? GUI_BUF_GRANT : GUI_BUF_MEMFD))
         protocol_error(d, "GUI_BUFFER of kind %u for window 0x%x; we import kind %u",
                        untrusted_b->kind, w->id, kind == SHM_GRANT ? GUI_BUF_GRANT : GUI_BUF_MEMFD);
+    if (d->buf_bytes - w->buf.im.bytes + untrusted_b->bytes > GUI_BUFFERS_MAX_BYTES)
+        protocol_error(d, "GUI_BUFFER for window 0x%x: buffers of more than %llu MiB in all", w->id,
+                       GUI_BUFFERS_MAX_BYTES >> 20);
     refs = malloc(sizeof(*refs) * untrusted_b->nrefs);
     if (!refs)
         fatal("malloc");
@@ -144,6 +148,7 @@ void draw_buffer(struct gui_daemon *d, struct gui_window *w, const struct gui_bu
     }
     draw_buffer_free(d, &w->buf);
     w->buf = nb;
+    d->buf_bytes += nb.im.bytes;
 }
 
 /* Shows buffer rows/columns [sx, sx+sw) x [sy, sy+sh), already inside both

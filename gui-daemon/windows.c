@@ -41,29 +41,17 @@ struct gui_window *windows_get(struct gui_daemon *d, uint32_t id, const char *wh
     return w;
 }
 
-static int32_t clamp_axis(int32_t pos, uint32_t size, uint32_t screen)
+static void frame_pos(const struct gui_daemon *d, const struct gui_window *w, int32_t *fx,
+                      int32_t *fy)
 {
-    if (size >= screen || pos < 0)
-        return 0;
-    if ((uint32_t)pos > screen - size)
-        return (int32_t)(screen - size);
-    return pos;
-}
-
-void windows_frame_pos(const struct gui_daemon *d, int32_t x, int32_t y, uint32_t w, uint32_t h,
-                       int32_t *fx, int32_t *fy)
-{
-    *fx = clamp_axis(x - B, w + 2 * B, d->screen->width_in_pixels);
-    *fy = clamp_axis(y - B, h + 2 * B, d->screen->height_in_pixels);
+    gui_frame_pos(w->x, w->y, w->w, w->h, d->screen->width_in_pixels, d->screen->height_in_pixels,
+                  fx, fy);
 }
 
 /* An override-redirect window (a menu) may not cover most of the screen. */
 static bool override_ok(const struct gui_daemon *d, uint32_t w, uint32_t h)
 {
-    uint64_t area = (uint64_t)w * h;
-    uint64_t screen = (uint64_t)d->screen->width_in_pixels * d->screen->height_in_pixels;
-
-    return area * 10 <= screen * 9;
+    return gui_override_ok(w, h, d->screen->width_in_pixels, d->screen->height_in_pixels);
 }
 
 static void set_prop(struct gui_daemon *d, xcb_window_t xid, xcb_atom_t prop, xcb_atom_t type,
@@ -72,33 +60,25 @@ static void set_prop(struct gui_daemon *d, xcb_window_t xid, xcb_atom_t prop, xc
     xcb_change_property(d->x, XCB_PROP_MODE_REPLACE, xid, prop, type, format, n, data);
 }
 
-static void set_title(struct gui_daemon *d, struct gui_window *w, const char *clean)
+/* clean: already "[NAME] sanitized title" */
+static void set_title(struct gui_daemon *d, struct gui_window *w, const char *clean, size_t n)
 {
-    char title[GUI_TITLE_MAX * 4 + 64];
-    int n = snprintf(title, sizeof(title), "[%s] %s", d->opt.name, clean);
-
-    if (n < 0)
-        return;
-    if ((size_t)n >= sizeof(title))
-        n = (int)sizeof(title) - 1;
     /* WM_NAME as UTF8_STRING too: pure ASCII unless --allow-utf8-titles */
     set_prop(d, w->xid, XCB_ATOM_WM_NAME,
              d->opt.allow_utf8_titles ? d->atoms[ATOM_UTF8_STRING] : XCB_ATOM_STRING, 8,
-             (uint32_t)n, title);
+             (uint32_t)n, clean);
     set_prop(d, w->xid, d->atoms[ATOM_NET_WM_NAME], d->atoms[ATOM_UTF8_STRING], 8, (uint32_t)n,
-             title);
+             clean);
 }
 
-static void set_class(struct gui_daemon *d, struct gui_window *w, const char *clean)
+static void set_class(struct gui_daemon *d, struct gui_window *w,
+                      const char untrusted_class[GUI_CLASS_FIELD])
 {
     char cls[2 * (GUI_CLASS_FIELD + 40)];
-    int n = snprintf(cls, sizeof(cls), "%s:%s", d->opt.name, clean);
+    size_t n = gui_class_value(d->opt.name, untrusted_class, cls, sizeof(cls));
 
-    if (n < 0 || (size_t)n * 2 + 2 > sizeof(cls))
-        return;
-    /* res_name NUL res_class NUL, both the same */
-    memcpy(cls + n + 1, cls, (size_t)n + 1);
-    set_prop(d, w->xid, XCB_ATOM_WM_CLASS, XCB_ATOM_STRING, 8, (uint32_t)(2 * n + 2), cls);
+    if (n)
+        set_prop(d, w->xid, XCB_ATOM_WM_CLASS, XCB_ATOM_STRING, 8, (uint32_t)n, cls);
 }
 
 /* The properties that say which qube a dom0 window belongs to. */
@@ -149,7 +129,7 @@ void windows_create(struct gui_daemon *d, uint32_t id, const struct gui_create *
     w->h = untrusted_c->height;
     w->override_redirect = override_redirect;
     /* sanitize end */
-    windows_frame_pos(d, w->x, w->y, w->w, w->h, &fx, &fy);
+    frame_pos(d, w, &fx, &fy);
     w->xid = xcb_generate_id(d->x);
     xcb_create_window(d->x, d->screen->root_depth, w->xid, d->screen->root, (int16_t)fx,
                       (int16_t)fy, (uint16_t)(w->w + 2 * B), (uint16_t)(w->h + 2 * B), 0,
@@ -164,8 +144,8 @@ void windows_create(struct gui_daemon *d, uint32_t id, const struct gui_create *
                                        XCB_EVENT_MASK_KEYMAP_STATE});
     d->win[d->nwin++] = w;
     set_qube_props(d, w);
-    set_title(d, w, "");
-    set_class(d, w, "");
+    windows_title(d, w, &(struct gui_title){"", 0});
+    set_class(d, w, (char[GUI_CLASS_FIELD]){0});
     log_debug("window 0x%x: %ux%u at %d,%d%s", id, w->w, w->h, w->x, w->y,
               override_redirect ? " (override-redirect)" : "");
 }
@@ -246,7 +226,7 @@ void windows_configure(struct gui_daemon *d, struct gui_window *w,
         xcb_change_window_attributes(d->x, w->xid, XCB_CW_OVERRIDE_REDIRECT,
                                      (uint32_t[]){override_redirect});
     }
-    windows_frame_pos(d, w->x, w->y, w->w, w->h, &fx, &fy);
+    frame_pos(d, w, &fx, &fy);
     xcb_configure_window(d->x, w->xid,
                          XCB_CONFIG_WINDOW_X | XCB_CONFIG_WINDOW_Y | XCB_CONFIG_WINDOW_WIDTH |
                              XCB_CONFIG_WINDOW_HEIGHT,
@@ -255,54 +235,31 @@ void windows_configure(struct gui_daemon *d, struct gui_window *w,
 
 void windows_title(struct gui_daemon *d, struct gui_window *w, const struct gui_title *untrusted_t)
 {
-    char clean[GUI_TITLE_MAX * 4 + 1];
-
+    char clean[GUI_TITLE_MAX * 4 + 64];
     /* sanitize start */
-    gui_sanitize_text(untrusted_t->untrusted_text, untrusted_t->len, d->opt.allow_utf8_titles,
-                      clean, sizeof(clean));
+    size_t n = gui_title_value(d->opt.name, untrusted_t->untrusted_text, untrusted_t->len,
+                               d->opt.allow_utf8_titles, clean, sizeof(clean));
     /* sanitize end */
-    set_title(d, w, clean);
+
+    set_title(d, w, clean, n);
 }
 
 void windows_class(struct gui_daemon *d, struct gui_window *w, const struct gui_class *untrusted_c)
 {
-    char clean[GUI_CLASS_FIELD];
-
-    /* sanitize start: ASCII only, whatever --allow-utf8-titles says */
-    gui_sanitize_text(untrusted_c->res_class, strnlen(untrusted_c->res_class, GUI_CLASS_FIELD),
-                      false, clean, sizeof(clean));
-    /* sanitize end */
-    set_class(d, w, clean);
-}
-
-static uint32_t clamp_u32(uint32_t v, uint32_t max)
-{
-    return v > max ? max : v;
+    /* sanitized in gui_class_value: ASCII only, whatever --allow-utf8-titles says */
+    set_class(d, w, untrusted_c->res_class);
 }
 
 void windows_hints(struct gui_daemon *d, struct gui_window *w, const struct gui_hints *untrusted_h)
 {
-    /* WM_SIZE_HINTS: flags, x, y, width, height, min w/h, max w/h, inc w/h,
-     * min aspect (2), max aspect (2), base w/h, gravity */
-    uint32_t h[18] = {0};
+    uint32_t h[GUI_SIZE_HINTS_LEN];
 
-    /* sanitize start: sizes bounded, the frame added around the content */
-    h[0] = untrusted_h->flags &
-           (GUI_HINT_MIN_SIZE | GUI_HINT_MAX_SIZE | GUI_HINT_RESIZE_INC | GUI_HINT_BASE_SIZE);
-    h[5] = clamp_u32(untrusted_h->min_width, GUI_MAX_WIDTH) + 2 * B;
-    h[6] = clamp_u32(untrusted_h->min_height, GUI_MAX_HEIGHT) + 2 * B;
-    h[7] = clamp_u32(untrusted_h->max_width, GUI_MAX_WIDTH) + 2 * B;
-    h[8] = clamp_u32(untrusted_h->max_height, GUI_MAX_HEIGHT) + 2 * B;
-    h[9] = clamp_u32(untrusted_h->width_inc, GUI_MAX_WIDTH);
-    h[10] = clamp_u32(untrusted_h->height_inc, GUI_MAX_HEIGHT);
-    h[15] = clamp_u32(untrusted_h->base_width, GUI_MAX_WIDTH) + 2 * B;
-    h[16] = clamp_u32(untrusted_h->base_height, GUI_MAX_HEIGHT) + 2 * B;
-    /* sanitize end: positions are the daemon's business (clamped on screen) */
-    if (h[7] < h[5] || h[8] < h[6])
-        h[0] &= ~GUI_HINT_MAX_SIZE;
-    set_prop(d, w->xid, XCB_ATOM_WM_NORMAL_HINTS, XCB_ATOM_WM_SIZE_HINTS, 32, 18, h);
+    /* sanitize start: sizes bounded, the frame added, positions dropped */
+    gui_size_hints(untrusted_h, h);
+    /* sanitize end */
+    set_prop(d, w->xid, XCB_ATOM_WM_NORMAL_HINTS, XCB_ATOM_WM_SIZE_HINTS, 32, GUI_SIZE_HINTS_LEN,
+             h);
 }
-
 /* _NET_WM_STATE: a client message to the root once mapped (EWMH), the
  * property before. */
 static void net_wm_state(struct gui_daemon *d, struct gui_window *w, xcb_atom_t state, bool on)

@@ -216,7 +216,50 @@ if [ -x "$B/qrexec-policy-daemon" ]; then
     t "Ctrl+Shift+V pastes (policy: ask) into the other qube" \
         wait_for "$T/copy.out" "GOT GUI_CLIPBOARD_DATA win=0x0 len=16 data=secret from good"
     t "a paste empties dom0's clipboard" test ! -s "$T/clip/qubes-clipboard.bin"
+    # the other way round the policy says deny
+    xdotool key ctrl+shift+c
+    echo "expect CLIPBOARD_REQ" >&6
+    wait_for "$T/copy.out" "GOT GUI_CLIPBOARD_REQ win=0x300"
+    echo "clipboard from copy" >&6
+    wait_for "$T/clip/qubes-clipboard.bin" "from copy"
+    xdotool windowfocus "$GW"
+    sleep 0.3
+    xdotool key ctrl+shift+v
+    t "a paste the policy denies is refused, with a notice" \
+        wait_for "$T/good.log" "Policy denied pasting from qube copy into qube good"
+    echo "sleep 100" >&4
+    t "and nothing reaches the qube" sh -c "! grep -q 'GOT GUI_CLIPBOARD_DATA' '$T/good.out'"
+    t "dom0's clipboard keeps the data" grep -q "from copy" "$T/clip/qubes-clipboard.bin"
 fi
+# override-redirect: a menu keeps it (and its frame), a fake desktop loses it
+cat >&6 <<'EOF'
+create 0x301 0 0 1000 760 1
+title 0x301 fake desktop
+map 0x301 0 1
+create 0x302 700 400 100 50 1
+title 0x302 menu
+buffer 0x302 100 50 ffffff
+expect BUFFER_ACK
+map 0x302 0 1
+damage 0x302 0 0 100 50
+create 0x303 10 10 20 20
+title 0x303 unmapped
+flags 0x303 3 0
+EOF
+FW=$("$P" wait-window --title "[copy] fake desktop" --timeout 10)
+MW=$("$P" wait-window --title "[copy] menu" --timeout 10)
+t "an override-redirect window covering > 90% of the screen loses the flag" \
+    sh -c "xwininfo -id '$FW' | grep -q 'Override Redirect State: no'"
+t "a menu stays override-redirect" sh -c "xwininfo -id '$MW' | grep -q 'Override Redirect State: yes'"
+t "and gets the frame too" "$P" check-frame "$MW" 3465a4
+UW=$(xwininfo -root -tree | awk '/"\[copy\] unmapped"/ {print $1}')
+t "urgency becomes _NET_WM_STATE_DEMANDS_ATTENTION" \
+    sh -c "xprop -id '$UW' _NET_WM_STATE | grep -q DEMANDS_ATTENTION"
+t "fullscreen is not set without --allow-fullscreen" \
+    sh -c "! xprop -id '$UW' _NET_WM_STATE | grep -q FULLSCREEN"
+printf 'destroy 0x301\ndestroy 0x302\ndestroy 0x303\n' >&6
+sleep 0.5
+t "GUI_DESTROY removes the windows" sh -c "! '$P' list | grep -q -e '$FW' -e '$MW'"
 exec 6>&-
 
 # --- bad: one daemon run per attack -----------------------------------------
@@ -309,6 +352,10 @@ bad_with "buffer 0x100 40 30 00ff00 unsealed" "BUFFER of a memfd that is not sea
 bad_with "buffer 0x100 400 300 00ff00 small" "BUFFER of a memfd smaller than claimed"
 bad_with "buffer 0x100 40 30 00ff00 closedfd" "BUFFER naming a descriptor not open"
 bad_with "buffer 0x100 40 30 00ff00 kind=1" "BUFFER of grants on a memfd machine"
+bad_with "$(for w in 1 2 3; do
+    echo "create 0x10$w 0 0 16384 6144"
+    echo "buffer 0x10$w 16384 6144 0 nofill"
+done)" "three buffers of 384 MiB (more than 1 GiB in all)"
 bad_with "damage 0x100 30 20 20 20" "damage outside the buffer"
 bad_with "damage 0x100 -1 0 1 1" "damage at a negative x"
 bad "damage before any buffer" <<< $'hello\nexpect SCREEN\ncreate 0x101 0 0 10 10\ndamage 0x101 0 0 1 1'

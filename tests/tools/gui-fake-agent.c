@@ -17,7 +17,7 @@
  *   buffer WIN W H [RRGGBB [FLAW]]      a memfd of W x H pixels of colour
  *                                       RRGGBB, sent as GUI_BUFFER; FLAW:
  *                                       unsealed, small, closedfd, stride=N,
- *                                       nrefs=N, kind=N
+ *                                       nrefs=N, kind=N; or nofill (sparse)
  *   fill WIN RRGGBB                     repaints the window's last buffer
  *   damage WIN X Y W H                  GUI_DAMAGE
  *   clipboard TEXT | clipboard-size N   GUI_CLIPBOARD_DATA
@@ -209,7 +209,7 @@ static void buffer(char **a, int n)
     } else if (shm_export_create(e, SHM_MEMFD, 0, bytes) < 0) {
         perror("shm_export_create");
         exit(2);
-    } else if (strcmp(flaw, "small")) {
+    } else if (strcmp(flaw, "small") && strcmp(flaw, "nofill")) {
         fill(e, w, h, rgb);
     }
     body[5] = strcmp(flaw, "closedfd") ? (uint32_t)e->fd : 999;
