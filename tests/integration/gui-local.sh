@@ -6,11 +6,13 @@
 # Xvfb and one gui-daemon per qube. gui-test-client windows in the qubes
 # (clients of the qube's X server) are checked on dom0's screen with
 # gui-probe and driven with xdotool as a user would: pixels inside a frame
-# of exactly the label colour, the title, moves, resizes, map and unmap
-# (in the qube and by the user on dom0), keys, a click, and the clipboard between qubes under dom0's policy. Then killing
-# one qube's agent leaves the other qube's windows as they were, an agent
-# shows its windows again to a new daemon, and the agent's other two copy
-# paths (BULKHEAD_GUI_AGENT_COPY) show the same pixels.
+# of exactly the label colour, the title, moves, resizes, map and unmap (in
+# the qube and by the user on dom0), keys and modifiers, a click, and the
+# clipboard between qubes under dom0's policy. Then: killing one qube's
+# agent leaves the other qube's windows as they were and bulkhead-xorg
+# starts the agent again; an agent shows its windows again to a new daemon;
+# the agent's other two copy paths (BULKHEAD_GUI_AGENT_COPY) show the same
+# pixels.
 set -u
 cd "$(dirname "$0")/../.."
 B=$(realpath "${BULKHEAD_BUILD:-build/release}/bin")
@@ -35,7 +37,15 @@ trap 'exit 1' TERM INT
 
 # the qubes' X sessions, through their init
 export BULKHEAD_LOCAL_GUI="Xvfb -nolisten tcp -screen 0 1280x1024x24"
-export BULKHEAD_GUI_AGENT=$B/gui-agent BULKHEAD_CLIPBOARD_DIR=$T/clip
+export BULKHEAD_GUI_AGENT=$T/gui-agent BULKHEAD_CLIPBOARD_DIR=$T/clip
+# the agent through a wrapper: the copy path the test asks of each qube
+cat > "$T/gui-agent" << W
+#!/bin/sh
+BULKHEAD_GUI_AGENT_COPY=\$(cat "$T/copy.\$BULKHEAD_QUBE_NAME" 2> /dev/null)
+export BULKHEAD_GUI_AGENT_COPY
+exec "$B/gui-agent" "\$@"
+W
+chmod 755 "$T/gui-agent"
 mkdir -p "$T/clip"
 cat > "$T/policy.d/30-clipboard.policy" << P
 qubes.ClipboardPaste  *  work      personal  allow
@@ -47,7 +57,7 @@ local_qubes_start || exit 1
     "$B/qvm-create" -t tpl -l red work > /dev/null &&
     "$B/qvm-create" -t tpl -l blue personal > /dev/null || exit 1
 
-echo "1..36"
+echo "1..37"
 t "qvm-start work personal" "$B/qvm-start" work personal
 gui_wait eval '[ -n "$(gui_xid work)" ] && [ -n "$(gui_xid personal)" ]'
 WD=$(gui_xid work) PD=$(gui_xid personal)
@@ -160,13 +170,20 @@ t "pasting back into the source qube is refused" grep -qx "paste changed in work
 # ---- one qube's agent killed: the other qube is unaffected ----
 t "work has one window on dom0, personal one" \
     test "$(probe list | grep -c ' work$')/$(probe list | grep -c ' personal$')" = "1/1"
-kill "$(gui_agent_pid "$WX")"
+A1=$(gui_agent_pid "$WX")
+kill "$A1"
 wait "$(gui_daemon_pid work)"
 t "work's agent killed: work's daemon ends with status 0 (the qube's side closed)" test $? = 0
 t "... its window is gone from dom0" gui_wait eval '! probe list | grep -q " work$"'
 t "personal's window is still there, same frame and pixels" \
     eval 'probe list | grep -q " personal$" && probe check-frame "$P" 3465a4 &&
           probe check-rect 704 504 170 90 3465a4'
+gui_wait eval '[ -n "$(gui_agent_pid "$WX")" ] && [ "$(gui_agent_pid "$WX")" != "$A1" ]'
+gui_daemon_start "$WD" work 0xcc0000 1
+W=$(probe wait-window --title "[work] Renamed" --timeout 30)
+t "bulkhead-xorg starts work's agent again; a new daemon shows its window" \
+    gui_wait eval 'probe check-frame "$W" cc0000 && probe check-rect 330 230 280 200 804020'
+
 # ---- a daemon that goes away and comes back; the other copy paths ----
 kill "$(gui_daemon_pid personal)"
 wait "$(gui_daemon_pid personal)"
@@ -175,21 +192,21 @@ gui_daemon_start "$PD" personal 0x3465a4 6
 P=$(probe wait-window --title "[personal] Notes" --timeout 30)
 t "a new daemon: personal's agent shows the window again, frame and pixels" \
     gui_wait eval 'probe check-frame "$P" 3465a4 && probe check-rect 704 504 170 90 3465a4'
-# an agent for work as bulkhead-xorg would start it, with a copy path chosen
+# work's agent restarted on another copy path (the wrapper reads copy.work)
 for path in private:c03080 getimage:2090e0; do
     colour=${path#*:} path=${path%:*}
-    VCHAN_DOMAIN=$WD BULKHEAD_GUI_AGENT_COPY=$path "$B/gui-agent" --display "$WX" \
-        2> "$T/agent-$path.log" &
-    apid=$!
+    echo "$path" > "$T/copy.work"
+    A1=$(gui_agent_pid "$WX")
+    kill "$A1"
+    wait "$(gui_daemon_pid work)"
+    gui_wait eval '[ -n "$(gui_agent_pid "$WX")" ] && [ "$(gui_agent_pid "$WX")" != "$A1" ]'
     gui_daemon_start "$WD" work 0xcc0000 1
     W=$(probe wait-window --title "[work] Renamed" --timeout 30)
     gui_client w color "$colour"
     t "the $path copy path: work's window, frame cc0000, repainted $colour, marker kept" \
         gui_wait eval 'probe check-frame "$W" cc0000 && probe check-rect 330 230 280 200 "$colour" &&
                        probe check-rect 310 210 10 10 0000ff &&
-                       grep -q "the $path path" "$T/agent-$path.log"'
-    kill "$apid"
-    wait "$apid" "$(gui_daemon_pid work)"
+                       grep -q "window copies: the $path path" "$T/local/guest-work.log"'
 done
 t "no sanitizer or protocol error in any daemon's or agent's log" \
     eval '! grep -l "AddressSanitizer\|runtime error\|protocol error" "$T"/*.log \
