@@ -134,8 +134,8 @@ gui_keys "$W" q
 t "Caps Lock turned on in personal's window: q typed into work's arrives as Q" \
     gui_wait grep -qx "key Q" "$T/w.out"
 gui_keys "$W" Caps_Lock
-gui_client w copy "from work 1"
-gui_client p copy "personal's own"
+gui_copy w "$WX" "from work 1"
+gui_copy p "$PX" "personal's own"
 gui_keys "$W" ctrl+shift+c
 t "Ctrl+Shift+C in work: dom0's clipboard holds work's text, source work" \
     gui_wait eval '[ "$(cat "$T/clip/qubes-clipboard.bin" 2> /dev/null)" = "from work 1" ] &&
@@ -149,8 +149,8 @@ t "... and dom0's clipboard is empty after the paste" test ! -s "$T/clip/qubes-c
 
 printf 'qubes.ClipboardPaste  *  work  personal  deny\n' > "$T/policy.d/30-clipboard.policy"
 gui_wait gui_policy_is deny work personal
-gui_client p copy "personal's own"
-gui_client w copy "from work 2"
+gui_copy p "$PX" "personal's own"
+gui_copy w "$WX" "from work 2"
 gui_keys "$W" ctrl+shift+c
 gui_wait eval '[ "$(cat "$T/clip/qubes-clipboard.bin" 2> /dev/null)" = "from work 2" ]'
 gui_keys "$P" ctrl+shift+v
@@ -160,7 +160,7 @@ gui_wait grep -q "^paste " "$T/p.out"
 t "with policy 'work personal deny' the paste is refused: personal keeps its own" \
     grep -qx "paste personal's own" "$T/p.out"
 
-gui_client w copy "changed in work"
+gui_copy w "$WX" "changed in work"
 gui_keys "$W" ctrl+shift+v
 : > "$T/w.out"
 gui_client w paste

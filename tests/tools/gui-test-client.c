@@ -33,7 +33,7 @@ static GC gc;
 static unsigned long color, marker;
 static bool have_marker;
 static struct xsel_atoms sel;
-static Atom a_net_wm_name, a_prop, a_protocols, a_delete;
+static Atom a_net_wm_name, a_prop, a_ts, a_protocols, a_delete;
 static char *owned; /* what we copied */
 static size_t owned_len;
 static Time owned_ts;
@@ -72,13 +72,22 @@ static void set_title(const char *t)
                     (int)strlen(t));
 }
 
-/* A server timestamp: a zero-length append to our window. */
+static Bool is_ts_event(Display *d, XEvent *ev, XPointer arg)
+{
+    (void)d, (void)arg;
+    return ev->type == PropertyNotify && ev->xproperty.window == win && ev->xproperty.atom == a_ts;
+}
+
+/* A server timestamp: a zero-length append to a property of our window
+ * that only this touches (an older PropertyNotify, of a paste, could give
+ * a time before the selection's last change: the server would ignore our
+ * ownership). */
 static Time server_time(void)
 {
     XEvent ev;
 
-    XChangeProperty(dpy, win, a_prop, sel.utf8, 8, PropModeAppend, NULL, 0);
-    XWindowEvent(dpy, win, PropertyChangeMask, &ev);
+    XChangeProperty(dpy, win, a_ts, sel.utf8, 8, PropModeAppend, NULL, 0);
+    XIfEvent(dpy, &ev, is_ts_event, NULL);
     return ev.xproperty.time;
 }
 
@@ -223,6 +232,7 @@ int main(int argc, char **argv)
     xsel_atoms_init(dpy, &sel);
     a_net_wm_name = XInternAtom(dpy, "_NET_WM_NAME", False);
     a_prop = XInternAtom(dpy, "GUI_TEST_CLIENT", False);
+    a_ts = XInternAtom(dpy, "GUI_TEST_CLIENT_TIME", False);
     a_protocols = XInternAtom(dpy, "WM_PROTOCOLS", False);
     a_delete = XInternAtom(dpy, "WM_DELETE_WINDOW", False);
     win = XCreateSimpleWindow(dpy, DefaultRootWindow(dpy), x, y, w, h, 0, 0, color);

@@ -85,9 +85,36 @@ static void on_converted(struct agent *a, XSelectionEvent *e)
     free(buf);
 }
 
+struct ts_wait {
+    Window win;
+    Atom prop;
+};
+
+static Bool is_ts_event(Display *dpy, XEvent *ev, XPointer arg)
+{
+    const struct ts_wait *w = (const struct ts_wait *)arg;
+
+    (void)dpy;
+    return ev->type == PropertyNotify && ev->xproperty.window == w->win &&
+           ev->xproperty.atom == w->prop;
+}
+
+/* A server timestamp: the PropertyNotify of a zero-length append to a
+ * property of our own that nothing else touches (an older event of
+ * another property would give a time the server may find older than the
+ * selection's last change, and ignore our ownership). */
+static Time server_time(struct agent *a)
+{
+    struct ts_wait w = {a->helper, a->a_ts_prop};
+    XEvent ev;
+
+    XChangeProperty(a->dpy, a->helper, a->a_ts_prop, a->sel.utf8, 8, PropModeAppend, NULL, 0);
+    XIfEvent(a->dpy, &ev, is_ts_event, (XPointer)&w);
+    return ev.xproperty.time;
+}
+
 void clipboard_paste(struct agent *a, const struct gui_clipboard *c)
 {
-    XEvent ev;
     char *text;
 
     /* dom0 checked it against its own limit; we keep a copy we own */
@@ -98,11 +125,7 @@ void clipboard_paste(struct agent *a, const struct gui_clipboard *c)
     free(a->paste);
     a->paste = text;
     a->paste_len = c->len;
-    /* a server timestamp for the ownership (ICCCM): a zero-length append
-     * to our own window, whose PropertyNotify comes at once */
-    XChangeProperty(a->dpy, a->helper, a->a_ts_prop, a->sel.utf8, 8, PropModeAppend, NULL, 0);
-    XWindowEvent(a->dpy, a->helper, PropertyChangeMask, &ev);
-    a->paste_ts = ev.xproperty.time;
+    a->paste_ts = server_time(a); /* ICCCM: own with a real time */
     XSetSelectionOwner(a->dpy, a->sel.clipboard, a->helper, a->paste_ts);
     XSetSelectionOwner(a->dpy, a->a_primary, a->helper, a->paste_ts);
     if (XGetSelectionOwner(a->dpy, a->sel.clipboard) != a->helper)

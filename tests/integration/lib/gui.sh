@@ -60,6 +60,12 @@ gui_client() {
     shift
     eval "echo \"\$*\" >&\$GUI_FD_$id"
 }
+# gui_copy ID DISPLAY TEXT: the client copies TEXT; returns once the
+# qube's CLIPBOARD holds it (qubes-clipboard --get, the service's reader)
+gui_copy() {
+    gui_client "$1" copy "$3"
+    gui_wait eval '[ "$(DISPLAY=$2 "$B/qubes-clipboard" --get)" = "$3" ]'
+}
 gui_clients_stop() {
     local id
     for id in $GUI_CLIENTS; do
