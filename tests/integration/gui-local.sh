@@ -7,8 +7,8 @@
 # (clients of the qube's X server) are checked on dom0's screen with
 # gui-probe and driven with xdotool as a user would: pixels inside a frame
 # of exactly the label colour, the title, moves, resizes, map and unmap (in
-# the qube and by the user on dom0), keys and modifiers, a click, and the
-# clipboard between qubes under dom0's policy. Then: killing one qube's
+# the qube and by the user on dom0), keys and modifiers, a click, closing,
+# and the clipboard between qubes under dom0's policy. Then: killing one qube's
 # agent leaves the other qube's windows as they were and bulkhead-xorg
 # starts the agent again; an agent shows its windows again to a new daemon;
 # the agent's other two copy paths (BULKHEAD_GUI_AGENT_COPY) show the same
@@ -57,7 +57,7 @@ local_qubes_start || exit 1
     "$B/qvm-create" -t tpl -l red work > /dev/null &&
     "$B/qvm-create" -t tpl -l blue personal > /dev/null || exit 1
 
-echo "1..37"
+echo "1..39"
 t "qvm-start work personal" "$B/qvm-start" work personal
 gui_wait eval '[ -n "$(gui_xid work)" ] && [ -n "$(gui_xid personal)" ]'
 WD=$(gui_xid work) PD=$(gui_xid personal)
@@ -166,6 +166,18 @@ gui_keys "$W" ctrl+shift+v
 gui_client w paste
 gui_wait grep -q "^paste " "$T/w.out"
 t "pasting back into the source qube is refused" grep -qx "paste changed in work" "$T/w.out"
+
+# ---- closing windows from dom0 ----
+gui_client_start c "$WX" --title Closable --size 120x80 --pos 50,600 --color ffffff
+C=$(probe wait-window --title "[work] Closable" --timeout 30)
+DISPLAY=$D0 "$B/gui-test-client" --close "$C"
+t "closing a dom0 window (WM_DELETE_WINDOW) asks the qube's client, which closes" \
+    gui_wait eval 'grep -qx closed "$T/c.out" && ! probe list | grep -q "^$C "'
+gui_client_start k "$WX" --title Stubborn --size 120x80 --pos 200,600 --color ffffff --no-delete
+K=$(probe wait-window --title "[work] Stubborn" --timeout 30)
+DISPLAY=$D0 "$B/gui-test-client" --close "$K"
+t "a client that does not take WM_DELETE_WINDOW is disconnected: its window goes" \
+    gui_wait eval '! probe list | grep -q "^$K "'
 
 # ---- one qube's agent killed: the other qube is unaffected ----
 t "work has one window on dom0, personal one" \

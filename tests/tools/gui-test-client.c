@@ -12,7 +12,12 @@
  *   move X Y | resize W H | unmap | map | title T | color RRGGBB |
  *   copy TEXT (own the CLIPBOARD with TEXT) | paste (print the CLIPBOARD as
  *   UTF8_STRING) | quit
- * End of input is quit. */
+ * End of input is quit. --no-delete: the window does not take
+ * WM_DELETE_WINDOW (so closing it means killing the client).
+ *
+ * --close WINDOW sends the window (on $DISPLAY, e.g. dom0's) the
+ * WM_DELETE_WINDOW message a window manager sends when the user closes it,
+ * and exits. */
 #include "vm-agent/services/xsel.h"
 
 #include <X11/Xatom.h>
@@ -180,6 +185,29 @@ static void event(XEvent *ev)
     }
 }
 
+/* What a window manager sends when the user closes a window. */
+static int send_close(const char *id)
+{
+    char *end;
+    unsigned long w = strtoul(id, &end, 0);
+
+    if (end == id || *end || !w)
+        return 2;
+    dpy = XOpenDisplay(NULL);
+    if (!dpy)
+        return 1;
+    a_protocols = XInternAtom(dpy, "WM_PROTOCOLS", False);
+    a_delete = XInternAtom(dpy, "WM_DELETE_WINDOW", False);
+    XEvent ev = {.xclient = {.type = ClientMessage,
+                             .window = w,
+                             .message_type = a_protocols,
+                             .format = 32,
+                             .data.l = {(long)a_delete, CurrentTime}}};
+    XSendEvent(dpy, w, False, NoEventMask, &ev);
+    XSync(dpy, False);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"title", required_argument, NULL, 't'},
@@ -188,7 +216,10 @@ int main(int argc, char **argv)
                                          {"color", required_argument, NULL, 'c'},
                                          {"marker", required_argument, NULL, 'm'},
                                          {"class", required_argument, NULL, 'k'},
+                                         {"no-delete", no_argument, NULL, 'n'},
+                                         {"close", required_argument, NULL, 'x'},
                                          {0}};
+    bool take_delete = true;
     const char *title = "gui-test-client";
     char *cls = "gui-test-client";
     unsigned w = 200, h = 150;
@@ -217,9 +248,15 @@ int main(int argc, char **argv)
         case 'k':
             cls = optarg;
             break;
+        case 'n':
+            take_delete = false;
+            break;
+        case 'x':
+            return send_close(optarg);
         default:
             fprintf(stderr, "usage: gui-test-client --title T --size WxH --pos X,Y --color "
-                            "RRGGBB [--marker RRGGBB] [--class NAME]\n");
+                            "RRGGBB [--marker RRGGBB] [--class NAME] [--no-delete]\n"
+                            "       gui-test-client --close WINDOW\n");
             return 2;
         }
     }
@@ -244,7 +281,8 @@ int main(int argc, char **argv)
     XSizeHints sh = {
         .flags = USPosition | USSize, .x = x, .y = y, .width = (int)w, .height = (int)h};
     XSetWMNormalHints(dpy, win, &sh);
-    XSetWMProtocols(dpy, win, &a_delete, 1);
+    if (take_delete)
+        XSetWMProtocols(dpy, win, &a_delete, 1);
     XMapWindow(dpy, win);
     XSync(dpy, False);
     printf("window 0x%lx\n", win);
