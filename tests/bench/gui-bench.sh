@@ -15,10 +15,11 @@
 # the client sent, frames/s that reached dom0's window, that against the
 # ceiling, latency from the client sending a frame to dom0 showing it
 # (median, p95), and CPU per frame that reached dom0 of the agent, the
-# daemon and both X servers (utime+stime over the run). The copy-path rows
-# run the daemon with BULKHEAD_GUI_FORCE_COPY=1: the path Xen grants take
-# (one more copy, in the daemon). Figures and where the time goes:
-# docs/gui-protocol.md.
+# daemon and both X servers (utime+stime over the run). The "dom0 copy"
+# rows run the daemon with BULKHEAD_GUI_FORCE_COPY=1 (one more copy, in the
+# daemon), the "Xen copies" rows the agent with BULKHEAD_GUI_AGENT_COPY=private
+# too (one more, in the agent): the copies Xen's grants take, without Xen.
+# Figures and where the time goes: docs/gui-protocol.md.
 #
 # Environment: BULKHEAD_BUILD (build/release), SECONDS_PER_RUN (5), SIZE
 # (1920x1080), GUI_AGENT / GUI_DAEMON (other builds of the two, to compare).
@@ -68,9 +69,12 @@ cpu_ticks() { # utime+stime of a pid, in clock ticks
 }
 TCK=$(getconf CLK_TCK)
 
-VCHAN_DOMAIN=1 "${GUI_AGENT:-$B/gui-agent}" --display "$X_qube" --gui-domain 0 > "$T/agent.log" 2>&1 &
-AGENT=$!
-PIDS+=($AGENT)
+start_agent() { # start_agent [ENV=VALUE...]
+    env VCHAN_DOMAIN=1 "$@" "${GUI_AGENT:-$B/gui-agent}" --display "$X_qube" --gui-domain 0 \
+        > "$T/agent.log" 2>&1 &
+    AGENT=$!
+    PIDS+=($AGENT)
+}
 
 # one daemon per row (the copy row needs its own environment)
 start_daemon() { # start_daemon [ENV=VALUE...]
@@ -111,7 +115,7 @@ one_run() {
     echo "$rep" | awk -v l="$label" -v ceil="$3" -v tck="$TCK" \
         -v a=$((a1 - a0)) -v d=$((d1 - d0)) -v q=$((q1 - q0)) -v o=$((o1 - o0)) '{
         ms = 1000 / tck / $4
-        printf "  %-24s %7.1f %7.1f %6.0f%% %7.2f %7.2f %6.2f %6.2f %6.2f %6.2f\n",
+        printf "  %-27s %7.1f %7.1f %6.0f%% %7.2f %7.2f %6.2f %6.2f %6.2f %6.2f\n",
             l, $1, $2, 100 * $2 / ceil, $5, $6, a * ms, d * ms, q * ms, o * ms }'
 }
 
@@ -125,19 +129,31 @@ echo "GUI: qube window -> gui-agent -> gui-daemon -> dom0 screen ($SIZE window, 
 C_FULL=$(ceiling full) && C_SMALL=$(ceiling 100) || { echo "  the ceiling runs failed"; exit 1; }
 printf '  ceiling (XShmPutImage+XSync into a dom0 window): full %s frames/s, 100x100 %s frames/s\n' \
     "$C_FULL" "$C_SMALL"
-printf '  %-24s %7s %7s %7s %7s %7s %6s %6s %6s %6s\n' "what" "sent/s" "dom0/s" "of ceil" \
+printf '  %-27s %7s %7s %7s %7s %7s %6s %6s %6s %6s\n' "what" "sent/s" "dom0/s" "of ceil" \
     "lat ms" "p95 ms" "agent" "daemon" "X qube" "X dom0"
-printf '  %-24s %7s %7s %7s %7s %7s %6s %6s %6s %6s\n' "" "" "" "" "" "" "ms/fr" "ms/fr" \
+printf '  %-27s %7s %7s %7s %7s %7s %6s %6s %6s %6s\n' "" "" "" "" "" "" "ms/fr" "ms/fr" \
     "ms/fr" "ms/fr"
+stop() { # stop PID
+    kill "$1" 2> /dev/null
+    wait "$1" 2> /dev/null
+}
+start_agent
 start_daemon
 rc=0
 one_run "full, memfd, paced 2" full "$C_FULL" 2 || rc=1
 one_run "full, memfd, flat out" full "$C_FULL" free || rc=1
 one_run "100x100, memfd, paced 2" 100 "$C_SMALL" 2 || rc=1
 one_run "100x100, memfd, flat out" 100 "$C_SMALL" free || rc=1
-kill $DAEMON 2> /dev/null
-wait $DAEMON 2> /dev/null
+# the copies Xen's grants take: the daemon copies (it cannot hand a grant
+# mapping to X), and so does the agent (X cannot attach a gntalloc fd)
+stop $DAEMON
 start_daemon BULKHEAD_GUI_FORCE_COPY=1
-one_run "full, copy path, paced 2" full "$C_FULL" 2 || rc=1
-one_run "100x100, copy, paced 2" 100 "$C_SMALL" 2 || rc=1
+one_run "full, dom0 copy, paced 2" full "$C_FULL" 2 || rc=1
+one_run "100x100, dom0 copy, paced 2" 100 "$C_SMALL" 2 || rc=1
+stop $DAEMON
+stop $AGENT
+start_agent BULKHEAD_GUI_AGENT_COPY=private
+start_daemon BULKHEAD_GUI_FORCE_COPY=1
+one_run "full, Xen copies, paced 2" full "$C_FULL" 2 || rc=1
+one_run "100x100, Xen copies, paced" 100 "$C_SMALL" 2 || rc=1
 exit $rc
