@@ -148,8 +148,8 @@ static void configure_event(struct gui_daemon *d, struct gui_window *w,
 static void log_x_error(xcb_generic_error_t *e)
 {
     /* a window the WM destroyed, a race with our own destroy: not fatal */
-    log_debug("X error %u on request %u.%u (resource 0x%x)", e->error_code, e->major_code,
-              e->minor_code, e->resource_id);
+    log_info("X error %u on request %u.%u (resource 0x%x), ignored", e->error_code, e->major_code,
+             e->minor_code, e->resource_id);
 }
 
 static struct gui_window *win_of(struct gui_daemon *d, xcb_window_t xid)

@@ -20,9 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#define OUT_MAX (4u << 20) /* queued for a slow agent; more means it stopped reading */
+#define OUT_MAX       (4u << 20)  /* queued for a slow agent; more means it stopped reading */
+#define OUT_DROPPABLE (64u << 10) /* past this backlog, pointer motion is dropped */
 
 static noreturn void usage(int status)
 {
@@ -117,6 +119,14 @@ static void parse_options(int argc, char **argv, struct gui_options *o)
     }
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static void flush_out(struct gui_daemon *d)
 {
     while (d->out.len) {
@@ -133,8 +143,14 @@ static void flush_out(struct gui_daemon *d)
 
 void gui_send(struct gui_daemon *d, uint32_t type, uint32_t window, const void *body, uint32_t len)
 {
-    uint8_t *p = buf_reserve(&d->out, GUI_HDR_SIZE + (size_t)len);
+    uint8_t *p;
 
+    /* a qube that is paused reads nothing: pointer motion piling up for it
+     * is dropped (the next motion says where the pointer is), keys are not */
+    if ((type == GUI_MOTION || type == GUI_CROSSING || type == GUI_KEYMAP) &&
+        d->out.len > OUT_DROPPABLE)
+        return;
+    p = buf_reserve(&d->out, GUI_HDR_SIZE + (size_t)len);
     if (!p)
         protocol_error(d, "the agent does not read what we send (%zu bytes queued)", d->out.len);
     buf_commit(&d->out, gui_msg_put(p, type, window, body, len));
@@ -167,22 +183,39 @@ static void connect_x(struct gui_daemon *d)
     input_init(d);
 }
 
-/* HELLO both ways and SCREEN: blocking, before the event loop starts. */
+/* Reads len bytes of the agent's first message, waiting at most until
+ * deadline (CLOCK_MONOTONIC ms): an agent that connects and says nothing
+ * does not keep the daemon waiting for ever. */
+static void read_hello(struct gui_daemon *d, void *buf, size_t len, int64_t deadline)
+{
+    while (vchan_data_ready(d->vchan) < len && vchan_is_open(d->vchan) == VCHAN_CONNECTED) {
+        struct pollfd p = {.fd = vchan_fd(d->vchan), .events = POLLIN};
+        int64_t left = deadline - now_ms();
+
+        if (left <= 0)
+            fatalx("no GUI_HELLO from the agent within %d s", d->opt.connect_timeout_s);
+        if (poll(&p, 1, (int)left) > 0)
+            vchan_wait(d->vchan);
+    }
+    if (vchan_read(d->vchan, buf, len) < 0)
+        fatalx("the agent closed the channel before its GUI_HELLO");
+}
+
+/* HELLO both ways and SCREEN, before the event loop starts. */
 static void handshake(struct gui_daemon *d)
 {
+    int64_t deadline = now_ms() + (int64_t)d->opt.connect_timeout_s * 1000;
     uint8_t hdr_bytes[GUI_HDR_SIZE], body[GUI_HELLO_SIZE];
     struct gui_hdr hdr;
     struct gui_hello untrusted_hello, ours;
     struct gui_screen screen;
     uint32_t agreed;
 
-    if (vchan_read(d->vchan, hdr_bytes, sizeof(hdr_bytes)) < 0)
-        fatalx("the agent closed the channel before its GUI_HELLO");
+    read_hello(d, hdr_bytes, sizeof(hdr_bytes), deadline);
     if (gui_parse_hdr(hdr_bytes, GUI_FROM_AGENT, d->opt.clipboard_max, &hdr) ||
         hdr.type != GUI_HELLO)
         protocol_error(d, "the first message is not a GUI_HELLO");
-    if (vchan_read(d->vchan, body, hdr.len) < 0)
-        fatalx("the agent closed the channel in its GUI_HELLO");
+    read_hello(d, body, hdr.len, deadline);
     if (gui_parse_hello(body, hdr.len, &untrusted_hello))
         protocol_error(d, "malformed GUI_HELLO");
     /* sanitize start */

@@ -202,8 +202,9 @@ map 0x300 0 0
 damage 0x300 0 0 30 30
 EOF
 BULKHEAD_GUI_FORCE_COPY=1 VCHAN_DOMAIN=0 "$B/gui-daemon" -d 3 -N copy -c 0x3465a4 -l blue \
-    --foreground > "$T/copy.log" 2>&1 4>&- 6>&- &
-PIDS+=($!)
+    --allow-utf8-titles --foreground > "$T/copy.log" 2>&1 4>&- 6>&- &
+COPY_PID=$!
+PIDS+=($COPY_PID)
 CW=$("$P" wait-window --title "[copy] copy window" --timeout 10)
 sleep 0.5
 t "the copy path shows the pixels too" "$P" check-rect 600 100 30 30 ffff00
@@ -260,6 +261,15 @@ t "fullscreen is not set without --allow-fullscreen" \
 printf 'destroy 0x301\ndestroy 0x302\ndestroy 0x303\n' >&6
 sleep 0.5
 t "GUI_DESTROY removes the windows" sh -c "! '$P' list | grep -q -e '$FW' -e '$MW'"
+printf 'title 0x300 caf\\xc3\\xa9 \\xe2\\x80\\xaeevil\n' >&6
+t "with --allow-utf8-titles UTF-8 stays, a direction override does not" \
+    sh -c "'$P' wait-window --title '[copy] café _evil' --timeout 10 > /dev/null"
+# a window destroyed behind the daemon's back (as a window manager may)
+xdotool windowclose "$CW"
+printf 'damage 0x300 0 0 30 30\ntitle 0x300 gone\ndestroy 0x300\nsleep 100\n' >&6
+sleep 0.5
+t "X errors on a window destroyed from outside are logged, not fatal" \
+    sh -c "kill -0 $COPY_PID && grep -q 'X error 3 ' '$T/copy.log'"
 exec 6>&-
 
 # --- bad: one daemon run per attack -----------------------------------------
@@ -366,6 +376,17 @@ bad_with $'raw CREATE 0x101 24 0000\nnohold' "a partial message, then close"
 bad_with "raw BUFFER 0x100 0xffffffff" "a length of 4 GiB"
 bad "HELLO of protocol 2.0" <<< 'hello 0x20000'
 bad "no HELLO first" <<< 'create 0x100 0 0 10 10'
+# an agent that connects and says nothing: the daemon gives up (status 1)
+echo hold > "$T/mute.script"
+VCHAN_DOMAIN=2 "$B/gui-fake-agent" < "$T/mute.script" > /dev/null 2>&1 4>&- &
+MUTE=$!
+VCHAN_DOMAIN=0 timeout 30 "$B/gui-daemon" -d 2 -N bad -c 0xcc0000 -l 1 --foreground \
+    --connect-timeout 1 > "$T/mute.log" 2>&1 4>&-
+rc=$?
+kill $MUTE 2>/dev/null
+wait $MUTE 2>/dev/null
+t "an agent that never says HELLO is given up on after --connect-timeout (status 1)" \
+    sh -c "[ $rc = 1 ] && grep -q 'no GUI_HELLO from the agent within 1 s' '$T/mute.log'"
 
 # the good daemon is unaffected by all of it, and exits 0 when its qube goes
 t "good's daemon is still running" kill -0 $GOOD_PID
