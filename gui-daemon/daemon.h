@@ -66,7 +66,7 @@ struct gui_window {
     bool fullscreen;
     uint32_t transient_for; /* a known window of this qube, or 0 */
     struct gui_buf buf;
-    uint32_t pending_acks; /* GUI_BUFFER taken, ack not yet queued */
+    unsigned conf_seq; /* X sequence number of our last ConfigureWindow of it */
 };
 
 struct gui_daemon {

@@ -121,7 +121,12 @@ static void configure_event(struct gui_daemon *d, struct gui_window *w,
     int32_t x = e->x, y = e->y;
     struct gui_configure c;
 
-    if (!e->response_type || !(e->response_type & 0x80)) {
+    /* the answer to an older ConfigureWindow of ours, already overtaken by
+     * a newer one from the agent: echoing it back would make the agent's
+     * window jump back and forth */
+    if ((int16_t)(uint16_t)(e->sequence - (uint16_t)w->conf_seq) < 0)
+        return;
+    if (!(e->response_type & 0x80)) {
         /* a real event has coordinates in the parent, which is a WM frame
          * once the WM reparented us: ask X where we are on the root */
         xcb_translate_coordinates_reply_t *t = xcb_translate_coordinates_reply(

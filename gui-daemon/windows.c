@@ -227,10 +227,12 @@ void windows_configure(struct gui_daemon *d, struct gui_window *w,
                                      (uint32_t[]){override_redirect});
     }
     frame_pos(d, w, &fx, &fy);
-    xcb_configure_window(d->x, w->xid,
-                         XCB_CONFIG_WINDOW_X | XCB_CONFIG_WINDOW_Y | XCB_CONFIG_WINDOW_WIDTH |
-                             XCB_CONFIG_WINDOW_HEIGHT,
-                         (uint32_t[]){(uint32_t)fx, (uint32_t)fy, w->w + 2 * B, w->h + 2 * B});
+    w->conf_seq =
+        xcb_configure_window(d->x, w->xid,
+                             XCB_CONFIG_WINDOW_X | XCB_CONFIG_WINDOW_Y | XCB_CONFIG_WINDOW_WIDTH |
+                                 XCB_CONFIG_WINDOW_HEIGHT,
+                             (uint32_t[]){(uint32_t)fx, (uint32_t)fy, w->w + 2 * B, w->h + 2 * B})
+            .sequence;
 }
 
 void windows_title(struct gui_daemon *d, struct gui_window *w, const struct gui_title *untrusted_t)

@@ -152,6 +152,12 @@ echo "expect CONFIGURE" >&4
 t "a user move goes back to the agent as GUI_CONFIGURE of the content" \
     wait_for "$T/good.out" "GOT GUI_CONFIGURE win=0x200 len=20 60x50+402+302"
 GX=402 GY=302 GWIDTH=60 GHEIGHT=50
+# two moves in a row from the agent: the daemon does not echo the first back
+printf 'begin\nconfigure 0x200 100 100 70 40\nconfigure 0x200 402 302 60 50\nend\nsleep 500\n' >&4
+echo "sleep 300" >&4
+sleep 1
+t "an overtaken move of the agent's is not echoed back to it" \
+    sh -c "! grep -q '70x40+' '$T/good.out' && [ \"\$('$P' geometry $GW)\" = '400 300 64 54' ]"
 t "and the content moved with it" good_ok
 # non-printable title: sanitized, not an error
 printf 'title 0x200 a\\x01b\\x1b[31mc\\x7f\n' >&4

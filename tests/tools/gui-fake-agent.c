@@ -22,6 +22,7 @@
  *   damage WIN X Y W H                  GUI_DAMAGE
  *   clipboard TEXT | clipboard-size N   GUI_CLIPBOARD_DATA
  *   raw TYPE WIN LEN [HEX]              a header claiming LEN, then HEX as is
+ *   begin ... end                       the messages between, in one write
  *   expect NAME                         waits (10 s) for a message of type
  *                                       NAME from the daemon; exit 1 if none
  *   sleep MS
@@ -58,18 +59,36 @@ static uint32_t num(const char *s)
     return s ? (uint32_t)strtoll(s, NULL, 0) : 0;
 }
 
+/* between "begin" and "end", messages are kept and then written at once,
+ * so that the daemon reads them together */
+static bool batching;
+static uint8_t batch[GUI_VCHAN_RING / 2];
+static size_t batch_len;
+
+static void write_all(const void *p, size_t len)
+{
+    if (vchan_write(v, p, len) < 0) {
+        printf("CLOSED\n");
+        exit(0);
+    }
+}
+
 static void send_msg(uint32_t type, uint32_t win, const void *body, uint32_t len)
 {
     static uint8_t msg[GUI_HDR_SIZE + GUI_CLIPBOARD_HARD_MAX + 64];
+    size_t n;
 
     if (len > sizeof(msg) - GUI_HDR_SIZE) {
         fprintf(stderr, "gui-fake-agent: message too long\n");
         exit(2);
     }
-    if (vchan_write(v, msg, gui_msg_put(msg, type, win, body, len)) < 0) {
-        printf("CLOSED\n");
-        exit(0);
+    n = gui_msg_put(msg, type, win, body, len);
+    if (batching && batch_len + n <= sizeof(batch)) {
+        memcpy(batch + batch_len, msg, n);
+        batch_len += n;
+        return;
     }
+    write_all(msg, n);
 }
 
 static void print_msg(const struct gui_hdr *h, const uint8_t *body)
@@ -339,6 +358,12 @@ static void command(char *line)
             printf("CLOSED\n");
             exit(0);
         }
+    } else if (IS("begin")) {
+        batching = true;
+    } else if (IS("end")) {
+        batching = false;
+        write_all(batch, batch_len);
+        batch_len = 0;
     } else if (IS("expect")) {
         expect(a[1] ? a[1] : "");
     } else if (IS("sleep")) {
