@@ -95,7 +95,7 @@ static ssize_t read_file(const char *file, char *out, size_t max)
 
 void clipboard_copy_request(struct gui_daemon *d, struct gui_window *w)
 {
-    d->clipboard_requested = true;
+    d->clipboard_requests++;
     gui_send(d, GUI_CLIPBOARD_REQ, w->id, NULL, 0);
 }
 
@@ -105,9 +105,9 @@ void clipboard_copy_data(struct gui_daemon *d, const struct gui_clipboard *untru
     int lock;
 
     /* sanitize start: only as an answer, and the parser bounded the length */
-    if (!d->clipboard_requested)
+    if (!d->clipboard_requests)
         protocol_error(d, "GUI_CLIPBOARD_DATA nobody asked for");
-    d->clipboard_requested = false;
+    d->clipboard_requests--;
     /* sanitize end */
     lock = lock_clipboard();
     if (lock < 0)

@@ -92,7 +92,7 @@ struct gui_daemon {
     uint32_t nwin;
     uint64_t buf_bytes; /* sum of the mapped buffers' sizes */
     uint32_t focused;   /* the agent's id of our focused window, or 0 */
-    bool clipboard_requested;
+    uint32_t clipboard_requests; /* GUI_CLIPBOARD_REQ sent, not yet answered */
 };
 
 /* atoms[] indexes */

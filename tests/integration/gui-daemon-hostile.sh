@@ -181,6 +181,9 @@ xdotool mousemove --window "$GW" 10 10 click 1
 echo "expect BUTTON" >&4
 t "a click goes as GUI_BUTTON in content coordinates" \
     wait_for "$T/good.out" "GOT GUI_BUTTON win=0x200 len=20 type=4 button=1 at=8,8"
+xdotool key ctrl+shift+c ctrl+shift+c
+printf 'expect CLIPBOARD_REQ\nexpect CLIPBOARD_REQ\nclipboard one\nclipboard two\nsleep 300\n' >&4
+t "two copies in a row, two answers: both taken" wait_for "$T/clip/qubes-clipboard.bin" "two"
 xdotool key ctrl+shift+c
 echo "expect CLIPBOARD_REQ" >&4
 t "Ctrl+Shift+C asks the qube for its clipboard" \
