@@ -33,3 +33,12 @@ BINS += $(BUILD)/bin/gui-fake-agent
 $(BUILD)/bin/gui-fake-agent: $(BUILD)/tests/tools/gui-fake-agent.o $(GUI_PROTO_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
+
+# libFuzzer target for the sanitize step (with the protocol's parsers in front)
+FUZZ_BINS += $(FUZZ_DIR)/fuzz_gui_daemon_sanitize
+$(FUZZ_DIR)/fuzz_gui_daemon_sanitize: tests/fuzz/fuzz_gui_daemon_sanitize.c gui-daemon/sanitize.c \
+        gui-daemon/proto/gui_proto.c $(FUZZ_LIB_SRCS) | deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< gui-daemon/sanitize.c gui-daemon/proto/gui_proto.c \
+	    $(FUZZ_LIB_SRCS)
+fuzz: $(FUZZ_DIR)/fuzz_gui_daemon_sanitize
