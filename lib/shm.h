@@ -46,7 +46,11 @@ struct shm_export {
     size_t bytes;   /* whole pages */
     uint32_t nrefs; /* GRANT: bytes / SHM_PAGE_SIZE; MEMFD: 1 */
     uint32_t *refs; /* GRANT: grant references; MEMFD: refs[0] = fd */
-    int fd;         /* MEMFD: the memfd (also what an X server can attach); GRANT: gntalloc */
+    /* MEMFD: the memfd, which an X server can also attach (MIT-SHM fd
+     * passing). GRANT: the gntalloc descriptor (allocation at offset 0);
+     * X servers refuse to attach it (ShmAttachFd wants a nonzero st_size,
+     * a device has none): draw into a memfd of your own and copy. */
+    int fd;
     uint64_t index; /* GRANT: gntalloc's mmap offset for this allocation */
 };
 
@@ -55,11 +59,15 @@ struct shm_import {
     const void *addr; /* read-only mapping */
     size_t bytes;
     int fd; /* MEMFD: our own descriptor of the peer's memfd; GRANT: -1 */
+    /* private to lib/shm.c (GRANT: the gntdev descriptor and mmap offset) */
+    int dev_fd;
+    uint64_t dev_index;
 };
 
-/* The kind this machine uses: SHM_GRANT when BULKHEAD_VCHAN is not
- * "socket" and /dev/xen/gntalloc (exporter) or /dev/xen/gntdev (importer)
- * exists, else SHM_MEMFD. */
+/* The kind this machine uses: SHM_GRANT when lib/vchan would pick its Xen
+ * backend (BULKHEAD_VCHAN, VCHAN_SOCKET_DIR: see vchan.h) and
+ * /dev/xen/gntalloc (exporter) or /dev/xen/gntdev (importer) exists, else
+ * SHM_MEMFD. */
 enum shm_kind shm_kind_for_export(void);
 enum shm_kind shm_kind_for_import(void);
 

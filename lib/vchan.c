@@ -23,6 +23,11 @@ static const struct vchan_ops *vchan_pick(void)
     return &vchan_socket_ops;
 }
 
+bool vchan_socket_selected(void)
+{
+    return vchan_pick() == &vchan_socket_ops;
+}
+
 struct vchan *vchan_server_init(int peer_domid, int port, size_t read_min, size_t write_min)
 {
     if (peer_domid < 0 || port < 0) {
@@ -133,4 +138,9 @@ const char *vchan_backend_name(const struct vchan *v)
 int vchan_own_domid(void)
 {
     return vchan_pick()->own_domid();
+}
+
+int vchan_peer_pid(const struct vchan *v)
+{
+    return v->ops->peer_pid(v);
 }

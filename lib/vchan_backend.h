@@ -22,6 +22,8 @@ struct vchan_ops {
     enum vchan_state (*is_open)(struct vchan *v);
     void (*close)(struct vchan *v);
     int (*own_domid)(void);
+    /* The peer process's pid, or a negative errno (vchan_peer_pid()). */
+    int (*peer_pid)(const struct vchan *v);
 };
 
 /* Every backend's struct vchan starts with this. */
@@ -31,5 +33,9 @@ struct vchan {
 
 extern const struct vchan_ops vchan_socket_ops;
 extern const struct vchan_ops vchan_xen_ops;
+
+/* True when vchan_*_init() would use the socket backend (the environment
+ * decides): lib/shm.c picks memfd buffers then, so both agree. */
+bool vchan_socket_selected(void);
 
 #endif

@@ -528,6 +528,24 @@ static struct vchan *sock_client_init(int server_domid, int port, int timeout_ms
     return &s->base;
 }
 
+/* The kernel's word on who is at the other end (credentials taken at
+ * connect(), or at listen() for the server seen from its client), never a
+ * value the peer sent. */
+static int sock_peer_pid(const struct vchan *v)
+{
+    const struct vchan_sock *s = (const struct vchan_sock *)v;
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+
+    if (s->fd < 0)
+        return -ENOTCONN;
+    if (getsockopt(s->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+        return -errno;
+    if (len != sizeof(cred) || cred.pid <= 0)
+        return -ENOTCONN;
+    return (int)cred.pid;
+}
+
 const struct vchan_ops vchan_socket_ops = {
     .name = "socket",
     .server_init = sock_server_init,
@@ -542,4 +560,5 @@ const struct vchan_ops vchan_socket_ops = {
     .is_open = sock_is_open,
     .close = sock_close,
     .own_domid = sock_own_domid,
+    .peer_pid = sock_peer_pid,
 };

@@ -25,7 +25,7 @@
 #include <xenstore.h>
 
 #define XEN_LIVENESS_MS 1000
-#define XEN_PATH_MAX 128
+#define XEN_PATH_MAX    128
 
 struct vchan_xen {
     struct vchan base;
@@ -256,8 +256,7 @@ static struct vchan_xen *xen_new(int peer, int own)
     return xv;
 }
 
-static struct vchan *xen_server_init(int peer_domid, int port, size_t read_min,
-                                     size_t write_min)
+static struct vchan *xen_server_init(int peer_domid, int port, size_t read_min, size_t write_min)
 {
     char path[XEN_PATH_MAX];
     struct vchan_xen *xv;
@@ -343,6 +342,13 @@ static struct vchan *xen_client_init(int server_domid, int port, int timeout_ms)
     return &xv->base;
 }
 
+/* Across domains there is no process to name: buffers go by grant refs. */
+static int xen_peer_pid(const struct vchan *v)
+{
+    (void)v;
+    return -ENOTSUP;
+}
+
 const struct vchan_ops vchan_xen_ops = {
     .name = "xen",
     .server_init = xen_server_init,
@@ -357,4 +363,5 @@ const struct vchan_ops vchan_xen_ops = {
     .is_open = xen_is_open,
     .close = xen_close,
     .own_domid = xen_own_domid,
+    .peer_pid = xen_peer_pid,
 };

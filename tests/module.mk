@@ -2,7 +2,8 @@
 # programs that run inside the Xen system test's guests.
 
 UNIT_TESTS := test_lib_basics test_untrusted test_vchan_socket test_qrexec_proto \
-              test_qrexec_names test_qrexec_pump test_qrexec_dom0 test_fork_request
+              test_qrexec_names test_qrexec_pump test_qrexec_dom0 test_fork_request \
+              test_shm
 TEST_BINS += $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(QREXEC_LIB) $(LIBBULKHEAD)
@@ -120,3 +121,39 @@ $(FUZZ_DIR)/fuzz_policy_v5: tests/fuzz/fuzz_policy_v5.c $(FUZZ_LIB_SRCS) \
 	clang $(FUZZ_CFLAGS) -o $@ $< $(sort $(FUZZ_LIB_SRCS) $(QREXEC_POLICY_PARSE_SRCS))
 fuzz: $(FUZZ_DIR)/fuzz_policy_v5
 # ---- end v5 policy parser tests ----
+
+# ---- GUI (issue 8, helper A): protocol and shm tests, the dom0 probe ----
+# The proto object is named directly: gui-daemon/module.mk (GUI_PROTO_LIB)
+# is included after this file.
+GUI_PROTO_OBJ := $(BUILD)/gui-daemon/proto/gui_proto.o
+TEST_BINS += $(BUILD)/tests/unit/test_gui_proto
+$(BUILD)/tests/unit/test_gui_proto: $(BUILD)/tests/unit/test_gui_proto.o $(GUI_PROTO_OBJ) \
+        $(LIBBULKHEAD)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
+# gui-probe: what is on dom0's screen (window by title, pixels, frame, properties)
+GUI_PROBE_PKGS := x11 gdk-pixbuf-2.0
+$(BUILD)/tests/tools/gui-probe.o: CFLAGS += $(shell pkg-config --cflags $(GUI_PROBE_PKGS) \
+                                                2>/dev/null | sed 's/-I/-isystem /g')
+BINS += $(BUILD)/bin/gui-probe
+$(BUILD)/bin/gui-probe: $(BUILD)/tests/tools/gui-probe.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(GUI_PROBE_PKGS) 2>/dev/null)
+# ---- end GUI helper A ----
+
+# libFuzzer: the GUI channel's byte stream through the header and body parsers (helper A)
+FUZZ_BINS += $(FUZZ_DIR)/fuzz_gui_proto
+$(FUZZ_DIR)/fuzz_gui_proto: tests/fuzz/fuzz_gui_proto.c gui-daemon/proto/gui_proto.c \
+                            lib/text.c | deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< gui-daemon/proto/gui_proto.c lib/text.c
+fuzz: $(FUZZ_DIR)/fuzz_gui_proto
+
+# gui-bench: client, observer, ceiling and report of tests/bench/gui-bench.sh (helper A)
+GUI_BENCH_PKGS := x11 xext xdamage xfixes
+$(BUILD)/tests/bench/gui-bench.o: CFLAGS += $(shell pkg-config --cflags $(GUI_BENCH_PKGS) \
+                                                2>/dev/null | sed 's/-I/-isystem /g')
+BENCH_BINS += $(BUILD)/bench/gui-bench
+$(BUILD)/bench/gui-bench: $(BUILD)/tests/bench/gui-bench.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(GUI_BENCH_PKGS) 2>/dev/null)

@@ -398,7 +398,11 @@ size_t gui_sanitize_text(const char *untrusted, size_t len, bool allow_utf8, cha
             continue;
         }
         k = allow_utf8 ? text_utf8_decode(p + i, len - i, &cp) : 0;
-        if (k > 1 && !text_cp_unsafe(cp) && n + k < cap) {
+        if (k > 1 && !text_cp_unsafe(cp)) {
+            /* a good character that does not fit whole ends the text: it is
+             * neither cut in half nor shown as a '_' it never was */
+            if (n + k >= cap)
+                break;
             memcpy(out + n, p + i, k);
             n += k;
             i += k;

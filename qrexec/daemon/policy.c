@@ -60,6 +60,8 @@ int policy_parse_reply(const char *text, size_t len, struct policy_reply *out)
             memcpy(out->user, val, vlen + 1);
         } else if (KEY("autostart")) {
             out->autostart = !strcmp(val, "True") || !strcmp(val, "yes");
+        } else if (KEY("would_ask")) {
+            out->would_ask = !strcmp(val, "yes");
         }
 #undef KEY
     }
@@ -102,10 +104,10 @@ static int ask_socket(const struct policy_query *q, char *reply, size_t max)
         return fd;
     n = snprintf(req, sizeof(req),
                  "domain_id=%u\nsource=%s\nintended_target=%s\nservice_and_arg=%s\n"
-                 "process_ident=%s\n%s%s%s\n",
+                 "process_ident=%s\n%s%s%s%s\n",
                  q->domain_id, q->source, q->target, q->service_and_arg, q->request_id,
                  relayed(q) ? "requested_source=" : "", relayed(q) ? q->requested_source : "",
-                 relayed(q) ? "\n" : "");
+                 relayed(q) ? "\n" : "", q->just_evaluate ? "just_evaluate=yes\n" : "");
     if (n < 0 || (size_t)n >= sizeof(req) || io_write_full(fd, req, (size_t)n) < 0) {
         close(fd);
         return -EIO;
@@ -148,7 +150,7 @@ int policy_ask(const struct policy_query *q, struct policy_reply *out)
 
     /* the program's command line has no place for a relayed call's
      * source: deciding without it would decide the wrong call */
-    if ((n == -ENOENT || n == -ECONNREFUSED) && !relayed(q))
+    if ((n == -ENOENT || n == -ECONNREFUSED) && !relayed(q) && !q->just_evaluate)
         n = ask_program(q, reply, sizeof(reply));
     if (n < 0 || policy_parse_reply(reply, (size_t)n, out) < 0) {
         memset(out, 0, sizeof(*out));

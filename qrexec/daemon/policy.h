@@ -17,6 +17,7 @@ struct policy_reply {
     char target[POLICY_FIELD_MAX]; /* a qube name, @adminvm or @dispvm... */
     char user[POLICY_FIELD_MAX];   /* "" for the default user */
     bool autostart;
+    bool would_ask; /* deny only because just_evaluate was asked and the policy says ask */
 };
 
 /* The reply's key=value lines: result=allow|deny once, target= required
@@ -30,6 +31,7 @@ struct policy_query {
     const char *requested_source; /* NULL or "": the source itself */
     const char *socket_path;      /* NULL: the default */
     const char *program;          /* NULL: the default */
+    bool just_evaluate;           /* decide without asking the user (socket only) */
 };
 /* Blocks until policy answered; meant for a process of its own. */
 int policy_ask(const struct policy_query *q, struct policy_reply *out);

@@ -13,8 +13,8 @@
  * Exit: 0 done (an empty clipboard prints nothing); 1 refused or failed
  * (message on stderr); 2 usage. */
 #include "vm-agent/services/validate.h"
+#include "vm-agent/services/xsel.h"
 
-#include <X11/Xatom.h>
 #include <X11/Xlib.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +33,8 @@
 
 static Display *dpy;
 static Window win;
-static Atom a_clipboard, a_utf8, a_targets, a_incr, a_text, a_timestamp, a_prop;
+static struct xsel_atoms at;
+static Atom a_prop;
 
 static int ignore_x_error(Display *d, XErrorEvent *e)
 {
@@ -49,12 +50,7 @@ static int open_x(void)
     if (!dpy)
         return -1;
     XSetErrorHandler(ignore_x_error);
-    a_clipboard = XInternAtom(dpy, "CLIPBOARD", False);
-    a_utf8 = XInternAtom(dpy, "UTF8_STRING", False);
-    a_targets = XInternAtom(dpy, "TARGETS", False);
-    a_incr = XInternAtom(dpy, "INCR", False);
-    a_text = XInternAtom(dpy, "TEXT", False);
-    a_timestamp = XInternAtom(dpy, "TIMESTAMP", False);
+    xsel_atoms_init(dpy, &at);
     a_prop = XInternAtom(dpy, PROPERTY, False);
     win = XCreateSimpleWindow(dpy, DefaultRootWindow(dpy), 0, 0, 1, 1, 0, 0, 0);
     XSelectInput(dpy, win, PropertyChangeMask);
@@ -85,24 +81,7 @@ static bool wait_event(int type, XEvent *ev)
 /* Appends the property's value (deleting it) to buf; -1 if over max. */
 static int take_property(char *buf, size_t *len, size_t max, Atom *type)
 {
-    unsigned long n, after;
-    unsigned char *data = NULL;
-    int format;
-
-    if (XGetWindowProperty(dpy, win, a_prop, 0, (long)(max / 4 + 2), True, AnyPropertyType, type,
-                           &format, &n, &after, &data) != Success)
-        return -1;
-    if (*type == a_incr) {
-        XFree(data);
-        return 0;
-    }
-    int r = 0;
-    if (after || (format != 8 && n) || n > max - *len)
-        r = -1;
-    else if (n)
-        memcpy(buf + *len, data, n), *len += n;
-    XFree(data);
-    return r;
+    return xsel_take_property(dpy, win, a_prop, buf, len, max, at.incr, type);
 }
 
 static int get_into(char *buf, size_t max)
@@ -115,9 +94,9 @@ static int get_into(char *buf, size_t max)
         fprintf(stderr, "qubes-clipboard: cannot open the X display %s\n", getenv("DISPLAY"));
         return 1;
     }
-    if (XGetSelectionOwner(dpy, a_clipboard) == None)
+    if (XGetSelectionOwner(dpy, at.clipboard) == None)
         return 0; /* nothing copied: an empty clipboard */
-    XConvertSelection(dpy, a_clipboard, a_utf8, a_prop, win, CurrentTime);
+    XConvertSelection(dpy, at.clipboard, at.utf8, a_prop, win, CurrentTime);
     if (!wait_event(SelectionNotify, &ev)) {
         fprintf(stderr, "qubes-clipboard: the clipboard's owner did not answer\n");
         return 1;
@@ -126,7 +105,7 @@ static int get_into(char *buf, size_t max)
         return 0; /* the owner has no text */
     if (take_property(buf, &len, max, &type) < 0)
         goto too_long;
-    if (type == a_incr) { /* the owner sends it in pieces, ending with an empty one */
+    if (type == at.incr) { /* the owner sends it in pieces, ending with an empty one */
         for (;;) {
             do {
                 if (!wait_event(PropertyNotify, &ev)) {
@@ -158,41 +137,6 @@ static int do_get(size_t max)
 
     free(buf);
     return r;
-}
-
-/* One SelectionRequest: the text as UTF8_STRING/TEXT (STRING if ASCII). */
-static void answer(XSelectionRequestEvent *rq, const char *text, size_t len, bool ascii, Time ts)
-{
-    XSelectionEvent ev = {.type = SelectionNotify,
-                          .display = rq->display,
-                          .requestor = rq->requestor,
-                          .selection = rq->selection,
-                          .target = rq->target,
-                          .time = rq->time,
-                          .property = None};
-    Atom prop = rq->property != None ? rq->property : rq->target;
-    long max_req =
-        XExtendedMaxRequestSize(dpy) ? XExtendedMaxRequestSize(dpy) : XMaxRequestSize(dpy);
-
-    if (rq->target == a_targets) {
-        Atom t[] = {a_targets, a_timestamp, a_utf8, a_text, XA_STRING};
-        XChangeProperty(dpy, rq->requestor, prop, XA_ATOM, 32, PropModeReplace, (unsigned char *)t,
-                        ascii ? 5 : 4);
-        ev.property = prop;
-    } else if (rq->target == a_timestamp) {
-        long v = (long)ts;
-        XChangeProperty(dpy, rq->requestor, prop, XA_INTEGER, 32, PropModeReplace,
-                        (unsigned char *)&v, 1);
-        ev.property = prop;
-    } else if ((rq->target == a_utf8 || rq->target == a_text ||
-                (rq->target == XA_STRING && ascii)) &&
-               (long)len < max_req * 4 - 1024) {
-        XChangeProperty(dpy, rq->requestor, prop, rq->target == XA_STRING ? XA_STRING : a_utf8, 8,
-                        PropModeReplace, (const unsigned char *)text, (int)len);
-        ev.property = prop;
-    }
-    XSendEvent(dpy, rq->requestor, False, NoEventMask, (XEvent *)&ev);
-    XFlush(dpy);
 }
 
 static int set_from(char *untrusted_text, size_t max)
@@ -254,20 +198,20 @@ static int set_from(char *untrusted_text, size_t max)
     }
     /* a server timestamp for the ownership (ICCCM): a zero-length append */
     XEvent ev;
-    XChangeProperty(dpy, win, a_prop, a_utf8, 8, PropModeAppend, NULL, 0);
+    XChangeProperty(dpy, win, a_prop, at.utf8, 8, PropModeAppend, NULL, 0);
     Time ts = wait_event(PropertyNotify, &ev) ? ev.xproperty.time : CurrentTime;
-    XSetSelectionOwner(dpy, a_clipboard, win, ts);
-    status = XGetSelectionOwner(dpy, a_clipboard) == win ? 'k' : 'o';
+    XSetSelectionOwner(dpy, at.clipboard, win, ts);
+    status = XGetSelectionOwner(dpy, at.clipboard) == win ? 'k' : 'o';
     (void)!write(p[1], &status, 1);
     close(p[1]);
     if (status != 'k')
         _exit(1);
     for (;;) {
         XNextEvent(dpy, &ev);
-        if (ev.type == SelectionClear && ev.xselectionclear.selection == a_clipboard)
+        if (ev.type == SelectionClear && ev.xselectionclear.selection == at.clipboard)
             _exit(0); /* another program owns the clipboard now */
-        if (ev.type == SelectionRequest && ev.xselectionrequest.selection == a_clipboard)
-            answer(&ev.xselectionrequest, text, len, ascii, ts);
+        if (ev.type == SelectionRequest && ev.xselectionrequest.selection == at.clipboard)
+            xsel_answer(dpy, &at, &ev.xselectionrequest, text, len, ascii, ts);
     }
 }
 

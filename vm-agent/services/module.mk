@@ -2,7 +2,8 @@
 # qubes.StartApp, qubes.OpenURL, qubes.OpenInVM, qubes.GetAppmenus,
 # qubes.WaitForSession, the clipboard pair) and the commands that call them
 # (qvm-sync-clock, qvm-open-in-vm, qvm-open-in-dvm). validate.c holds every
-# check of what another domain sends. Included after dom0/tools/module.mk.
+# check of what another domain sends; xsel.c the X selection work that
+# qubes-clipboard and vm-agent/gui share. Included after dom0/tools/module.mk.
 # What goes into the package: install.list beside this file.
 
 VMSVC := vm-agent/services
@@ -15,7 +16,8 @@ VMSVC_GIO_LIBS := $(shell pkg-config --libs gio-unix-2.0 2>/dev/null)
 VMSVC_X11_CFLAGS := $(shell pkg-config --cflags x11 2>/dev/null | sed 's/-I/-isystem /g')
 VMSVC_X11_LIBS := $(shell pkg-config --libs x11 2>/dev/null || echo -lX11)
 $(BUILD)/$(VMSVC)/start-app.o $(BUILD)/$(VMSVC)/get-appmenus.o: CFLAGS += $(VMSVC_GIO_CFLAGS)
-$(BUILD)/$(VMSVC)/clipboard.o: CFLAGS += $(VMSVC_X11_CFLAGS)
+VMSVC_XSEL := $(BUILD)/$(VMSVC)/xsel.o
+$(BUILD)/$(VMSVC)/clipboard.o $(VMSVC_XSEL): CFLAGS += $(VMSVC_X11_CFLAGS)
 
 # plain C programs: each one .c file plus the checks and lib/
 VMSVC_PLAIN := qvm-sync-clock qubes-open-url vm-file-editor qopen-in-vm qvm-open-in-vm
@@ -43,7 +45,8 @@ $(BUILD)/bin/qubes-get-appmenus: $(BUILD)/$(VMSVC)/get-appmenus.o $(VMSVC_VALIDA
 	$(CC) $(LDFLAGS) -o $@ $^ $(VMSVC_GIO_LIBS)
 
 BINS += $(BUILD)/bin/qubes-clipboard
-$(BUILD)/bin/qubes-clipboard: $(BUILD)/$(VMSVC)/clipboard.o $(VMSVC_VALIDATE) $(LIBBULKHEAD)
+$(BUILD)/bin/qubes-clipboard: $(BUILD)/$(VMSVC)/clipboard.o $(VMSVC_XSEL) $(VMSVC_VALIDATE) \
+                            $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(VMSVC_X11_LIBS)
 

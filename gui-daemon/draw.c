@@ -1,0 +1,250 @@
+/* Window buffers and drawing. A GUI_BUFFER is mapped with lib/shm and made
+ * visible to dom0's X server through MIT-SHM:
+ *  - MEMFD: the imported memfd itself is attached (xcb_shm_attach_fd, read
+ *    only); a damaged rectangle is one XShmPutImage, the only copy (done by
+ *    the X server).
+ *  - GRANT (or BULKHEAD_GUI_FORCE_COPY=1, or an X server refusing the
+ *    qube's memfd): the mapping cannot be handed to X, so the damaged
+ *    rectangle is first copied into our own memfd segment attached to X:
+ *    two copies.
+ *  - an X server without MIT-SHM descriptor passing: plain PutImage
+ *    requests (the pixels travel through the X socket).
+ * The frame is the window's background pixel (the label colour), so X
+ * paints it itself on every expose and resize; content sits at (B, B). */
+#include "gui-daemon/daemon.h"
+
+#include "lib/log.h"
+#include "lib/vchan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define B             GUI_FRAME_WIDTH
+#define PUT_IMAGE_MAX (128u << 10) /* bytes per plain PutImage request */
+
+static xcb_gcontext_t gc_black;
+
+void draw_init(struct gui_daemon *d)
+{
+    xcb_shm_query_version_reply_t *v =
+        xcb_shm_query_version_reply(d->x, xcb_shm_query_version(d->x), NULL);
+
+    /* descriptor passing came with MIT-SHM 1.2 */
+    d->shm_fd_ok = v && (v->major_version > 1 || (v->major_version == 1 && v->minor_version >= 2));
+    free(v);
+    if (!d->shm_fd_ok)
+        log_warnx("the X server has no MIT-SHM 1.2: window contents go through the X socket");
+    gc_black = xcb_generate_id(d->x);
+    xcb_create_gc(d->x, gc_black, d->screen->root, XCB_GC_FOREGROUND | XCB_GC_GRAPHICS_EXPOSURES,
+                  (uint32_t[]){d->screen->black_pixel, 0});
+}
+
+/* Attaches fd (a duplicate: xcb closes what it sends) read-only to X. */
+static int attach(struct gui_daemon *d, int fd, bool read_only, xcb_shm_seg_t *seg)
+{
+    xcb_generic_error_t *err;
+    int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+    if (dup_fd < 0)
+        return -errno;
+    *seg = xcb_generate_id(d->x);
+    err = xcb_request_check(d->x, xcb_shm_attach_fd_checked(d->x, *seg, dup_fd, read_only));
+    if (err) {
+        log_warnx("the X server refused a shared-memory segment (X error %u)", err->error_code);
+        free(err);
+        *seg = 0;
+        return -EIO;
+    }
+    return 0;
+}
+
+static int copy_segment(struct gui_daemon *d, struct gui_buf *b)
+{
+    int fd = memfd_create("gui-daemon-copy", MFD_CLOEXEC);
+    int rc;
+
+    if (fd < 0)
+        return -errno;
+    if (ftruncate(fd, (off_t)b->im.bytes) < 0) {
+        close(fd);
+        return -errno;
+    }
+    b->copy_addr = mmap(NULL, b->im.bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (b->copy_addr == MAP_FAILED) {
+        b->copy_addr = NULL;
+        close(fd);
+        return -errno;
+    }
+    b->copy_bytes = b->im.bytes;
+    rc = attach(d, fd, true, &b->seg);
+    close(fd);
+    return rc;
+}
+
+void draw_buffer_free(struct gui_daemon *d, struct gui_buf *b)
+{
+    if (!b->valid)
+        return;
+    d->buf_bytes -= b->im.bytes;
+    if (b->seg)
+        xcb_shm_detach(d->x, b->seg);
+    if (b->copy_addr)
+        munmap(b->copy_addr, b->copy_bytes);
+    shm_import_unmap(&b->im);
+    memset(b, 0, sizeof(*b));
+}
+
+void draw_buffer(struct gui_daemon *d, struct gui_window *w, const struct gui_buffer *untrusted_b)
+{
+    static bool said_copy;
+    struct gui_buf nb = {0};
+    enum shm_kind kind = shm_kind_for_import();
+    uint32_t *refs;
+    int rc;
+
+    /* sanitize start: the parser checked sizes, stride and the count of
+     * references; the kind must be the one this side imports */
+    if (untrusted_b->kind != (kind == SHM_GRANT ? GUI_BUF_GRANT : GUI_BUF_MEMFD))
+        protocol_error(d, "GUI_BUFFER of kind %u for window 0x%x; we import kind %u",
+                       untrusted_b->kind, w->id, kind == SHM_GRANT ? GUI_BUF_GRANT : GUI_BUF_MEMFD);
+    if (d->buf_bytes - w->buf.im.bytes + untrusted_b->bytes > GUI_BUFFERS_MAX_BYTES)
+        protocol_error(d, "GUI_BUFFER for window 0x%x: buffers of more than %llu MiB in all", w->id,
+                       GUI_BUFFERS_MAX_BYTES >> 20);
+    refs = malloc(sizeof(*refs) * untrusted_b->nrefs);
+    if (!refs)
+        fatal("malloc");
+    for (uint32_t i = 0; i < untrusted_b->nrefs; i++)
+        refs[i] = gui_buffer_ref(untrusted_b, i);
+    if (!d->peer_pid)
+        d->peer_pid = vchan_peer_pid(d->vchan);
+    /* shm checks what the references name: sealed memfd large enough, or
+     * grants that map */
+    rc = shm_import_map(&nb.im, kind, d->opt.domid, d->peer_pid > 0 ? d->peer_pid : 0, refs,
+                        untrusted_b->nrefs, (size_t)untrusted_b->bytes);
+    free(refs);
+    if (rc < 0)
+        protocol_error(d, "GUI_BUFFER for window 0x%x cannot be mapped: %s", w->id, strerror(-rc));
+    nb.valid = true;
+    nb.width = untrusted_b->width;
+    nb.height = untrusted_b->height;
+    nb.stride = untrusted_b->stride;
+    /* sanitize end */
+    if (d->shm_fd_ok) {
+        if (kind == SHM_MEMFD && !d->force_copy && attach(d, nb.im.fd, true, &nb.seg) == 0) {
+            nb.copy = false;
+        } else {
+            nb.copy = true;
+            if (copy_segment(d, &nb) < 0)
+                fatalx("cannot attach a shared-memory segment to the X server");
+            if (!said_copy)
+                log_info("drawing through a copy of each damaged rectangle (%s)",
+                         kind == SHM_GRANT ? "grant mapping" : "memfd, copy path");
+            said_copy = true;
+        }
+    }
+    draw_buffer_free(d, &w->buf);
+    w->buf = nb;
+    d->buf_bytes += nb.im.bytes;
+}
+
+/* Shows buffer rows/columns [sx, sx+sw) x [sy, sy+sh), already inside both
+ * the buffer and the window's content. */
+static void put_rect(struct gui_daemon *d, struct gui_window *w, uint32_t sx, uint32_t sy,
+                     uint32_t sw, uint32_t sh)
+{
+    struct gui_buf *b = &w->buf;
+    const uint8_t *src = b->im.addr;
+
+    if (!sw || !sh)
+        return;
+    if (b->copy && b->copy_addr) {
+        for (uint32_t row = sy; row < sy + sh; row++) {
+            size_t off = (size_t)row * b->stride + (size_t)sx * 4;
+            memcpy((uint8_t *)b->copy_addr + off, src + off, (size_t)sw * 4);
+        }
+    }
+    if (b->seg) {
+        xcb_shm_put_image(d->x, w->xid, d->gc, (uint16_t)(b->stride / 4), (uint16_t)b->height,
+                          (uint16_t)sx, (uint16_t)sy, (uint16_t)sw, (uint16_t)sh, (int16_t)(sx + B),
+                          (int16_t)(sy + B), d->screen->root_depth, XCB_IMAGE_FORMAT_Z_PIXMAP, 0,
+                          b->seg, 0);
+        return;
+    }
+    /* no MIT-SHM: rows through the socket, a few at a time */
+    uint32_t rows = PUT_IMAGE_MAX / ((size_t)sw * 4);
+    uint8_t *tmp;
+    if (rows == 0)
+        rows = 1;
+    tmp = malloc((size_t)sw * 4 * rows);
+    if (!tmp)
+        fatal("malloc");
+    for (uint32_t y = sy; y < sy + sh; y += rows) {
+        uint32_t n = sy + sh - y < rows ? sy + sh - y : rows;
+        for (uint32_t i = 0; i < n; i++)
+            memcpy(tmp + (size_t)i * sw * 4, src + (size_t)(y + i) * b->stride + (size_t)sx * 4,
+                   (size_t)sw * 4);
+        xcb_put_image(d->x, XCB_IMAGE_FORMAT_Z_PIXMAP, w->xid, d->gc, (uint16_t)sw, (uint16_t)n,
+                      (int16_t)(sx + B), (int16_t)(y + B), 0, d->screen->root_depth,
+                      (uint32_t)((size_t)sw * 4 * n), tmp);
+    }
+    free(tmp);
+}
+
+static uint32_t min_u32(uint32_t a, uint32_t b)
+{
+    return a < b ? a : b;
+}
+
+void draw_damage(struct gui_daemon *d, struct gui_window *w, const struct gui_rect *r)
+{
+    uint32_t x1, y1, x2, y2;
+
+    if (!w->buf.valid)
+        protocol_error(d, "GUI_DAMAGE for window 0x%x before any GUI_BUFFER", w->id);
+    /* sanitize start */
+    if (!gui_rect_inside(r, w->buf.width, w->buf.height))
+        protocol_error(d, "GUI_DAMAGE %ux%u+%d+%d outside window 0x%x's %ux%u buffer", r->width,
+                       r->height, r->x, r->y, w->id, w->buf.width, w->buf.height);
+    x1 = (uint32_t)r->x;
+    y1 = (uint32_t)r->y;
+    /* the window may be smaller than its buffer for a moment (a resize) */
+    x2 = min_u32(x1 + r->width, min_u32(w->buf.width, w->w));
+    y2 = min_u32(y1 + r->height, min_u32(w->buf.height, w->h));
+    /* sanitize end */
+    if (x2 > x1 && y2 > y1)
+        put_rect(d, w, x1, y1, x2 - x1, y2 - y1);
+}
+
+void draw_expose(struct gui_daemon *d, struct gui_window *w, int x, int y, int width, int height)
+{
+    /* the exposed area in content coordinates, cut to the content */
+    int64_t cx1 = x - B, cy1 = y - B, cx2 = (int64_t)x + width - B, cy2 = (int64_t)y + height - B;
+    uint32_t bw = w->buf.valid ? min_u32(w->buf.width, w->w) : 0;
+    uint32_t bh = w->buf.valid ? min_u32(w->buf.height, w->h) : 0;
+
+    if (cx1 < 0)
+        cx1 = 0;
+    if (cy1 < 0)
+        cy1 = 0;
+    if (cx2 > w->w)
+        cx2 = w->w;
+    if (cy2 > w->h)
+        cy2 = w->h;
+    if (cx2 <= cx1 || cy2 <= cy1)
+        return; /* only frame: X painted the background */
+    /* content the buffer does not cover (yet) is black, not label colour */
+    if (cx2 > bw || cy2 > bh) {
+        xcb_rectangle_t rs[2] = {
+            {(int16_t)(B + bw), (int16_t)B, (uint16_t)(w->w - bw), (uint16_t)w->h},
+            {(int16_t)B, (int16_t)(B + bh), (uint16_t)bw, (uint16_t)(w->h - bh)},
+        };
+        xcb_poly_fill_rectangle(d->x, w->xid, gc_black, 2, rs);
+    }
+    if (cx1 < bw && cy1 < bh)
+        put_rect(d, w, (uint32_t)cx1, (uint32_t)cy1, min_u32((uint32_t)cx2, bw) - (uint32_t)cx1,
+                 min_u32((uint32_t)cy2, bh) - (uint32_t)cy1);
+}

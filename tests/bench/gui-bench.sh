@@ -1,0 +1,159 @@
+#!/bin/bash
+# Benchmark: window contents from a qube's X server to dom0's screen through
+# gui-agent and gui-daemon (docs/gui-protocol.md), next to the limit
+# measured in the same run: the same XShmPutImage + XSync loop straight into
+# a window of dom0's X server.
+#
+# Two Xvfb servers stand for the qube's X server and dom0's; the agent is the
+# vchan server (domain 1), the daemon connects from domain 0 over the socket
+# vchan; buffers are sealed memfds. In the qube a client paints a WxH window
+# (default 1920x1080), every pixel changing each frame, then a variant where
+# only a 100x100 square changes; each either flat out, or paced like an
+# application synced to its compositor (at most 2 frames ahead of what dom0
+# shows). On dom0 an observer watches the daemon's window with XDamage and
+# reads the frame number from the content's first pixel. Per row: frames/s
+# the client sent, frames/s that reached dom0's window, that against the
+# ceiling, latency from the client sending a frame to dom0 showing it
+# (median, p95), and CPU per frame that reached dom0 of the agent, the
+# daemon and both X servers (utime+stime over the run). The "dom0 copy"
+# rows run the daemon with BULKHEAD_GUI_FORCE_COPY=1 (one more copy, in the
+# daemon), the "Xen copies" rows the agent with BULKHEAD_GUI_AGENT_COPY=private
+# too (one more, in the agent): the copies Xen's grants take, without Xen.
+# Figures and where the time goes: docs/gui-protocol.md.
+#
+# Environment: BULKHEAD_BUILD (build/release), SECONDS_PER_RUN (5), SIZE
+# (1920x1080), GUI_AGENT / GUI_DAEMON (other builds of the two, to compare).
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BULKHEAD_BUILD:-build/release}
+B=$(realpath "$BUILD/bin")
+GB=$(realpath "$BUILD/bench/gui-bench")
+SECS=${SECONDS_PER_RUN:-5}
+SIZE=${SIZE:-1920x1080}
+for p in "$B/gui-agent" "$B/gui-daemon" "$B/gui-probe" "$GB"; do
+    [ -x "$p" ] || { echo "gui bench: skipped, $p is not built"; exit 0; }
+done
+command -v Xvfb > /dev/null || { echo "gui bench: skipped, no Xvfb"; exit 0; }
+
+T=$(mktemp -d /tmp/bulkhead-gui-bench.XXXXXX)
+PIDS=()
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null; done
+    wait 2> /dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+# An Xvfb on a free display (it picks the number and tells it on a pipe).
+start_x() { # start_x NAME -> sets X_<NAME> (":N") and remembers the pid
+    local name=$1 disp
+    Xvfb -displayfd 3 -screen 0 2048x1280x24 -nolisten tcp 3> "$T/$name.display" \
+        > "$T/$name.xlog" 2>&1 &
+    PIDS+=($!)
+    eval "XPID_$name=$!"
+    for _ in $(seq 100); do
+        disp=$(cat "$T/$name.display" 2> /dev/null)
+        [ -n "$disp" ] && break
+        sleep 0.1
+    done
+    [ -n "$disp" ] || { echo "gui bench: Xvfb did not start"; exit 1; }
+    eval "X_$name=:$disp"
+}
+start_x qube
+start_x dom0
+export VCHAN_SOCKET_DIR=$T BULKHEAD_VCHAN=socket BULKHEAD_CLIPBOARD_DIR=$T
+
+cpu_ticks() { # utime+stime of a pid, in clock ticks
+    awk '{ print $14 + $15 }' "/proc/$1/stat" 2> /dev/null || echo 0
+}
+TCK=$(getconf CLK_TCK)
+
+start_agent() { # start_agent [ENV=VALUE...]
+    env VCHAN_DOMAIN=1 "$@" "${GUI_AGENT:-$B/gui-agent}" --display "$X_qube" --gui-domain 0 \
+        > "$T/agent.log" 2>&1 &
+    AGENT=$!
+    PIDS+=($AGENT)
+}
+
+# one daemon per row (the copy row needs its own environment)
+start_daemon() { # start_daemon [ENV=VALUE...]
+    env VCHAN_DOMAIN=0 DISPLAY="$X_dom0" "$@" "${GUI_DAEMON:-$B/gui-daemon}" -d 1 -N bench -c 0x3874d8 \
+        -l blue --foreground > "$T/daemon.log" 2>&1 &
+    DAEMON=$!
+    PIDS+=($DAEMON)
+}
+
+# one_run LABEL AREA CEILING PACE -> prints the row. PACE: "free" (the
+# client paints flat out) or N (at most N frames ahead of dom0's screen).
+one_run() {
+    local label=$1 area=$2 pace=$4 areaopt= paceopt= obsopt= win a0 d0 q0 o0 a1 d1 q1 o1 rep
+    [ "$area" != full ] && areaopt="--area $area"
+    rm -f "$T/start" "$T/ready" "$T/done" "$T/client.log" "$T/obs.log" "$T/feedback"
+    if [ "$pace" != free ]; then
+        mkfifo "$T/feedback"
+        paceopt="--feedback $T/feedback --ahead $pace" obsopt="--feedback $T/feedback"
+    fi
+    DISPLAY=$X_qube "$GB" client --title gui-bench --size "$SIZE" $areaopt --seconds "$SECS" \
+        --start-file "$T/ready" --done-file "$T/done" --log "$T/client.log" $paceopt \
+        > "$T/client.out" 2>&1 &
+    local client=$!
+    win=$(DISPLAY=$X_dom0 "$B/gui-probe" wait-window --title "[bench] gui-bench" --timeout 30) ||
+        { echo "  $label: the window never reached dom0"; cat "$T/daemon.log" "$T/agent.log";
+          kill $client; return 1; }
+    a0=$(cpu_ticks $AGENT) d0=$(cpu_ticks $DAEMON)
+    q0=$(cpu_ticks $XPID_qube) o0=$(cpu_ticks $XPID_dom0)
+    DISPLAY=$X_dom0 "$GB" observe --window "$win" --ready-file "$T/ready" --done-file "$T/done" \
+        --log "$T/obs.log" --timeout $((SECS + 60)) $obsopt || { kill $client; return 1; }
+    a1=$(cpu_ticks $AGENT) d1=$(cpu_ticks $DAEMON)
+    q1=$(cpu_ticks $XPID_qube) o1=$(cpu_ticks $XPID_dom0)
+    wait $client
+    rep=$("$GB" report "$T/client.log" "$T/obs.log") ||
+        { echo "  $label: $(wc -l < "$T/client.log") frames sent, $(wc -l < "$T/obs.log") seen";
+          tail -3 "$T/daemon.log" "$T/agent.log"; return 1; }
+    # rep: sent/s reached/s nsent nreached lat_median lat_p95
+    echo "$rep" | awk -v l="$label" -v ceil="$3" -v tck="$TCK" \
+        -v a=$((a1 - a0)) -v d=$((d1 - d0)) -v q=$((q1 - q0)) -v o=$((o1 - o0)) '{
+        ms = 1000 / tck / $4
+        printf "  %-27s %7.1f %7.1f %6.0f%% %7.2f %7.2f %6.2f %6.2f %6.2f %6.2f\n",
+            l, $1, $2, 100 * $2 / ceil, $5, $6, a * ms, d * ms, q * ms, o * ms }'
+}
+
+ceiling() { # ceiling AREA -> frames/s
+    local areaopt=
+    [ "$1" != full ] && areaopt="--area $1"
+    DISPLAY=$X_dom0 "$GB" ceiling --size "$SIZE" $areaopt --seconds "$SECS"
+}
+
+echo "GUI: qube window -> gui-agent -> gui-daemon -> dom0 screen ($SIZE window, ${SECS} s per row)"
+C_FULL=$(ceiling full) && C_SMALL=$(ceiling 100) || { echo "  the ceiling runs failed"; exit 1; }
+printf '  ceiling (XShmPutImage+XSync into a dom0 window): full %s frames/s, 100x100 %s frames/s\n' \
+    "$C_FULL" "$C_SMALL"
+printf '  %-27s %7s %7s %7s %7s %7s %6s %6s %6s %6s\n' "what" "sent/s" "dom0/s" "of ceil" \
+    "lat ms" "p95 ms" "agent" "daemon" "X qube" "X dom0"
+printf '  %-27s %7s %7s %7s %7s %7s %6s %6s %6s %6s\n' "" "" "" "" "" "" "ms/fr" "ms/fr" \
+    "ms/fr" "ms/fr"
+stop() { # stop PID
+    kill "$1" 2> /dev/null
+    wait "$1" 2> /dev/null
+}
+start_agent
+start_daemon
+rc=0
+one_run "full, memfd, paced 2" full "$C_FULL" 2 || rc=1
+one_run "full, memfd, flat out" full "$C_FULL" free || rc=1
+one_run "100x100, memfd, paced 2" 100 "$C_SMALL" 2 || rc=1
+one_run "100x100, memfd, flat out" 100 "$C_SMALL" free || rc=1
+# the copies Xen's grants take: the daemon copies (it cannot hand a grant
+# mapping to X), and so does the agent (X cannot attach a gntalloc fd)
+stop $DAEMON
+start_daemon BULKHEAD_GUI_FORCE_COPY=1
+one_run "full, dom0 copy, paced 2" full "$C_FULL" 2 || rc=1
+one_run "100x100, dom0 copy, paced 2" 100 "$C_SMALL" 2 || rc=1
+stop $DAEMON
+stop $AGENT
+start_agent BULKHEAD_GUI_AGENT_COPY=private
+start_daemon BULKHEAD_GUI_FORCE_COPY=1
+one_run "full, Xen copies, paced 2" full "$C_FULL" 2 || rc=1
+one_run "100x100, Xen copies, paced" 100 "$C_SMALL" 2 || rc=1
+exit $rc
