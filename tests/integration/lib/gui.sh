@@ -64,8 +64,10 @@ gui_client() {
 # qube's CLIPBOARD holds it (qubes-clipboard --get, the service's reader)
 gui_copy() {
     gui_client "$1" copy "$3"
-    gui_wait eval '[ "$(DISPLAY=$2 "$B/qubes-clipboard" --get)" = "$3" ]'
+    gui_wait gui_clipboard_is "$2" "$3"
 }
+# gui_clipboard_is DISPLAY TEXT: the CLIPBOARD on DISPLAY holds exactly TEXT
+gui_clipboard_is() { [ "$(DISPLAY=$1 "$B/qubes-clipboard" --get)" = "$2" ]; }
 gui_clients_stop() {
     local id
     for id in $GUI_CLIENTS; do
