@@ -90,8 +90,8 @@ struct gui_daemon {
 
     struct gui_window **win;
     uint32_t nwin;
-    uint64_t buf_bytes; /* sum of the mapped buffers' sizes */
-    uint32_t focused;   /* the agent's id of our focused window, or 0 */
+    uint64_t buf_bytes;          /* sum of the mapped buffers' sizes */
+    uint32_t focused;            /* the agent's id of our focused window, or 0 */
     uint32_t clipboard_requests; /* GUI_CLIPBOARD_REQ sent, not yet answered */
 };
 

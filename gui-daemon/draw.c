@@ -9,8 +9,9 @@
  *    two copies.
  *  - an X server without MIT-SHM descriptor passing: plain PutImage
  *    requests (the pixels travel through the X socket).
- * The frame is the window's background pixel (the label colour), so X
- * paints it itself on every expose and resize; content sits at (B, B). */
+ * The frame (the label colour) is painted on every expose (a resize
+ * exposes the whole window); content sits at (B, B). Our windows have no
+ * background, so X never clears the content before we repaint it. */
 #include "gui-daemon/daemon.h"
 
 #include "lib/log.h"
@@ -26,7 +27,7 @@
 #define B             GUI_FRAME_WIDTH
 #define PUT_IMAGE_MAX (128u << 10) /* bytes per plain PutImage request */
 
-static xcb_gcontext_t gc_black;
+static xcb_gcontext_t gc_black, gc_label;
 
 void draw_init(struct gui_daemon *d)
 {
@@ -41,6 +42,10 @@ void draw_init(struct gui_daemon *d)
     gc_black = xcb_generate_id(d->x);
     xcb_create_gc(d->x, gc_black, d->screen->root, XCB_GC_FOREGROUND | XCB_GC_GRAPHICS_EXPOSURES,
                   (uint32_t[]){d->screen->black_pixel, 0});
+    /* TrueColor 24-bit (checked at start): the pixel is 0xRRGGBB itself */
+    gc_label = xcb_generate_id(d->x);
+    xcb_create_gc(d->x, gc_label, d->screen->root, XCB_GC_FOREGROUND | XCB_GC_GRAPHICS_EXPOSURES,
+                  (uint32_t[]){d->opt.label_color, 0});
 }
 
 /* Attaches fd (a duplicate: xcb closes what it sends) read-only to X. */
@@ -219,6 +224,20 @@ void draw_damage(struct gui_daemon *d, struct gui_window *w, const struct gui_re
         put_rect(d, w, x1, y1, x2 - x1, y2 - y1);
 }
 
+/* The frame: four bands of label colour around the content. */
+static void draw_frame(struct gui_daemon *d, struct gui_window *w)
+{
+    uint16_t fw = (uint16_t)(w->w + 2 * B), fh = (uint16_t)(w->h + 2 * B);
+    xcb_rectangle_t r[4] = {
+        {0, 0, fw, B},
+        {0, (int16_t)(fh - B), fw, B},
+        {0, B, B, (uint16_t)w->h},
+        {(int16_t)(fw - B), B, B, (uint16_t)w->h},
+    };
+
+    xcb_poly_fill_rectangle(d->x, w->xid, gc_label, 4, r);
+}
+
 void draw_expose(struct gui_daemon *d, struct gui_window *w, int x, int y, int width, int height)
 {
     /* the exposed area in content coordinates, cut to the content */
@@ -234,8 +253,10 @@ void draw_expose(struct gui_daemon *d, struct gui_window *w, int x, int y, int w
         cx2 = w->w;
     if (cy2 > w->h)
         cy2 = w->h;
+    if (x < B || y < B || (int64_t)x + width > w->w + B || (int64_t)y + height > w->h + B)
+        draw_frame(d, w);
     if (cx2 <= cx1 || cy2 <= cy1)
-        return; /* only frame: X painted the background */
+        return; /* only frame */
     /* content the buffer does not cover (yet) is black, not label colour */
     if (cx2 > bw || cy2 > bh) {
         xcb_rectangle_t rs[2] = {

@@ -134,8 +134,10 @@ void windows_create(struct gui_daemon *d, uint32_t id, const struct gui_create *
     xcb_create_window(d->x, d->screen->root_depth, w->xid, d->screen->root, (int16_t)fx,
                       (int16_t)fy, (uint16_t)(w->w + 2 * B), (uint16_t)(w->h + 2 * B), 0,
                       XCB_WINDOW_CLASS_INPUT_OUTPUT, d->visual,
-                      XCB_CW_BACK_PIXEL | XCB_CW_OVERRIDE_REDIRECT | XCB_CW_EVENT_MASK,
-                      (uint32_t[]){d->opt.label_color, override_redirect,
+                      XCB_CW_BACK_PIXMAP | XCB_CW_OVERRIDE_REDIRECT | XCB_CW_EVENT_MASK,
+                      /* no background: X does not clear what we repaint
+                       * on expose (no flash of colour inside the content) */
+                      (uint32_t[]){XCB_BACK_PIXMAP_NONE, override_redirect,
                                    XCB_EVENT_MASK_EXPOSURE | XCB_EVENT_MASK_STRUCTURE_NOTIFY |
                                        XCB_EVENT_MASK_KEY_PRESS | XCB_EVENT_MASK_KEY_RELEASE |
                                        XCB_EVENT_MASK_BUTTON_PRESS | XCB_EVENT_MASK_BUTTON_RELEASE |

@@ -45,6 +45,9 @@ export DISPLAY=:$(cat "$T/display")
 
 # waits (bounded, no threshold asserted) until FILE has a line matching RE
 wait_for() { for _ in $(seq 100); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+# runs COMMAND until it succeeds (bounded: what changes on screen takes a moment)
+eventually() { for _ in $(seq 100); do "$@" > /dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+focus() { timeout 10 xdotool windowfocus --sync "$1" || xdotool windowfocus "$1"; }
 x_alive() { "$P" list > /dev/null; }
 
 # policy: pasting from good into copy asks (which the shortcut counts as yes)
@@ -112,37 +115,31 @@ t "size hints carry the frame" sh -c "xprop -id $GW WM_NORMAL_HINTS | grep -q 'm
 # damage: new pixels show
 echo "fill 0x200 0000ff" >&4
 echo "damage 0x200 0 0 50 40" >&4
-sleep 0.5
-t "a damaged rectangle shows the buffer's new pixels" "$P" check-rect 100 100 50 40 0000ff
+t "a damaged rectangle shows the buffer's new pixels" eventually "$P" check-rect 100 100 50 40 0000ff
 echo "fill 0x200 ff0000" >&4
 echo "damage 0x200 0 0 25 40" >&4
-sleep 0.5
 t "only the damaged part is redrawn" \
-    sh -c "'$P' check-rect 100 100 25 40 ff0000 && '$P' check-rect 125 100 25 40 0000ff"
+    eventually sh -c "'$P' check-rect 100 100 25 40 ff0000 && '$P' check-rect 125 100 25 40 0000ff"
 echo "damage 0x200 25 0 25 40" >&4
 
 # unmap, map, configure
 echo "unmap 0x200" >&4
-sleep 0.5
-t "GUI_UNMAP hides the window" sh -c "! '$P' list | grep -q '$GW'"
+t "GUI_UNMAP hides the window" eventually sh -c "! '$P' list | grep -q '$GW'"
 echo "map 0x200 0 0" >&4
-sleep 0.5
-t "GUI_MAP shows it again" sh -c "'$P' list | grep -q '$GW'"
+t "GUI_MAP shows it again" eventually sh -c "'$P' list | grep -q '$GW'"
 cat >&4 <<'EOF'
 configure 0x200 300 200 60 50
 buffer 0x200 60 50 ff0000
 expect BUFFER_ACK
 damage 0x200 0 0 60 50
 EOF
-sleep 0.5
 t "GUI_CONFIGURE moves and resizes the dom0 window" \
-    test "$("$P" geometry "$GW")" = "298 198 64 54"
-t "the new buffer fills the resized window" "$P" check-rect 300 200 60 50 ff0000
+    eventually sh -c "[ \"\$('$P' geometry $GW)\" = '298 198 64 54' ]"
+t "the new buffer fills the resized window" eventually "$P" check-rect 300 200 60 50 ff0000
 t "the frame follows the resize" "$P" check-frame "$GW" $GOOD_COLOR
 echo "configure 0x200 -500 -500 60 50" >&4
-sleep 0.5
 t "a position off screen is clamped so the frame stays on it" \
-    test "$("$P" geometry "$GW")" = "0 0 64 54"
+    eventually sh -c "[ \"\$('$P' geometry $GW)\" = '0 0 64 54' ]"
 echo "expect CONFIGURE" >&4
 t "and the agent is told where its window ended up" \
     wait_for "$T/good.out" "GOT GUI_CONFIGURE win=0x200 len=20 60x50+2+2"
@@ -170,7 +167,7 @@ echo "title 0x200 good window" >&4
 "$P" wait-window --title "[good] good window" --timeout 10 > /dev/null
 
 # input: keys to the focused window, the copy shortcut trapped
-xdotool windowfocus "$GW"
+focus "$GW"
 echo "expect FOCUS" >&4
 t "focusing the window sends GUI_FOCUS" wait_for "$T/good.out" "GOT GUI_FOCUS win=0x200"
 xdotool key a
@@ -215,12 +212,10 @@ BULKHEAD_GUI_FORCE_COPY=1 VCHAN_DOMAIN=0 "$B/gui-daemon" -d 3 -N copy -c 0x3465a
 COPY_PID=$!
 PIDS+=($COPY_PID)
 CW=$("$P" wait-window --title "[copy] copy window" --timeout 10)
-sleep 0.5
-t "the copy path shows the pixels too" "$P" check-rect 600 100 30 30 ffff00
+t "the copy path shows the pixels too" eventually "$P" check-rect 600 100 30 30 ffff00
 t "a label given by name is a STRING _QUBES_LABEL" test "$("$P" prop "$CW" _QUBES_LABEL)" = blue
 if [ -x "$B/qrexec-policy-daemon" ]; then
-    xdotool windowfocus "$CW"
-    sleep 0.3
+    focus "$CW"
     xdotool key ctrl+shift+v
     echo "expect CLIPBOARD_DATA" >&6
     t "Ctrl+Shift+V pastes (policy: ask) into the other qube" \
@@ -232,8 +227,7 @@ if [ -x "$B/qrexec-policy-daemon" ]; then
     wait_for "$T/copy.out" "GOT GUI_CLIPBOARD_REQ win=0x300"
     echo "clipboard from copy" >&6
     wait_for "$T/clip/qubes-clipboard.bin" "from copy"
-    xdotool windowfocus "$GW"
-    sleep 0.3
+    focus "$GW"
     xdotool key ctrl+shift+v
     t "a paste the policy denies is refused, with a notice" \
         wait_for "$T/good.log" "Policy denied pasting from qube copy into qube good"
@@ -268,17 +262,15 @@ t "urgency becomes _NET_WM_STATE_DEMANDS_ATTENTION" \
 t "fullscreen is not set without --allow-fullscreen" \
     sh -c "! xprop -id '$UW' _NET_WM_STATE | grep -q FULLSCREEN"
 printf 'destroy 0x301\ndestroy 0x302\ndestroy 0x303\n' >&6
-sleep 0.5
-t "GUI_DESTROY removes the windows" sh -c "! '$P' list | grep -q -e '$FW' -e '$MW'"
+t "GUI_DESTROY removes the windows" eventually sh -c "! '$P' list | grep -q -e '$FW' -e '$MW'"
 printf 'title 0x300 caf\\xc3\\xa9 \\xe2\\x80\\xaeevil\n' >&6
 t "with --allow-utf8-titles UTF-8 stays, a direction override does not" \
     sh -c "'$P' wait-window --title '[copy] café _evil' --timeout 10 > /dev/null"
 # a window destroyed behind the daemon's back (as a window manager may)
 xdotool windowclose "$CW"
 printf 'damage 0x300 0 0 30 30\ntitle 0x300 gone\ndestroy 0x300\nsleep 100\n' >&6
-sleep 0.5
 t "X errors on a window destroyed from outside are logged, not fatal" \
-    sh -c "kill -0 $COPY_PID && grep -q 'X error 3 ' '$T/copy.log'"
+    eventually sh -c "kill -0 $COPY_PID && grep -q 'X error 3 ' '$T/copy.log'"
 exec 6>&-
 
 # --- bad: one daemon run per attack -----------------------------------------
@@ -399,8 +391,9 @@ t "an agent that never says HELLO is given up on after --connect-timeout (status
 
 # the good daemon is unaffected by all of it, and exits 0 when its qube goes
 t "good's daemon is still running" kill -0 $GOOD_PID
-t "and still serves its qube" sh -c "echo 'fill 0x200 00ffff' >&4; echo 'damage 0x200 0 0 60 50' >&4;
-    sleep 0.5; '$P' check-rect $GX $GY 60 50 00ffff"
+echo 'fill 0x200 00ffff' >&4
+echo 'damage 0x200 0 0 60 50' >&4
+t "and still serves its qube" eventually "$P" check-rect $GX $GY 60 50 00ffff
 exec 4>&-
 wait $GOOD_PID
 t "good's daemon exits 0 when the agent closes the channel" test $? = 0
