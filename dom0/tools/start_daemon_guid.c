@@ -32,10 +32,17 @@ const char *guid_dir(void)
     static char dir[PATH_MAX];
     const char *rt = getenv("XDG_RUNTIME_DIR");
 
-    if (rt && *rt)
+    /* the session's runtime folder; root outside a login session (a
+     * dom0 without logind, the system tests) has none: /run/bulkhead */
+    if (rt && *rt) {
         snprintf(dir, sizeof(dir), "%s/bulkhead", rt);
-    else
+    } else if (getuid() == 0) {
+        if (mkdir("/run/bulkhead", 0755) < 0 && errno != EEXIST)
+            return NULL;
+        snprintf(dir, sizeof(dir), "/run/bulkhead/guid");
+    } else {
         snprintf(dir, sizeof(dir), "/run/user/%u/bulkhead", (unsigned)getuid());
+    }
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         return NULL;
     return dir;
