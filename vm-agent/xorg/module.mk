@@ -12,6 +12,12 @@ XMOD := vm-agent/xorg
 XORG_SHM_PROTO_OBJ := $(BUILD)/$(XMOD)/xorg_shm_proto.o
 XMOD_SDK := $(shell pkg-config --exists xorg-server 2>/dev/null && echo yes)
 
+# the socket messages' pure checks under unit test (no SDK needed)
+TEST_BINS += $(BUILD)/tests/unit/test_xorg_shm_proto
+$(BUILD)/tests/unit/test_xorg_shm_proto: $(BUILD)/tests/unit/test_xorg_shm_proto.o \
+                                         $(XORG_SHM_PROTO_OBJ) $(LIBBULKHEAD)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
 ifeq ($(XMOD_SDK),yes)
 # Xorg's SDK headers as system headers: our -Werror set is for our code
 XMOD_SDK_CFLAGS := $(shell pkg-config --cflags xorg-server | sed 's/-I/-isystem /g')
