@@ -63,8 +63,11 @@ gui_client() {
 # gui_copy ID DISPLAY TEXT: the client copies TEXT; returns once the
 # qube's CLIPBOARD holds it (qubes-clipboard --get, the service's reader)
 gui_copy() {
+    # locals: inside gui_wait's eval, $2 and $3 would be gui_wait's own
+    # (unset: set -u ends the script, silently, as gui_wait hides stderr)
+    local copy_disp=$2 copy_text=$3
     gui_client "$1" copy "$3"
-    gui_wait eval '[ "$(DISPLAY=$2 "$B/qubes-clipboard" --get)" = "$3" ]'
+    gui_wait eval '[ "$(DISPLAY=$copy_disp "$B/qubes-clipboard" --get)" = "$copy_text" ]'
 }
 gui_clients_stop() {
     local id
