@@ -57,7 +57,7 @@ local_qubes_start || exit 1
     "$B/qvm-create" -t tpl -l red work > /dev/null &&
     "$B/qvm-create" -t tpl -l blue personal > /dev/null || exit 1
 
-echo "1..39"
+echo "1..38"
 t "qvm-start work personal" "$B/qvm-start" work personal
 gui_wait eval '[ -n "$(gui_xid work)" ] && [ -n "$(gui_xid personal)" ]'
 WD=$(gui_xid work) PD=$(gui_xid personal)
