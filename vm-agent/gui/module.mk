@@ -1,8 +1,9 @@
 # vm-agent/gui/: the qube's gui-agent, an X11 client of the qube's own X
 # server that shows its windows on dom0's desktop through gui-daemon
 # (docs/gui-agent.md). Included after gui-daemon/module.mk (it links
-# $(GUI_PROTO_LIB)), vm-agent/xorg/module.mk ($(XORG_SHM_PROTO_OBJ)) and vm-agent/services/module.mk (it shares
-# $(VMSVC_XSEL), the X selection code, with qubes-clipboard).
+# $(GUI_PROTO_LIB)), vm-agent/xorg/module.mk (the bulkheadshm socket's
+# messages, $(XORG_SHM_PROTO_OBJ)) and vm-agent/services/module.mk (it
+# shares $(VMSVC_XSEL), the X selection code, with qubes-clipboard).
 # What goes into the package: install.list beside this file.
 
 GUIAGENT := vm-agent/gui
