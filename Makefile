@@ -74,6 +74,7 @@ include dom0/tray/module.mk
 include gui-daemon/module.mk
 include vm-agent/filecopy/module.mk
 include vm-agent/services/module.mk
+include vm-agent/xorg/module.mk
 include vm-agent/gui/module.mk
 # after every vm-agent module: the packages take their programs
 include vm-agent/packaging/module.mk

@@ -67,6 +67,11 @@ struct gui_window {
     uint32_t transient_for; /* a known window of this qube, or 0 */
     struct gui_buf buf;
     unsigned conf_seq; /* X sequence number of our last ConfigureWindow of it */
+    uint32_t pending_acks; /* GUI_BUFFER taken, ack not yet queued */
+    /* one MIT-SHM put in flight per window (draw.c): damage arriving
+     * meanwhile is held as one box, put when the X server says it is done */
+    bool put_busy, held;
+    uint32_t hx1, hy1, hx2, hy2;
 };
 
 struct gui_daemon {
@@ -84,6 +89,7 @@ struct gui_daemon {
     xcb_gcontext_t gc;
     xcb_atom_t atoms[16];
     bool shm_fd_ok;                   /* the X server takes MIT-SHM descriptors */
+    uint8_t shm_event;                /* MIT-SHM's first event code (ShmCompletion) */
     bool force_copy;                  /* BULKHEAD_GUI_FORCE_COPY=1 */
     xcb_keycode_t key_c[8], key_v[8]; /* keycodes of c/C and v/V */
     bool trapped[256];                /* key presses we kept from the agent (their release too) */
@@ -151,6 +157,8 @@ void draw_damage(struct gui_daemon *d, struct gui_window *w, const struct gui_re
 void draw_expose(struct gui_daemon *d, struct gui_window *w, int x, int y, int width, int height);
 /* Checks once whether the X server has MIT-SHM with descriptor passing. */
 void draw_init(struct gui_daemon *d);
+/* An X event: true if it was MIT-SHM's ShmCompletion of one of our puts. */
+bool draw_completion(struct gui_daemon *d, const xcb_generic_event_t *ev);
 
 /* input.c */
 void input_init(struct gui_daemon *d);

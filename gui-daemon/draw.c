@@ -39,6 +39,8 @@ void draw_init(struct gui_daemon *d)
     free(v);
     if (!d->shm_fd_ok)
         log_warnx("the X server has no MIT-SHM 1.2: window contents go through the X socket");
+    const xcb_query_extension_reply_t *ext = xcb_get_extension_data(d->x, &xcb_shm_id);
+    d->shm_event = ext && ext->present ? ext->first_event : 0;
     gc_black = xcb_generate_id(d->x);
     xcb_create_gc(d->x, gc_black, d->screen->root, XCB_GC_FOREGROUND | XCB_GC_GRAPHICS_EXPOSURES,
                   (uint32_t[]){d->screen->black_pixel, 0});
@@ -153,6 +155,7 @@ void draw_buffer(struct gui_daemon *d, struct gui_window *w, const struct gui_bu
     }
     draw_buffer_free(d, &w->buf);
     w->buf = nb;
+    w->held = false; /* in the old buffer; the agent damages the new one whole */
     d->buf_bytes += nb.im.bytes;
 }
 
@@ -161,6 +164,24 @@ void draw_buffer(struct gui_daemon *d, struct gui_window *w, const struct gui_bu
 static void put_rect(struct gui_daemon *d, struct gui_window *w, uint32_t sx, uint32_t sy,
                      uint32_t sw, uint32_t sh)
 {
+    /* Puts of one window do not queue up in the X server: while one is in
+     * flight, later damage is held as one box and put when it completes
+     * (ShmCompletion). A qube painting faster than dom0's X server copies
+     * then costs one copy per copy dom0 can do, not one per frame, and the
+     * X server stays free for everything else. */
+    if (w->buf.seg && d->shm_event && w->put_busy) {
+        if (!w->held) {
+            w->hx1 = sx, w->hy1 = sy, w->hx2 = sx + sw, w->hy2 = sy + sh;
+            w->held = true;
+        } else {
+            w->hx1 = sx < w->hx1 ? sx : w->hx1;
+            w->hy1 = sy < w->hy1 ? sy : w->hy1;
+            w->hx2 = sx + sw > w->hx2 ? sx + sw : w->hx2;
+            w->hy2 = sy + sh > w->hy2 ? sy + sh : w->hy2;
+        }
+        return;
+    }
+
     struct gui_buf *b = &w->buf;
     const uint8_t *src = b->im.addr;
 
@@ -175,8 +196,9 @@ static void put_rect(struct gui_daemon *d, struct gui_window *w, uint32_t sx, ui
     if (b->seg) {
         xcb_shm_put_image(d->x, w->xid, d->gc, (uint16_t)(b->stride / 4), (uint16_t)b->height,
                           (uint16_t)sx, (uint16_t)sy, (uint16_t)sw, (uint16_t)sh, (int16_t)(sx + B),
-                          (int16_t)(sy + B), d->screen->root_depth, XCB_IMAGE_FORMAT_Z_PIXMAP, 0,
-                          b->seg, 0);
+                          (int16_t)(sy + B), d->screen->root_depth, XCB_IMAGE_FORMAT_Z_PIXMAP,
+                          d->shm_event ? 1 : 0, b->seg, 0);
+        w->put_busy = d->shm_event != 0;
         return;
     }
     /* no MIT-SHM: rows through the socket, a few at a time */
@@ -236,6 +258,30 @@ static void draw_frame(struct gui_daemon *d, struct gui_window *w)
     };
 
     xcb_poly_fill_rectangle(d->x, w->xid, gc_label, 4, r);
+}
+
+bool draw_completion(struct gui_daemon *d, const xcb_generic_event_t *ev)
+{
+    const xcb_shm_completion_event_t *e = (const xcb_shm_completion_event_t *)ev;
+    struct gui_window *w;
+
+    if (!d->shm_event || (ev->response_type & 0x7f) != d->shm_event + XCB_SHM_COMPLETION)
+        return false;
+    w = windows_find_x(d, e->drawable);
+    if (!w)
+        return true; /* destroyed meanwhile */
+    w->put_busy = false;
+    if (w->held && w->buf.valid) {
+        /* the box as it was checked, cut to what the buffer and the window
+         * are now (either may have changed since) */
+        uint32_t x2 = min_u32(w->hx2, min_u32(w->buf.width, w->w));
+        uint32_t y2 = min_u32(w->hy2, min_u32(w->buf.height, w->h));
+        w->held = false;
+        if (x2 > w->hx1 && y2 > w->hy1)
+            put_rect(d, w, w->hx1, w->hy1, x2 - w->hx1, y2 - w->hy1);
+    }
+    w->held = false;
+    return true;
 }
 
 void draw_expose(struct gui_daemon *d, struct gui_window *w, int x, int y, int width, int height)

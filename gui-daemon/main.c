@@ -244,7 +244,8 @@ static void handle_x(struct gui_daemon *d)
     xcb_generic_event_t *ev;
 
     while ((ev = xcb_poll_for_event(d->x))) {
-        input_event(d, ev);
+        if (!draw_completion(d, ev))
+            input_event(d, ev);
         free(ev);
     }
     if (xcb_connection_has_error(d->x))

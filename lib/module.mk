@@ -1,6 +1,6 @@
 # lib/: code shared by dom0 and VM components.
 LIB_SRCS := lib/log.c lib/buf.c lib/io.c lib/untrusted.c lib/ring.c lib/text.c \
-            lib/vchan.c lib/vchan_socket.c lib/vchan_xen.c lib/shm.c
+            lib/vchan.c lib/vchan_socket.c lib/vchan_xen.c lib/shm.c lib/shm_kind.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIBBULKHEAD := $(BUILD)/lib/libbulkhead.a
 

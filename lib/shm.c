@@ -8,9 +8,12 @@
  * own /dev/xen/gntdev, so closing it can only ever release that import.
  *
  * MEMFD: see the checks in memfd_import(); they are what make a mapping of
- * memory a hostile peer controls safe to read. */
+ * memory a hostile peer controls safe to read.
+ *
+ * Which kind a machine uses is lib/shm_kind.c: this file needs only libc and
+ * the kernel's headers, so the qube's Xorg module (vm-agent/xorg/) links it
+ * too. */
 #include "lib/shm.h"
-#include "lib/vchan_backend.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,23 +33,6 @@
 #define GNTALLOC_DEV       "/dev/xen/gntalloc"
 #define GNTDEV_DEV         "/dev/xen/gntdev"
 #define MEMFD_SEALS_NEEDED (F_SEAL_SHRINK | F_SEAL_GROW)
-
-static enum shm_kind kind_for(const char *dev)
-{
-    if (vchan_socket_selected() || access(dev, R_OK | W_OK) != 0)
-        return SHM_MEMFD;
-    return SHM_GRANT;
-}
-
-enum shm_kind shm_kind_for_export(void)
-{
-    return kind_for(GNTALLOC_DEV);
-}
-
-enum shm_kind shm_kind_for_import(void)
-{
-    return kind_for(GNTDEV_DEV);
-}
 
 static bool whole_pages(size_t bytes)
 {

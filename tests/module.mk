@@ -149,6 +149,13 @@ $(FUZZ_DIR)/fuzz_gui_proto: tests/fuzz/fuzz_gui_proto.c gui-daemon/proto/gui_pro
 	clang $(FUZZ_CFLAGS) -o $@ $< gui-daemon/proto/gui_proto.c lib/text.c
 fuzz: $(FUZZ_DIR)/fuzz_gui_proto
 
+# ---- the bulkheadshm socket messages (vm-agent/xorg/, helper E) ----
+FUZZ_BINS += $(FUZZ_DIR)/fuzz_xorg_shm_proto
+$(FUZZ_DIR)/fuzz_xorg_shm_proto: tests/fuzz/fuzz_xorg_shm_proto.c vm-agent/xorg/xorg_shm_proto.c | deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^
+fuzz: $(FUZZ_DIR)/fuzz_xorg_shm_proto
+
 # gui-bench: client, observer, ceiling and report of tests/bench/gui-bench.sh (helper A)
 GUI_BENCH_PKGS := x11 xext xdamage xfixes
 $(BUILD)/tests/bench/gui-bench.o: CFLAGS += $(shell pkg-config --cflags $(GUI_BENCH_PKGS) \

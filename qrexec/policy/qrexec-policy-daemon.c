@@ -162,13 +162,19 @@ static void reload(bool policy, bool system)
 
 /* Watches the policy folders (and their first level of subfolders, where
  * !include-dir files live), their parents (a folder created later) and
- * the qube list's folder. Returns the inotify fd. */
-static int watch_all(void)
+ * the qube list's folder, on fd (a new inotify fd if fd < 0). Called again
+ * on the same fd after each change, for folders that came: adding a watch
+ * that exists is harmless, and keeping the fd loses no event that comes
+ * meanwhile (a new fd did: a policy edit landing between reading the old
+ * one's events and watching anew was never seen). Returns the fd. */
+static int watch_all(int fd)
 {
     const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
                           IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_MODIFY;
-    int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     char tmp[PATH_MAX];
+
+    if (fd < 0)
+        fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 
     if (fd < 0)
         return -1;
@@ -245,7 +251,7 @@ static int serve(const char *path)
         fprintf(stderr, "qrexec-policy-daemon: cannot listen on %s: %s\n", path, strerror(-lfd));
         return 1;
     }
-    ifd = watch_all();
+    ifd = watch_all(-1);
     log_info("answering policy requests on %s", path);
     for (;;) {
         struct pollfd p[2] = {{.fd = lfd, .events = POLLIN}, {.fd = ifd, .events = POLLIN}};
@@ -256,8 +262,7 @@ static int serve(const char *path)
             bool pol = false, sys = false;
             usleep(20000); /* let an editor finish writing before reading */
             what_changed(ifd, &pol, &sys);
-            close(ifd);
-            ifd = watch_all(); /* folders may have come or gone */
+            watch_all(ifd); /* folders may have come */
             reload(pol, sys);
         }
         if (p[0].revents & POLLIN) {

@@ -7,7 +7,8 @@
  * Files: main.c (options, vchan, handshake, loop, daemon messages),
  * windows.c (which windows exist and what they look like), props.c (its
  * pure conversions, unit-tested), buffers.c
- * (window pixels into shared memory), input.c (XTest injection), clipboard.c
+ * (window pixels into shared memory), zerocopy.c (or the X server's own,
+ * when it runs the bulkheadshm module), input.c (XTest injection), clipboard.c
  * (the qube's CLIPBOARD selection), screen.c (RandR). */
 #ifndef BULKHEAD_GUI_AGENT_H
 #define BULKHEAD_GUI_AGENT_H
@@ -28,6 +29,7 @@
 
 /* How window pixels get into a buffer (docs/gui-agent.md, "Copies"). */
 enum copy_path {
+    COPY_ZERO,     /* no copy: the window pixmap is the shared memory */
     COPY_DIRECT,   /* the X server copies into the shared memory itself */
     COPY_PRIVATE,  /* the X server copies into our own memfd, we copy on */
     COPY_GETIMAGE, /* GetImage through the X socket, we copy it in */
@@ -39,6 +41,8 @@ struct abuf {
     uint32_t seg;    /* MIT-SHM segment the X server copies into, 0 if none */
     uint32_t pixmap; /* MIT-SHM pixmap of the segment, 0 if none */
     void *priv;      /* COPY_PRIVATE: our mapping of that segment's memfd */
+    bool zero;       /* the window pixmap's own memory (zerocopy.c) */
+    uint64_t serial; /* zero: which pixmap (the module's name for it) */
 };
 
 struct awin {
@@ -62,7 +66,9 @@ struct agent {
     Window root, helper; /* helper: our own window (selections, timestamps) */
     int damage_event, damage_error, fixes_event;
     bool have_fixes, have_randr;
-    enum copy_path path; /* the best path left; a failure moves it down */
+    enum copy_path path;         /* the best copying path left; a failure moves it down */
+    int zero_fd;                 /* the bulkheadshm module's socket; -1: none, copy */
+    bool zero_used, zero_missed; /* logged once each */
     struct xsel_atoms sel;
     Atom a_net_wm_name, a_wm_name, a_wm_class, a_wm_normal_hints, a_wm_hints, a_net_wm_state,
         a_fullscreen, a_wm_protocols, a_wm_delete, a_primary, a_paste_prop, a_ts_prop;
@@ -101,13 +107,23 @@ void windows_flush_damage(struct agent *a);
 
 /* buffers.c */
 void buffers_init(struct agent *a);
-int buffers_new(struct agent *a, struct awin *w);
+const char *buffers_path_name(enum copy_path p);
+/* Gives the window a buffer of its current pixels unless the one it has
+ * still is: 1 a new one was sent, 0 the current one stays, -1 none. */
+int buffers_update(struct agent *a, struct awin *w);
 void buffers_ack(struct agent *a, struct awin *w);
 void buffers_free_all(struct agent *a, struct awin *w);
 /* Copies the rectangle of the window into its current buffer: asks the X
  * server for it; buffers_copied() after an XSync finishes it. */
 void buffers_copy(struct agent *a, struct awin *w, const struct gui_rect *r);
 void buffers_copied(struct agent *a, struct awin *w, const struct gui_rect *r);
+
+/* zerocopy.c */
+void zero_init(struct agent *a);
+/* Fills b with the window pixmap's own shared memory: 0; 1 if that is
+ * still the pixmap of serial cur_serial (b untouched); a negative errno
+ * if it cannot (then copy). */
+int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_serial);
 
 /* input.c */
 void input_key(struct agent *a, struct awin *w, const struct gui_key *k);

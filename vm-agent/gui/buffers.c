@@ -1,6 +1,9 @@
 /* gui-agent: window pixels into memory shared with dom0.
  *
- * Each buffer is exported with lib/shm (a sealed memfd on the local
+ * First choice, when the qube's X server runs the bulkheadshm module: the
+ * "zero" path (zerocopy.c), where the window's pixmap is itself the
+ * shared memory and nothing is copied. Otherwise, or for a pixmap the
+ * module could not share, each buffer is exported with lib/shm (a sealed memfd on the local
  * backend, gntalloc pages on Xen). The copy from the window (Composite's
  * offscreen contents) takes the best of three paths (docs/gui-agent.md):
  *  - direct: the buffer's memfd is attached to the qube's X server with
@@ -14,8 +17,8 @@
  *    rectangle through the X socket (GetImage) and we copy it in. Two, one
  *    of them through the socket.
  * A failure moves down to the next path for good, logged once.
- * BULKHEAD_GUI_AGENT_COPY=private|getimage starts lower, so that tests run
- * every path without Xen.
+ * BULKHEAD_GUI_AGENT_COPY=zero|direct|private|getimage starts there (direct
+ * and lower: no zero path), so that tests run every path without Xen.
  *
  * A buffer stays until the daemon has taken the next one of its window
  * (GUI_BUFFER_ACK) or the window is gone. */
@@ -31,7 +34,12 @@
 #include <unistd.h>
 #include <xcb/shm.h>
 
-static const char *const path_names[] = {"direct", "private", "getimage"};
+static const char *const path_names[] = {"zero", "direct", "private", "getimage"};
+
+const char *buffers_path_name(enum copy_path p)
+{
+    return path_names[p];
+}
 
 static void path_down(struct agent *a, enum copy_path to, const char *why)
 {
@@ -48,16 +56,29 @@ void buffers_init(struct agent *a)
         xcb_shm_query_version_reply(a->xc, xcb_shm_query_version(a->xc), NULL);
     const char *want = getenv("BULKHEAD_GUI_AGENT_COPY");
 
-    a->path = COPY_DIRECT;
-    for (int i = COPY_PRIVATE; want && i <= COPY_GETIMAGE; i++)
+    enum copy_path start = COPY_ZERO;
+
+    for (int i = COPY_ZERO; want && i <= COPY_GETIMAGE; i++)
         if (!strcmp(want, path_names[i]))
-            a->path = (enum copy_path)i;
+            start = (enum copy_path)i;
+    a->zero_fd = -1;
+    if (start == COPY_ZERO) {
+        zero_init(a);
+        if (a->zero_fd < 0)
+            log_info("window copies: the X server has no bulkheadshm module (no socket): "
+                     "windows are copied");
+    }
+    a->path = start == COPY_ZERO ? COPY_DIRECT : start;
     /* descriptor passing is MIT-SHM 1.2 */
     if (!v || !v->shared_pixmaps || (v->major_version == 1 && v->minor_version < 2) ||
         v->major_version < 1)
         path_down(a, COPY_GETIMAGE, "the X server cannot attach shared memory descriptors");
     free(v);
-    log_info("window copies: the %s path", path_names[a->path]);
+    if (a->zero_fd >= 0)
+        log_info("window copies: the zero path (bulkheadshm), else the %s path",
+                 path_names[a->path]);
+    else
+        log_info("window copies: the %s path", path_names[a->path]);
 }
 
 /* A segment over fd (a copy of it goes to the X server) and an MIT-SHM
@@ -136,11 +157,12 @@ static void buffer_free(struct agent *a, struct abuf *b)
     free(b);
 }
 
-int buffers_new(struct agent *a, struct awin *w)
+int buffers_update(struct agent *a, struct awin *w)
 {
-    struct abuf *b;
+    struct abuf *b, *cur = w->nbufs ? w->bufs[w->nbufs - 1] : NULL;
     uint32_t stride = w->width * 4;
     size_t bytes = ((size_t)stride * w->height + SHM_PAGE_SIZE - 1) / SHM_PAGE_SIZE * SHM_PAGE_SIZE;
+    int r;
 
     if (w->nbufs == AGENT_MAX_PENDING_BUFFERS) {
         agent_fail(a, "the daemon does not acknowledge window buffers");
@@ -155,15 +177,25 @@ int buffers_new(struct agent *a, struct awin *w)
         agent_fail(a, "out of memory");
         return -1;
     }
-    int r = shm_export_create(&b->shm, (enum shm_kind)a->buf_kind, a->gui_domid, bytes);
-    if (r < 0) {
-        log_warnx("cannot share a %ux%u buffer for window 0x%lx: %s", w->width, w->height, w->id,
-                  strerror(-r));
+    /* Composite gave the window a new pixmap when it was mapped or resized:
+     * ask which; the same one as before needs no new buffer */
+    r = zero_buffer(a, w, b, cur && cur->zero ? cur->serial : 0);
+    if (r == 1 ||
+        (r < 0 && cur && !cur->zero && cur->width == w->width && cur->height == w->height)) {
         free(b);
-        return -1;
+        return 0;
     }
-    b->width = w->width, b->height = w->height, b->stride = stride;
-    attach(a, w, b);
+    if (r < 0) {
+        r = shm_export_create(&b->shm, (enum shm_kind)a->buf_kind, a->gui_domid, bytes);
+        if (r < 0) {
+            log_warnx("cannot share a %ux%u buffer for window 0x%lx: %s", w->width, w->height,
+                      w->id, strerror(-r));
+            free(b);
+            return -1;
+        }
+        b->width = w->width, b->height = w->height, b->stride = stride;
+        attach(a, w, b);
+    }
 
     uint32_t len = GUI_BUFFER_FIXED + 4 * b->shm.nrefs;
     uint32_t *body = malloc(len);
@@ -172,13 +204,13 @@ int buffers_new(struct agent *a, struct awin *w)
         agent_fail(a, "out of memory");
         return -1;
     }
-    body[0] = a->buf_kind, body[1] = b->width, body[2] = b->height, body[3] = stride;
+    body[0] = a->buf_kind, body[1] = b->width, body[2] = b->height, body[3] = b->stride;
     body[4] = b->shm.nrefs;
     memcpy(body + 5, b->shm.refs, 4 * (size_t)b->shm.nrefs);
     w->bufs[w->nbufs++] = b;
     agent_send(a, GUI_BUFFER, (uint32_t)w->id, body, len);
     free(body);
-    return 0;
+    return 1;
 }
 
 void buffers_ack(struct agent *a, struct awin *w)

@@ -194,13 +194,9 @@ static void send_configure(struct agent *a, struct awin *w)
 static void show(struct agent *a, struct awin *w)
 {
     Window tf = 0;
-    struct abuf *cur = w->nbufs ? w->bufs[w->nbufs - 1] : NULL;
 
-    if (w->input_only)
+    if (w->input_only || buffers_update(a, w) < 0)
         return;
-    if (!cur || cur->width != w->width || cur->height != w->height)
-        if (buffers_new(a, w) < 0)
-            return;
     if (XGetTransientForHint(a->dpy, w->id, &tf) && !windows_find(a, tf))
         tf = 0;
     struct gui_map m = {.transient_for = (uint32_t)tf, .override_redirect = w->override_redirect};
@@ -317,7 +313,7 @@ static void on_configure(struct agent *a, XConfigureEvent *e)
     send_configure(a, w);
     /* a new size: a new buffer, after the GUI_CONFIGURE */
     if (w->mapped && !w->input_only && (ow != w->width || oh != w->height) &&
-        buffers_new(a, w) == 0)
+        buffers_update(a, w) >= 0)
         mark_dirty(w, 0, 0, (int)w->width, (int)w->height);
 }
 
@@ -390,10 +386,18 @@ void windows_handle_event(struct agent *a, XEvent *ev)
 }
 
 /* Copies every window's damaged box into its buffer, waits for the X
- * server to have done it (one round trip for all), then tells the daemon. */
+ * server to have done it (one round trip for all), then tells the daemon.
+ *
+ * A zero-path buffer (zerocopy.c) is the window pixmap itself: nothing to
+ * copy and nothing to wait for. The X server draws in software (fb), in
+ * its one thread, while it executes the drawing request; DAMAGE queues our
+ * DamageNotify for that request (after the operation) and the event can
+ * only reach our socket once the server writes its output, which it does
+ * between requests. So when we read a DamageNotify, the pixels it names are
+ * in the shared memory already, and dom0 can read them as we tell it. */
 void windows_flush_damage(struct agent *a)
 {
-    size_t n = 0;
+    size_t n = 0, dirty = 0;
 
     for (size_t i = 0; i < a->nwins; i++) {
         struct awin *w = a->wins[i];
@@ -408,14 +412,18 @@ void windows_flush_damage(struct agent *a)
             w->dirty = false;
             continue;
         }
-        buffers_copy(a, w, &r);
+        if (!b->zero) {
+            buffers_copy(a, w, &r);
+            n++;
+        }
         w->dx0 = r.x, w->dy0 = r.y;
         w->dx1 = r.x + (int)r.width, w->dy1 = r.y + (int)r.height;
-        n++;
+        dirty++;
     }
-    if (!n)
+    if (!dirty)
         return;
-    XSync(a->dpy, False);
+    if (n)
+        XSync(a->dpy, False);
     for (size_t i = 0; i < a->nwins; i++) {
         struct awin *w = a->wins[i];
         if (!w->dirty)

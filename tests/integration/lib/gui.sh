@@ -17,15 +17,15 @@ gui_wait() {
 gui_xid() { sed -n "s/^bulkhead-local-init: qube $1 (domain \([0-9]*\)) starting$/\1/p" \
     "$T/local/guest-$1.log"; }
 
-# gui_dom0_start: dom0's X server on a free display, in D0 (":N")
+# gui_dom0_start: dom0's X server on a free display, in D0 (":N"). The
+# server picks the display itself (-displayfd): tests running side by side
+# never pick the same one.
 gui_dom0_start() {
-    local d
-    for d in $(seq 60 99); do
-        [ -e "/tmp/.X11-unix/X$d" ] || [ -e "/tmp/.X$d-lock" ] || break
-    done
-    Xvfb ":$d" -nolisten tcp -screen 0 1600x1200x24 2> "$T/xvfb-dom0.log" &
-    D0=:$d
-    gui_wait test -S "/tmp/.X11-unix/X$d" || { echo "gui: dom0's Xvfb did not start" >&2; return 1; }
+    rm -f "$T/dom0.display"
+    Xvfb -displayfd 3 -nolisten tcp -screen 0 1600x1200x24 3> "$T/dom0.display" \
+        2> "$T/xvfb-dom0.log" &
+    gui_wait test -s "$T/dom0.display" || { echo "gui: dom0's Xvfb did not start" >&2; return 1; }
+    D0=:$(cat "$T/dom0.display")
     gui_wait env DISPLAY="$D0" xdotool getdisplaygeometry > /dev/null
 }
 

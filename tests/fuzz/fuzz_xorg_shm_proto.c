@@ -1,0 +1,37 @@
+/* libFuzzer target: the bulkheadshm socket messages (the module's check of
+ * a request, the agent's check of a reply) on arbitrary bytes; what is
+ * accepted must hold the invariants the two ends rely on. */
+#include "lib/shm.h"
+#include "vm-agent/xorg/xorg_shm_proto.h"
+
+#include <assert.h>
+#include <stdint.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct xorg_shm_request rq;
+    struct xorg_shm_reply rp;
+    char name[108];
+
+    if (xorg_shm_parse_request(data, size, &rq) == 0)
+        assert(rq.window && rq.domid <= 0xffff && (rq.kind == SHM_MEMFD || rq.kind == SHM_GRANT));
+    for (unsigned nfds = 0; nfds <= 2; nfds++) {
+        if (xorg_shm_parse_reply(data, size, nfds, &rp) != 0 || rp.status != 0)
+            continue;
+        assert((uint64_t)rp.stride * rp.height <= rp.bytes);
+        assert(rp.bytes % SHM_PAGE_SIZE == 0);
+        assert(rp.kind == SHM_MEMFD ? rp.nrefs == 1 && nfds == 1
+                                    : rp.nrefs == rp.bytes / SHM_PAGE_SIZE && nfds == 2);
+    }
+    if (size < 64) {
+        char disp[65];
+        memcpy(disp, data, size);
+        disp[size] = 0;
+        size_t n = xorg_shm_socket_name(disp, name, sizeof(name));
+        assert(n < sizeof(name) && (n == 0 || name[0] == 0));
+    }
+    return 0;
+}

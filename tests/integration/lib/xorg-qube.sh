@@ -1,0 +1,38 @@
+# Sourced by GUI tests and benchmarks that run a qube's X server as a
+# template does: Xorg with the dummy driver (vm-agent/init/20-bulkhead-dummy.conf,
+# which loads the bulkheadshm module), here from the build tree. Needs root
+# (Xorg opens no devices with this configuration, but refuses -config
+# outside /etc for others) and T (a temporary folder).
+
+# xorg_qube_usable BUILD: Xorg, its dummy driver and our module are there
+xorg_qube_usable() {
+    [ "$(id -u)" = 0 ] && command -v Xorg > /dev/null &&
+        [ -e "$(pkg-config --variable=moduledir xorg-server 2> /dev/null ||
+            echo /usr/lib/xorg/modules)/drivers/dummy_drv.so" ] &&
+        [ -e "$1/xorg/modules/extensions/libbulkheadshm.so" ]
+}
+
+# xorg_qube_start NAME BUILD: an Xorg on a free display (-displayfd), the
+# template's configuration with the build's modules first; sets X_<NAME>
+# (":N") and XPID_<NAME>; log in $T/NAME.xorg.log
+xorg_qube_start() {
+    local name=$1 build disp sysdir
+    build=$(realpath "$2")
+    sysdir=$(pkg-config --variable=moduledir xorg-server 2> /dev/null || echo /usr/lib/xorg/modules)
+    {
+        cat vm-agent/init/20-bulkhead-dummy.conf
+        printf 'Section "Files"\n    ModulePath "%s"\n    ModulePath "%s"\nEndSection\n' \
+            "$build/xorg/modules" "$sysdir"
+    } > "$T/$name.xorg.conf"
+    rm -f "$T/$name.display"
+    Xorg -config "$T/$name.xorg.conf" -noreset -nolisten tcp -displayfd 3 \
+        -logfile "$T/$name.xorg.log" 3> "$T/$name.display" > /dev/null 2>&1 &
+    eval "XPID_$name=$!"
+    for _ in $(seq 300); do
+        disp=$(cat "$T/$name.display" 2> /dev/null)
+        [ -n "$disp" ] && break
+        sleep 0.1
+    done
+    [ -n "$disp" ] || { echo "xorg: the qube's Xorg did not start (see $T/$name.xorg.log)" >&2; return 1; }
+    eval "X_$name=:$disp"
+}

@@ -1,0 +1,125 @@
+/* The bulkheadshm module <-> gui-agent socket messages
+ * (vm-agent/xorg/xorg_shm_proto.c): the socket's name from a display, and
+ * the checks both ends apply to what arrives. */
+#include "lib/shm.h"
+#include "vm-agent/xorg/xorg_shm_proto.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static void socket_names(void **state)
+{
+    char n[108];
+    size_t len;
+
+    (void)state;
+    len = xorg_shm_socket_name(":0", n, sizeof(n));
+    assert_int_equal(len, strlen("bulkhead-xorg-shm:0") + 1);
+    assert_int_equal(n[0], 0); /* abstract */
+    assert_memory_equal(n + 1, "bulkhead-xorg-shm:0", len - 1);
+    len = xorg_shm_socket_name("unix:101.0", n, sizeof(n));
+    assert_memory_equal(n + 1, "bulkhead-xorg-shm:101", len - 1);
+    assert_int_equal(xorg_shm_socket_name("localhost:7", n, sizeof(n)),
+                     strlen("bulkhead-xorg-shm:7") + 1);
+    /* no number, junk after it, too large, no room */
+    assert_int_equal(xorg_shm_socket_name(":", n, sizeof(n)), 0);
+    assert_int_equal(xorg_shm_socket_name("0", n, sizeof(n)), 0);
+    assert_int_equal(xorg_shm_socket_name(":1x", n, sizeof(n)), 0);
+    assert_int_equal(xorg_shm_socket_name(":99999999999999999999", n, sizeof(n)), 0);
+    assert_int_equal(xorg_shm_socket_name(NULL, n, sizeof(n)), 0);
+    assert_int_equal(xorg_shm_socket_name(":0", n, 8), 0);
+}
+
+static void requests(void **state)
+{
+    struct xorg_shm_request rq = {XORG_SHM_MAGIC, 0x400001, SHM_MEMFD, 0}, out, bad;
+    char big[sizeof(rq) + 1] = {0};
+
+    (void)state;
+    assert_int_equal(xorg_shm_parse_request(&rq, sizeof(rq), &out), 0);
+    assert_int_equal(out.window, 0x400001);
+    rq.kind = SHM_GRANT, rq.domid = 0xffff;
+    assert_int_equal(xorg_shm_parse_request(&rq, sizeof(rq), &out), 0);
+    assert_int_equal(xorg_shm_parse_request(&rq, sizeof(rq) - 1, &out), -EINVAL);
+    memcpy(big, &rq, sizeof(rq));
+    assert_int_equal(xorg_shm_parse_request(big, sizeof(big), &out), -EINVAL);
+    bad = rq, bad.magic ^= 1;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
+    bad = rq, bad.kind = 3;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
+    bad = rq, bad.domid = 0x10000;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
+    bad = rq, bad.window = 0;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
+}
+
+static struct xorg_shm_reply good_memfd(void)
+{
+    struct xorg_shm_reply r = {.magic = XORG_SHM_MAGIC,
+                               .kind = SHM_MEMFD,
+                               .width = 200,
+                               .height = 150,
+                               .stride = 800,
+                               .depth = 24,
+                               .nrefs = 1,
+                               .bytes = 120 * 1024,
+                               .serial = 7};
+    return r;
+}
+
+static void replies(void **state)
+{
+    struct xorg_shm_reply r = good_memfd(), out, bad;
+
+    (void)state;
+    assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), 1, &out), 0);
+    assert_int_equal(out.serial, 7);
+    /* a memfd comes with exactly its descriptor */
+    assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), 0, &out), -EINVAL);
+    assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), 2, &out), -EINVAL);
+    assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r) - 1, 1, &out), -EINVAL);
+    /* grants: the allocation and the references' memfd, one ref a page */
+    r.kind = SHM_GRANT, r.nrefs = 30;
+    assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), 2, &out), 0);
+    assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), 1, &out), -EINVAL);
+    r.nrefs = 29;
+    assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), 2, &out), -EINVAL);
+    /* geometry that does not fit the memory, or is not x8r8g8b8 rows */
+    bad = good_memfd(), bad.bytes = 116 * 1024;
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
+    bad = good_memfd(), bad.bytes = 120 * 1024 + 1;
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
+    bad = good_memfd(), bad.stride = 804;
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
+    bad = good_memfd(), bad.depth = 16;
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
+    bad = good_memfd(), bad.width = 0;
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
+    bad = good_memfd(), bad.width = 16385, bad.stride = 16385 * 4, bad.bytes = 1ull << 32;
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
+    bad = good_memfd(), bad.kind = 0;
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
+    /* an error status: negative, alone */
+    memset(&bad, 0, sizeof(bad));
+    bad.magic = XORG_SHM_MAGIC, bad.status = -ENODATA;
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 0, &out), 0);
+    assert_int_equal(out.status, -ENODATA);
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
+    bad.status = 5;
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 0, &out), -EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(socket_names),
+        cmocka_unit_test(requests),
+        cmocka_unit_test(replies),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,151 @@
+/* bulkheadshm: the socket where the gui-agent asks where a window's pixels
+ * are (xorg_shm_proto.h). Served from the X server's main loop
+ * (SetNotifyFd): every call is non-blocking; a peer that does not take
+ * our answer at once is dropped. Only the X server's own uid, root and
+ * $BULKHEAD_XORG_SHM_UID may ask: the answer hands out window contents. */
+#include <xorg-server.h>
+
+#include <os.h>
+#include <opaque.h>
+
+#include "vm-agent/xorg/bulkheadshm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int listen_fd = -1;
+static long extra_uid = -1;
+
+static void drop(int fd)
+{
+    RemoveNotifyFd(fd);
+    close(fd);
+}
+
+/* A sealed memfd holding the grant references: more than one message takes. */
+static int refs_fd(const struct bhs_buf *b)
+{
+    int fd = memfd_create("bulkheadshm-refs", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    size_t len = (size_t)b->shm.nrefs * sizeof(uint32_t);
+
+    if (fd < 0)
+        return -1;
+    if (write(fd, b->shm.refs, len) != (ssize_t)len ||
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void answer(int fd, const struct xorg_shm_request *rq, int status)
+{
+    struct xorg_shm_reply rp = {.magic = XORG_SHM_MAGIC, .status = status};
+    const struct bhs_buf *b = NULL;
+    int fds[2] = {-1, -1}, nfds = 0;
+    union {
+        char buf[CMSG_SPACE(sizeof(fds))];
+        struct cmsghdr align;
+    } cm;
+    struct iovec iov = {&rp, sizeof(rp)};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+
+    if (!status)
+        rp.status = status = bhs_window_buffer(rq, &b);
+    if (!status) {
+        rp.kind = b->shm.kind;
+        rp.width = b->width, rp.height = b->height, rp.stride = b->stride, rp.depth = b->depth;
+        rp.nrefs = b->shm.nrefs, rp.bytes = b->shm.bytes, rp.index = b->shm.index;
+        rp.serial = b->serial;
+        fds[nfds++] = b->shm.fd;
+        if (b->shm.kind == SHM_GRANT && (fds[nfds++] = refs_fd(b)) < 0) {
+            memset(&rp, 0, sizeof(rp));
+            rp.magic = XORG_SHM_MAGIC, rp.status = -ENODATA;
+            nfds = 0;
+        }
+    }
+    if (nfds) {
+        memset(&cm, 0, sizeof(cm));
+        m.msg_control = cm.buf;
+        m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+    }
+    if (sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(rp))
+        drop(fd);
+    if (nfds == 2)
+        close(fds[1]);
+}
+
+static void on_client(int fd, int ready, void *data)
+{
+    char buf[sizeof(struct xorg_shm_request) + 1];
+    struct xorg_shm_request rq;
+    ssize_t n;
+
+    (void)ready, (void)data;
+    n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0)
+        return drop(fd);
+    memset(&rq, 0, sizeof(rq));
+    answer(fd, &rq, xorg_shm_parse_request(buf, (size_t)n, &rq));
+}
+
+static void on_listen(int fd, int ready, void *data)
+{
+    struct ucred cr;
+    socklen_t len = sizeof(cr);
+    int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+    (void)ready, (void)data;
+    if (c < 0)
+        return;
+    if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
+        (cr.uid != geteuid() && cr.uid != 0 && (long)cr.uid != extra_uid)) {
+        LogMessage(X_WARNING, "bulkheadshm: refused a peer of uid %ld\n", (long)cr.uid);
+        close(c);
+        return;
+    }
+    if (!SetNotifyFd(c, on_client, X_NOTIFY_READ, NULL))
+        close(c);
+}
+
+void bhs_socket_start(void)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    char disp[32];
+    const char *u = getenv("BULKHEAD_XORG_SHM_UID");
+    size_t n;
+
+    if (listen_fd >= 0)
+        return;
+    if (u && *u)
+        extra_uid = strtol(u, NULL, 10);
+    snprintf(disp, sizeof(disp), ":%s", display ? display : "");
+    n = xorg_shm_socket_name(disp, sa.sun_path, sizeof(sa.sun_path));
+    listen_fd = n ? socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) : -1;
+    if (listen_fd < 0 ||
+        bind(listen_fd, (struct sockaddr *)&sa,
+             (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0 ||
+        listen(listen_fd, 8) < 0 || !SetNotifyFd(listen_fd, on_listen, X_NOTIFY_READ, NULL)) {
+        LogMessage(X_ERROR, "bulkheadshm: no socket for display %s (%s): the agent copies\n", disp,
+                   strerror(errno));
+        if (listen_fd >= 0)
+            close(listen_fd);
+        listen_fd = -1;
+        return;
+    }
+    LogMessage(X_INFO, "bulkheadshm: agent socket @%s\n", sa.sun_path + 1);
+}

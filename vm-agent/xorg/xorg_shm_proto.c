@@ -1,0 +1,82 @@
+/* The module <-> agent socket messages (xorg_shm_proto.h): naming and
+ * checks, pure, shared by both ends and unit-tested. */
+#include "vm-agent/xorg/xorg_shm_proto.h"
+
+#include "lib/shm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Each at most this: a 16384 x 6144 window (the protocol's largest). */
+#define XORG_SHM_MAX_BYTES ((uint64_t)16384 * 6144 * 4)
+
+size_t xorg_shm_socket_name(const char *display, char *out, size_t outlen)
+{
+    const char *p = display ? strrchr(display, ':') : NULL;
+    unsigned long n = 0;
+    int len;
+
+    if (!p || p[1] < '0' || p[1] > '9')
+        return 0;
+    for (p++; *p >= '0' && *p <= '9'; p++) {
+        n = n * 10 + (unsigned long)(*p - '0');
+        if (n > 65535)
+            return 0;
+    }
+    if (*p && *p != '.')
+        return 0;
+    /* the leading NUL puts it in the abstract namespace */
+    len = snprintf(out, outlen, "%cbulkhead-xorg-shm:%lu", 0, n);
+    if (len < 0 || (size_t)len >= outlen)
+        return 0;
+    return (size_t)len;
+}
+
+int xorg_shm_parse_request(const void *buf, size_t len, struct xorg_shm_request *out)
+{
+    struct xorg_shm_request r;
+
+    if (len != sizeof(r))
+        return -EINVAL;
+    memcpy(&r, buf, sizeof(r));
+    if (r.magic != XORG_SHM_MAGIC || (r.kind != SHM_MEMFD && r.kind != SHM_GRANT) ||
+        r.domid > 0xffff || r.window == 0)
+        return -EINVAL;
+    *out = r;
+    return 0;
+}
+
+int xorg_shm_parse_reply(const void *buf, size_t len, unsigned nfds, struct xorg_shm_reply *out)
+{
+    struct xorg_shm_reply r;
+
+    if (len != sizeof(r))
+        return -EINVAL;
+    memcpy(&r, buf, sizeof(r));
+    if (r.magic != XORG_SHM_MAGIC)
+        return -EINVAL;
+    if (r.status != 0) {
+        if (r.status > 0 || nfds != 0)
+            return -EINVAL;
+        *out = r;
+        return 0;
+    }
+    if (r.width == 0 || r.height == 0 || r.width > 16384 || r.height > 6144 ||
+        (r.depth != 24 && r.depth != 32) || r.stride != r.width * 4)
+        return -EINVAL;
+    if (r.bytes % SHM_PAGE_SIZE || r.bytes > XORG_SHM_MAX_BYTES ||
+        r.bytes < (uint64_t)r.stride * r.height)
+        return -EINVAL;
+    if (r.kind == SHM_MEMFD) {
+        if (r.nrefs != 1 || nfds != 1)
+            return -EINVAL;
+    } else if (r.kind == SHM_GRANT) {
+        if (r.nrefs != r.bytes / SHM_PAGE_SIZE || nfds != 2)
+            return -EINVAL;
+    } else {
+        return -EINVAL;
+    }
+    *out = r;
+    return 0;
+}
