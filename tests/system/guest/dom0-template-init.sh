@@ -239,6 +239,13 @@ if [ -x /usr/bin/gui-daemon ]; then
             ok "a window from $name on dom0's desktop, titled [$name] hello-$name"
         else
             fail "a window from $name on dom0's desktop, titled [$name] hello-$name ($win; $(gui-probe list 2>&1 | tr '\n' ' '))"
+            # what the qube's side says: its X server, the agent, the module
+            timeout 120 qvm-run -p -u root --no-color-output "$name" 'pgrep -a Xorg; pgrep -a gui-agent;
+                pgrep -a xterm; cat /sys/module/xen_gntalloc/parameters/limit;
+                journalctl -b --no-pager -o short-monotonic -u bulkhead-xorg | tail -n 40;
+                grep -hiE "bulkheadshm|\(EE\)" /var/log/Xorg.0.log /home/user/.local/share/xorg/Xorg.0.log 2>/dev/null | tail -n 20' 2>&1 |
+                sed "s/^/  $name-gui| /"
+            tail -n 20 /tmp/xvfb.log | sed 's/^/  xvfb| /'
             continue
         fi
         R "$name's window framed in its label colour (0x$frame)" gui-probe check-frame "$win" "$frame"
