@@ -14,12 +14,14 @@
 #include "lib/vchan.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -274,9 +276,47 @@ static void run(struct gui_daemon *d)
     }
 }
 
+/* Goes to the background before anything is connected: on Xen a vchan's
+ * rings are grant mappings made through gntdev, which a fork does not carry
+ * into the child (a daemon() after the handshake left the child reading
+ * unmapped rings: a segfault in libxenvchan). The parent stays until the
+ * child says the handshake is done, and exits 0 then, or with the child's
+ * status if it ended first; the child gets the write end to say it. */
+static int background(void)
+{
+    int p[2], status;
+    char c;
+    pid_t pid;
+
+    if (pipe2(p, O_CLOEXEC) < 0)
+        fatal("pipe");
+    pid = fork();
+    if (pid < 0)
+        fatal("fork");
+    if (pid > 0) {
+        close(p[1]);
+        if (read(p[0], &c, 1) == 1)
+            _exit(0);
+        if (waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+            _exit(WEXITSTATUS(status));
+        _exit(1);
+    }
+    close(p[0]);
+    if (setsid() < 0)
+        fatal("setsid");
+    /* stdin from /dev/null; stdout and stderr stay: the log goes there */
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, 0);
+        close(null);
+    }
+    return p[1];
+}
+
 int main(int argc, char **argv)
 {
     static struct gui_daemon d;
+    int ready_fd = -1;
     char ident[64];
     const char *fc = getenv("BULKHEAD_GUI_FORCE_COPY");
 
@@ -290,14 +330,19 @@ int main(int argc, char **argv)
     d.win = calloc(d.opt.max_windows, sizeof(*d.win));
     if (!d.win)
         fatal("calloc");
+    if (!d.opt.foreground)
+        ready_fd = background();
     connect_x(&d);
     d.vchan = vchan_client_init(d.opt.domid, GUI_VCHAN_PORT, d.opt.connect_timeout_s * 1000);
     if (!d.vchan)
         fatal("no GUI agent in domain %d answered within %d s", d.opt.domid,
               d.opt.connect_timeout_s);
     handshake(&d);
-    if (!d.opt.foreground && daemon(0, 1) < 0)
-        fatal("daemon");
+    if (ready_fd >= 0) {
+        /* the caller (qvm-start-daemon) learns that the qube's GUI is up */
+        (void)!write(ready_fd, "", 1);
+        close(ready_fd);
+    }
     run(&d);
     log_info("the agent closed the channel");
     windows_destroy_all(&d);

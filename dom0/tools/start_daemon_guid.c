@@ -193,7 +193,9 @@ pid_t guid_start(const char *prog, const struct sd_qube *q, char *err, size_t er
         }
         setsid(); /* a Ctrl+C in our terminal is not the daemon's */
         signal(SIGPIPE, SIG_DFL);
-        execlp(prog, prog, "-d", xid, "-N", q->name, "-c", color, "-l", index, (char *)NULL);
+        /* --foreground: the pid we record and reap is the daemon itself */
+        execlp(prog, prog, "-d", xid, "-N", q->name, "-c", color, "-l", index, "--foreground",
+               (char *)NULL);
         e = errno;
         if (write(sync[1], &e, sizeof(e)) < 0)
             _exit(127);

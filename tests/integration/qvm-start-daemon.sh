@@ -76,9 +76,9 @@ qvm-start work personal nogui || echo "# qvm-start failed" >&2
 t "qvm-start-daemon --all exits 0" eq "$RC" 0
 waitfor starts_are work 1
 t "work's daemon: -d XID -N work -c blue's colour -l blue's index" \
-    eq "$(last_start work)" "-d $(xid work) -N work -c 0x3465a4 -l 6"
+    eq "$(last_start work)" "-d $(xid work) -N work -c 0x3465a4 -l 6 --foreground"
 waitfor starts_are personal 1
-t "personal's daemon: red" eq "$(last_start personal)" "-d $(xid personal) -N personal -c 0xcc0000 -l 1"
+t "personal's daemon: red" eq "$(last_start personal)" "-d $(xid personal) -N personal -c 0xcc0000 -l 1 --foreground"
 t "the two qubes have different domain ids" test "$(xid work)" != "$(xid personal)"
 t "no daemon for a halted qube" eq "$(starts vault)" 0
 t "no daemon for the halted template" eq "$(starts tpl)" 0
@@ -107,7 +107,7 @@ t "--watch first brings personal's daemon back" eq "$(starts personal)" 2
 t "... and does not restart work's" eq "$(starts work)" 2
 qvm-start vault
 waitfor starts_are vault 1
-t "qvm-start vault: its daemon starts" eq "$(last_start vault)" "-d $(xid vault) -N vault -c 0xedd400 -l 3"
+t "qvm-start vault: its daemon starts" eq "$(last_start vault)" "-d $(xid vault) -N vault -c 0xedd400 -l 3 --foreground"
 qvm-shutdown --wait work
 waitfor stops_are work 2
 t "qvm-shutdown work: its daemon stops" eq "$(stops work)" 2
@@ -118,7 +118,7 @@ t "qvm-kill personal: its daemon stops" eq "$(stops personal)" 2
 qvm-prefs vault label purple
 waitfor starts_are vault 2
 t "a label change restarts the daemon" eq "$(stops vault)/$(starts vault)" 1/2
-t "... in the new colour" eq "$(last_start vault)" "-d $(xid vault) -N vault -c 0x75507b -l 7"
+t "... in the new colour" eq "$(last_start vault)" "-d $(xid vault) -N vault -c 0x75507b -l 7 --foreground"
 t "the watcher logs the restart" waitfor grep -q "vault: label changed" "$T/watch.err"
 qvm-features vault gui ''
 waitfor stops_are vault 2

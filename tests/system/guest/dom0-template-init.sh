@@ -222,8 +222,16 @@ if [ -x /usr/bin/gui-daemon ]; then
     i=0
     while [ ! -S /tmp/.X11-unix/X0 ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
     follow /tmp/guid.log guid
+    # as a desktop session runs it: following qvmd's events (it also says
+    # when a daemon ends, and how)
+    qvm-start-daemon --all --watch 2>> /tmp/guid.log &
+    i=0
+    while [ "$(grep -c 'started gui-daemon' /tmp/guid.log)" -lt 2 ] && [ $i -lt 100 ]; do
+        sleep 0.2
+        i=$((i + 1))
+    done
     R "qvm-start-daemon --all starts a gui-daemon for work and personal" \
-        sh -c 'qvm-start-daemon --all 2>> /tmp/guid.log'
+        test "$(grep -c 'started gui-daemon' /tmp/guid.log)" = 2
     # a terminal in each qube, background and text in one colour, so its
     # whole window is that colour; in work it also writes what is typed
     # into it to /tmp/typed
@@ -246,6 +254,7 @@ if [ -x /usr/bin/gui-daemon ]; then
                 grep -hiE "bulkheadshm|\(EE\)" /var/log/Xorg.0.log /home/user/.local/share/xorg/Xorg.0.log 2>/dev/null | tail -n 20' 2>&1 |
                 sed "s/^/  $name-gui| /"
             tail -n 20 /tmp/xvfb.log | sed 's/^/  xvfb| /'
+            dmesg | grep -iE 'segfault|gntdev|gntalloc|grant' | tail -n 10 | sed 's/^/  dom0-kernel| /'
             continue
         fi
         R "$name's window framed in its label colour (0x$frame)" gui-probe check-frame "$win" "$frame"
