@@ -17,29 +17,6 @@
 
 #include <cmocka.h>
 
-static char test_dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    return vt_fixture_setup(test_dir, sizeof(test_dir), 60);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return vt_fixture_teardown(test_dir);
-}
-
-static int child_exit_status(pid_t pid)
-{
-    int st;
-
-    if (waitpid(pid, &st, 0) != pid)
-        return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static int import_fd(struct shm_import *im, int fd, size_t bytes)
 {
     uint32_t ref = (uint32_t)fd;
@@ -194,7 +171,7 @@ static void test_refuses_bad_refs(void **state)
     assert_true(gone >= 0);
     if (gone == 0)
         _exit(0);
-    assert_int_equal(child_exit_status(gone), 0);
+    assert_int_equal(vt_child_exit_status(gone), 0);
     assert_int_equal(shm_import_map(&im, SHM_MEMFD, 0, gone, e.refs, 1, SHM_PAGE_SIZE), -ENOENT);
     assert_int_equal(shm_import_map(&im, SHM_MEMFD, 0, 0, e.refs, 1, SHM_PAGE_SIZE), -EINVAL);
     assert_int_equal(shm_import_map(&im, SHM_MEMFD, 0, -1, e.refs, 1, SHM_PAGE_SIZE), -EINVAL);
@@ -293,7 +270,7 @@ static void test_peer_pid_and_cross_process_buffer(void **state)
     assert_int_equal(vchan_read(cli, &child_pid, sizeof(child_pid)), 0);
     assert_int_equal(child_pid, getpid());
     assert_int_equal(vchan_write(cli, "q", 1), 0);
-    assert_int_equal(child_exit_status(pid), 0);
+    assert_int_equal(vt_child_exit_status(pid), 0);
     /* the buffer outlives the exporting process */
     assert_int_equal(((const uint8_t *)im.addr)[5], 0xa7);
     shm_import_unmap(&im);
@@ -315,15 +292,16 @@ static void test_peer_pid_before_connect(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refuses_unsealed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refuses_smaller_than_claimed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refuses_other_files, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refuses_bad_refs, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_export_arguments, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_kind_follows_vchan, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_peer_pid_and_cross_process_buffer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_peer_pid_before_connect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_round_trip, vt_setup, vt_teardown),
+        cmocka_unit_test_setup_teardown(test_refuses_unsealed, vt_setup, vt_teardown),
+        cmocka_unit_test_setup_teardown(test_refuses_smaller_than_claimed, vt_setup, vt_teardown),
+        cmocka_unit_test_setup_teardown(test_refuses_other_files, vt_setup, vt_teardown),
+        cmocka_unit_test_setup_teardown(test_refuses_bad_refs, vt_setup, vt_teardown),
+        cmocka_unit_test_setup_teardown(test_export_arguments, vt_setup, vt_teardown),
+        cmocka_unit_test_setup_teardown(test_kind_follows_vchan, vt_setup, vt_teardown),
+        cmocka_unit_test_setup_teardown(test_peer_pid_and_cross_process_buffer, vt_setup,
+                                        vt_teardown),
+        cmocka_unit_test_setup_teardown(test_peer_pid_before_connect, vt_setup, vt_teardown),
     };
     return cmocka_run_group_tests_name("shm", tests, NULL, NULL);
 }

@@ -19,28 +19,6 @@
 
 #include <cmocka.h>
 
-static char test_dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    return vt_fixture_setup(test_dir, sizeof(test_dir), 60);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return vt_fixture_teardown(test_dir);
-}
-
-static int child_exit_status(pid_t pid)
-{
-    int st = 0;
-
-    waitpid(pid, &st, 0);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* The socket is where the ecosystem convention puts it, and a pair carries
  * bytes both ways for either domid order. */
 static void test_pair_both_directions(void **state)
@@ -59,7 +37,7 @@ static void test_pair_both_directions(void **state)
         assert_non_null(srv);
         assert_string_equal(vchan_backend_name(srv), "socket");
         assert_int_equal(vchan_is_open(srv), VCHAN_WAITING);
-        snprintf(path, sizeof(path), "%s/vchan.%d.%d.%d.sock", test_dir, a, b, port);
+        snprintf(path, sizeof(path), "%s/vchan.%d.%d.%d.sock", vt_test_dir, a, b, port);
         assert_int_equal(stat(path, &st), 0);
         assert_true(S_ISSOCK(st.st_mode));
 
@@ -157,7 +135,7 @@ static void test_one_gib_checksum(void **state)
     assert_true(reply == expect);
     vchan_close(cli);
     vchan_close(srv);
-    assert_int_equal(child_exit_status(pid), 0);
+    assert_int_equal(vt_child_exit_status(pid), 0);
 }
 
 /* Many channels open at once, all driven from one poll() loop, each with its
@@ -244,7 +222,7 @@ static void test_client_death(void **state)
     }
     assert_int_equal(vchan_read(srv, buf, 11), 0);
     assert_string_equal(buf, "last words");
-    child_exit_status(pid);
+    vt_child_exit_status(pid);
     /* a blocking read for more returns instead of hanging */
     assert_int_equal(vchan_read(srv, buf, 1), -EPIPE);
     assert_int_equal(vchan_is_open(srv), VCHAN_CLOSED);
@@ -280,7 +258,7 @@ static void test_server_death(void **state)
     cli = vchan_client_init(0, 701, 5000);
     assert_non_null(cli);
     assert_int_equal(vchan_write(cli, big, sizeof(big)), -EPIPE);
-    child_exit_status(pid);
+    vt_child_exit_status(pid);
     assert_int_equal(vchan_is_open(cli), VCHAN_CLOSED);
     assert_int_equal(vchan_read(cli, big, 1), -EPIPE);
     /* a closed channel keeps waking pollers rather than leaving them hung */
@@ -396,7 +374,7 @@ static void test_server_not_yet_there(void **state)
     assert_non_null(cli);
     assert_int_equal(vchan_read(cli, buf, 6), 0);
     assert_string_equal(buf, "early");
-    assert_int_equal(child_exit_status(pid), 0);
+    assert_int_equal(vt_child_exit_status(pid), 0);
     assert_int_equal(vchan_read(cli, buf, 1), -EPIPE);
     vchan_close(cli);
 }
@@ -432,7 +410,7 @@ static void test_blocking_write_before_client(void **state)
     assert_int_equal(vchan_read(cli, buf, 16), 0);
     assert_string_equal(buf, "header-16-bytes");
     vchan_close(cli);
-    assert_int_equal(child_exit_status(pid), 0);
+    assert_int_equal(vt_child_exit_status(pid), 0);
 }
 
 /* A socket file left by a dead server: the client waits instead of failing,
@@ -445,7 +423,7 @@ static void test_stale_socket_file(void **state)
     char b[3];
     (void)state;
 
-    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/vchan.0.5.950.sock", test_dir);
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/vchan.0.5.950.sock", vt_test_dir);
     fd = socket(AF_UNIX, SOCK_STREAM, 0);
     assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
     close(fd);
@@ -480,16 +458,16 @@ static void test_bad_arguments(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_pair_both_directions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_one_gib_checksum, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_many_channels, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_client_death, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server_death, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_nonblocking_under_poll, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server_not_yet_there, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_blocking_write_before_client, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stale_socket_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pair_both_directions, vt_setup, vt_teardown),
+        cmocka_unit_test_setup_teardown(test_one_gib_checksum, vt_setup, vt_teardown),
+        cmocka_unit_test_setup_teardown(test_many_channels, vt_setup, vt_teardown),
+        cmocka_unit_test_setup_teardown(test_client_death, vt_setup, vt_teardown),
+        cmocka_unit_test_setup_teardown(test_server_death, vt_setup, vt_teardown),
+        cmocka_unit_test_setup_teardown(test_nonblocking_under_poll, vt_setup, vt_teardown),
+        cmocka_unit_test_setup_teardown(test_server_not_yet_there, vt_setup, vt_teardown),
+        cmocka_unit_test_setup_teardown(test_blocking_write_before_client, vt_setup, vt_teardown),
+        cmocka_unit_test_setup_teardown(test_stale_socket_file, vt_setup, vt_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_arguments, vt_setup, vt_teardown),
     };
     return cmocka_run_group_tests_name("vchan_socket", tests, NULL, NULL);
 }

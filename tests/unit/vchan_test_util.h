@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* A private socket directory per test process. */
@@ -57,6 +58,31 @@ static inline void vt_pair(int a, int b, int port, struct vchan **srv, struct vc
     vt_set_domid(b);
     *cli = *srv ? vchan_client_init(a, port, 2000) : NULL;
     vt_set_domid(a);
+}
+
+/* cmocka fixtures over one private directory per test program, and the
+ * exit status of a forked child (128 + signal when it was killed). */
+static char vt_test_dir[64];
+
+static inline int vt_setup(void **state)
+{
+    (void)state;
+    return vt_fixture_setup(vt_test_dir, sizeof(vt_test_dir), 60);
+}
+
+static inline int vt_teardown(void **state)
+{
+    (void)state;
+    return vt_fixture_teardown(vt_test_dir);
+}
+
+static inline int vt_child_exit_status(pid_t pid)
+{
+    int st;
+
+    if (waitpid(pid, &st, 0) != pid)
+        return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 #endif
