@@ -238,8 +238,9 @@ if [ -x /usr/bin/gui-daemon ]; then
     qrun work 'printf "%s\n" "read -r line; echo \"\$line\" > /tmp/typed; sleep 100000" > /tmp/typer.sh &&
         setsid xterm -bg "#ff8000" -fg "#ff8000" -cr "#ff8000" -geometry 40x8+40+60 -T hello-work \
         -e sh /tmp/typer.sh > /dev/null 2>&1 < /dev/null &' > /dev/null
+    # (a program of its own: the user's shell would retitle the window)
     qrun personal 'setsid xterm -bg "#00c0c0" -fg "#00c0c0" -cr "#00c0c0" -geometry 40x8+600+300 \
-        -T hello-personal > /dev/null 2>&1 < /dev/null &' > /dev/null
+        -T hello-personal -e sleep 100000 > /dev/null 2>&1 < /dev/null &' > /dev/null
     for q in work:3465a4:ff8000 personal:73d216:00c0c0; do
         name=${q%%:*} rest=${q#*:}
         frame=${rest%%:*} inside=${rest#*:}
@@ -251,7 +252,7 @@ if [ -x /usr/bin/gui-daemon ]; then
             timeout 120 qvm-run -p -u root --no-color-output "$name" 'pgrep -a Xorg; pgrep -a gui-agent;
                 pgrep -a xterm; cat /sys/module/xen_gntalloc/parameters/limit;
                 journalctl -b --no-pager -o short-monotonic -u bulkhead-xorg | tail -n 40;
-                grep -hiE "bulkheadshm|\(EE\)" /var/log/Xorg.0.log /home/user/.local/share/xorg/Xorg.0.log 2>/dev/null | tail -n 20' 2>&1 |
+                grep -hiE "bulkheadshm|\(EE\)" /home/user/.local/share/xorg/Xorg*.log 2>/dev/null | tail -n 20' 2>&1 |
                 sed "s/^/  $name-gui| /"
             tail -n 20 /tmp/xvfb.log | sed 's/^/  xvfb| /'
             dmesg | grep -iE 'segfault|gntdev|gntalloc|grant' | tail -n 10 | sed 's/^/  dom0-kernel| /'
@@ -263,6 +264,13 @@ if [ -x /usr/bin/gui-daemon ]; then
             gui-probe check-rect $(($1 + 8)) $(($2 + 8)) $(($3 - 16)) $(($4 - 16)) "$inside"
     done
     PHASE gui-windows "$t"
+    # how the qubes' windows reach dom0 (the agent's choice of copy path, and
+    # what the Xorg module said)
+    for q in work personal; do
+        timeout 60 qvm-run -p -u root --no-color-output "$q" 'journalctl -b --no-pager -o cat -u bulkhead-xorg |
+            grep "window copies"; grep -hi bulkheadshm /home/user/.local/share/xorg/Xorg*.log | tail -n 5' 2>&1 |
+            sed "s/^/  $q-gui| /"
+    done
     if grep -qi "grant" /tmp/guid.log; then
         ok "window buffers crossed as grant references ($(grep -i -m1 grant /tmp/guid.log))"
     else
