@@ -531,6 +531,12 @@ void lc_dispatch(struct lifecycle *lc)
     timeouts(lc);
 }
 
+/* The store's source of the xid property. */
+static int domid_of(void *ctx, int qid)
+{
+    return lc_domid(ctx, qid);
+}
+
 struct lifecycle *lc_open(struct store *s, const struct lc_opts *o, api_emit_fn emit_fn,
                           void *emit_ctx, lc_done_fn done)
 {
@@ -558,6 +564,7 @@ struct lifecycle *lc_open(struct store *s, const struct lc_opts *o, api_emit_fn 
         log_info("backend %s", backend_name(lc->be));
     if (lc->be)
         lc_rediscover(lc);
+    store_set_domid_source(s, domid_of, lc);
     return lc;
 }
 
@@ -565,6 +572,7 @@ void lc_close(struct lifecycle *lc)
 {
     if (!lc)
         return;
+    store_set_domid_source(lc->store, NULL, NULL);
     /* running qubes stay; jobs in flight finish on their own (their
      * threads end with the process) */
     for (size_t i = 0; i < lc->nrts; i++)

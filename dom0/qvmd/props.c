@@ -45,6 +45,8 @@ const struct prop_def vm_props[] = {
     {"name", PT_STR, ANY, true, 0, NULL, "", 0, 0, "The qube's name; fixed at creation."},
     {"qid", PT_INT, ANY, true, 0, NULL, "", 0, 10000, "Internal number, 0 for dom0."},
     {"uuid", PT_UUID, ANY, true, 0, NULL, "", 0, 0, "The qube's UUID, generated at creation."},
+    {"xid", PT_INT, ANY, true, 0, NULL, "-1", -1, INT32_MAX,
+     "Domain id while the qube runs (0 for dom0); -1 otherwise."},
     {"label", PT_LABEL, ANY, false, 0, NULL, "red", 0, 0, "Colour of the qube's windows."},
     {"template", PT_VM, TMPL_BASED, false, 0, NULL, "", 0, 0,
      "The template (AppVM) or the disposable template (DispVM) this qube is built on."},

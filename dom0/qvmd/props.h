@@ -30,7 +30,7 @@ struct prop_def {
     const char *name;
     enum prop_type type;
     unsigned classes;      /* VC_BIT mask of classes that have it */
-    bool readonly;         /* name, qid, uuid: set by qvmd only */
+    bool readonly;         /* name, qid, uuid, xid: set by qvmd only */
     unsigned tmpl_classes; /* classes that take the template's value */
     const char *global;    /* global property giving the default, or NULL */
     const char *dflt;      /* constant default ("" for None / empty) */

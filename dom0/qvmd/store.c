@@ -277,6 +277,12 @@ void store_set_host_mem(struct store *s, long long mib)
     s->host_mem_mib = mib;
 }
 
+void store_set_domid_source(struct store *s, store_domid_fn domid, void *ctx)
+{
+    s->domid = domid;
+    s->domid_ctx = ctx;
+}
+
 static void row_vm(sqlite3_stmt *st, struct vm_info *out)
 {
     out->qid = sqlite3_column_int(st, 0);

@@ -45,6 +45,12 @@ int store_version(struct store *s);
 int store_check(struct store *s, char *err, size_t errsz);
 /* Host memory (MiB) that caps maxmem's default; tests set it. */
 void store_set_host_mem(struct store *s, long long mib);
+/* Where the read-only property xid comes from: domid(ctx, qid) gives a
+ * running qube's domain id, -1 when it has none. The database does not know
+ * what runs; the lifecycle does and sets this (NULL: none, so every qube but
+ * dom0, whose xid is 0, has xid -1). */
+typedef int (*store_domid_fn)(void *ctx, int qid);
+void store_set_domid_source(struct store *s, store_domid_fn domid, void *ctx);
 
 int store_vm_find(struct store *s, const char *name, struct vm_info *out);
 /* Calls cb for every qube in name order; a non-zero return stops. */

@@ -29,6 +29,8 @@ struct prop_cache {
 struct store {
     sqlite3 *db;
     long long host_mem_mib;
+    store_domid_fn domid; /* the xid property's source; NULL: none */
+    void *domid_ctx;
     /* prepared statements, keyed by the address of their (static) SQL */
     struct {
         const char *sql;

@@ -164,6 +164,10 @@ static int resolve(struct store *s, const struct vm_info *vm, const struct prop_
         return snprintf(val, valsz, "%d", vm->qid), 0;
     if (!strcmp(def->name, "uuid"))
         return snprintf(val, valsz, "%s", vm->uuid), 0;
+    if (!strcmp(def->name, "xid")) { /* what runs now: never stored */
+        int xid = vm->cls == VC_ADMIN ? 0 : s->domid ? s->domid(s->domid_ctx, vm->qid) : -1;
+        return snprintf(val, valsz, "%d", xid), 0;
+    }
     switch (prop_explicit(s, vm->qid, def->name, val, valsz)) {
     case 1:
         return 0;

@@ -2,14 +2,12 @@
 #include "dom0/tools/start_daemon_qube.h"
 
 #include "dom0/tools/lib/admin_call.h"
-#include "dom0/tools/lib/qube_call.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* One call; the reply's data in res (to be freed), or -1 with err set. */
 static int call(const char *method, const char *arg, const char *dest, struct qadmin_result *res,
@@ -157,42 +155,28 @@ int sd_get_label(struct sd_qube *q, char *err, size_t errsz)
 
 int sd_get_xid(struct sd_qube *q, char *err, size_t errsz)
 {
-    struct qadmin_req req = {"admin.vm.property.Get", "xid", q->name, NULL, 0};
     struct qadmin_result res;
     struct qadmin_prop p;
-    char path[PATH_MAX], link[64], *end;
-    ssize_t len;
-    long v;
+    bool ok, halted;
+    long v = -1;
 
-    if (qadmin_call(&req, &res) == 0) {
-        v = qadmin_parse_prop(res.data, false, &p) == 0 ? parse_num(p.value, 10, INT_MAX) : -1;
-        qadmin_result_free(&res);
-        if (v >= 0) {
-            q->xid = (int)v;
-            return 0;
-        }
-    } else {
-        qadmin_result_free(&res);
-    }
-    snprintf(path, sizeof(path), "%s/qrexec.%s", qube_call_socket_dir(), q->name);
-    len = readlink(path, link, sizeof(link) - 1);
-    if (len < 0) {
-        snprintf(err, errsz, "%s: no domain id (no xid property, %s: %s)", q->name, path,
-                 strerror(errno));
+    if (call("admin.vm.property.Get", "xid", q->name, &res, err, errsz) < 0)
+        return -1;
+    ok = qadmin_parse_prop(res.data, false, &p) == 0;
+    halted = ok && qadmin_str_eq(p.value, "-1");
+    if (ok && !halted)
+        v = parse_num(p.value, 10, INT_MAX);
+    qadmin_result_free(&res);
+    if (halted) { /* it stopped since we looked */
+        snprintf(err, errsz, "%s has no domain (not running)", q->name);
         return -1;
     }
-    link[len] = '\0';
-    if (strncmp(link, "qrexec.", 7) != 0 || !link[7] || link[7] == '-' || link[7] == '+')
-        goto bad;
-    errno = 0;
-    v = strtol(link + 7, &end, 10);
-    if (errno || *end || v < 0 || v > INT_MAX)
-        goto bad;
+    if (v < 0) {
+        snprintf(err, errsz, "%s: qvmd's xid is malformed", q->name);
+        return -1;
+    }
     q->xid = (int)v;
     return 0;
-bad:
-    snprintf(err, errsz, "%s: %s does not name a domain id", q->name, path);
-    return -1;
 }
 
 bool sd_wants_gui(const struct sd_qube *q)

@@ -31,10 +31,8 @@ int sd_get(const char *name, struct sd_qube *q, char *err, size_t errsz);
 /* Fills q's label, label_index and color. 0, or -1 with err set. */
 int sd_get_label(struct sd_qube *q, char *err, size_t errsz);
 
-/* Fills q->xid, the qube's domain id: the `xid` property when qvmd has one,
- * else the qrexec daemon's socket link in $BULKHEAD_QREXEC_SOCKET_DIR
- * (qrexec.NAME -> qrexec.XID, which the daemon makes once it serves the
- * qube). 0, or -1 with err set. */
+/* Fills q->xid, the qube's domain id: its `xid` property (-1, a qube that
+ * stopped meanwhile, is an error). 0, or -1 with err set. */
 int sd_get_xid(struct sd_qube *q, char *err, size_t errsz);
 
 /* Whether the qube should have a GUI: never dom0; otherwise as qvmd tells

@@ -76,6 +76,10 @@ t "qubes-prefs sets" qubes-prefs default_netvm net
 t "qubes-prefs gets" eq "$(qubes-prefs default_netvm)" net
 t "qubes-prefs lists" grep -qE '^default_netvm +- +net$' <<< "$(qubes-prefs)"
 t "qubes-prefs -D" qubes-prefs -D default_netvm
+# xid: the domain id while a qube runs (qvm-lifecycle.sh runs them)
+t "qvm-prefs xid of a halted qube is -1" eq "$(qvm-prefs work xid)" -1
+t "dom0's xid is 0" eq "$(qvm-prefs dom0 xid)" 0
+t "qvm-prefs lists xid as qvmd's own" grep -qE '^xid +- +-1$' <<< "$(qvm-prefs work)"
 
 # ---- features, services, tags, notes
 t "qvm-features sets" qvm-features work gui 1
@@ -119,6 +123,9 @@ t "a refused --property creates nothing" fails 1 qvm-create -l red -t tpl --prop
 t "unknown property: exit 1" fails 1 qvm-prefs work no_such_property
 t "wrong type: exit 1" fails 1 qvm-prefs work memory lots
 t "out of range: exit 1" fails 1 qvm-prefs work vcpus -3
+t "setting xid: exit 1" fails 1 qvm-prefs work xid 5
+t "... it is read-only" says "read-only"
+t "resetting xid: exit 1" fails 1 qvm-prefs -D work xid
 t "netvm to a qube that provides no network: exit 1" fails 1 qvm-prefs work netvm work2
 t "netvm cycle: exit 1" fails 1 qvm-prefs net netvm net2
 t "removing dom0: exit 1" fails 1 qvm-remove -f dom0

@@ -42,6 +42,9 @@ rc() { local want=$1 r; shift; "$@" >/dev/null 2>&1 </dev/null; r=$?
     [ "$r" = "$want" ] || { echo "# $*: rc $r, wanted $want" >&2; return 1; }; }
 state() { qvm-ls --raw-data -O state "$1"; }
 states() { qvm-ls --raw-data -O name,state "$@" | tr '\n' ' '; }
+# the domain id as the qube's qrexec-daemon has it: the link it makes in
+# the socket folder (qrexec.NAME -> qrexec.XID), a source apart from qvmd's
+link_xid() { readlink "$T/qrexec/qrexec.$1" | sed 's/^qrexec\.//'; }
 
 qvm-create -C TemplateVM -l black tpl && qvm-prefs tpl default_user root &&
     qvm-create -l blue -t tpl work && qvm-create -l green -t tpl work2 &&
@@ -90,6 +93,13 @@ t "... and leaves it halted" eq "$(state work3)" Halted
 t "qvm-start two qubes" qvm-start work work2
 t "qvm-ls shows them running" eq "$(states work work2 work3)" "work|Running work2|Running work3|Halted "
 t "qvm-check --running agrees" qvm-check -q --running work work2
+XID=$(qvm-prefs work xid)
+t "xid of a running qube: its domain id" eq "$XID" "$(link_xid work)"
+t "... a number" grep -qxE '[0-9]+' <<< "$XID"
+t "... not the other qube's" test "$XID" != "$(qvm-prefs work2 xid)"
+t "... in GetAll too (qvm-prefs' list)" grep -qE "^xid +- +$XID\$" <<< "$(qvm-prefs work)"
+t "a halted qube's xid is -1" eq "$(qvm-prefs work3 xid)" -1
+t "xid of a running qube cannot be set either" fails 1 qvm-prefs work xid 0
 t "qvm-start of a running qube fails" fails 1 qvm-start work
 t "... as qvmd says" says "work.*already running"
 t "qvm-start --skip-if-running does not" qvm-start --skip-if-running work work2
@@ -129,6 +139,7 @@ t "... which is then running" eq "$(state work3)" Running
 # ---- pause, unpause
 t "qvm-pause" qvm-pause work
 t "qvm-ls shows it paused" eq "$(state work)" Paused
+t "a paused qube keeps its xid" eq "$(qvm-prefs work xid)" "$XID"
 t "qvm-run in a paused qube fails" fails 1 qvm-run -p work true
 t "... saying it is paused" says "paused"
 t "qvm-pause of a paused qube fails" fails 1 qvm-pause work
@@ -153,11 +164,13 @@ t "... in order" eq "$(tr '\n' ' ' < "$T/all")" "work work2 work3 "
 # ---- shutdown, kill
 t "qvm-shutdown --wait" qvm-shutdown --wait work2
 t "... returns once it is halted" eq "$(state work2)" Halted
+t "... with xid -1" eq "$(qvm-prefs work2 xid)" -1
 t "qvm-shutdown without --wait" qvm-shutdown work3
 t "qvm-shutdown --wait of a qube already on its way down" qvm-shutdown -q --wait work3
 t "... halted" eq "$(state work3)" Halted
 t "qvm-kill" qvm-kill work
 t "... halted at once" eq "$(state work)" Halted
+t "... its xid is -1 again" eq "$(qvm-prefs work xid)" -1
 t "qvm-kill of a halted qube is not an error (as in Qubes)" qvm-kill work
 t "qvm-start --all --exclude" qvm-start --all --exclude tpl --exclude work2
 t "... started the others" eq "$(states work work2 work3)" "work|Running work2|Halted work3|Running "

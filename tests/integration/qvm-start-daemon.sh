@@ -54,6 +54,9 @@ stops() { grep -c "^stop $1\$" "$LOG"; }
 starts_are() { [ "$(starts "$1")" = "$2" ]; }
 stops_are() { [ "$(stops "$1")" = "$2" ]; }
 last_start() { grep "^start .*-N $1 " "$LOG" | tail -1 | cut -d' ' -f2-; }
+# the domain id as the qube's qrexec-daemon has it (qrexec.NAME ->
+# qrexec.XID in the socket folder), not as qvmd says it: what
+# qvm-start-daemon takes from qvmd's xid property is checked against it
 xid() { readlink "$T/qrexec/qrexec.$1" | sed 's/^qrexec\.//'; }
 pidof_guid() { cat "$XDG_RUNTIME_DIR/bulkhead/guid.$1.pid" 2>/dev/null; }
 # gone PID: exited (a zombie its new parent has not reaped yet counts)
@@ -80,6 +83,7 @@ t "work's daemon: -d XID -N work -c blue's colour -l blue's index" \
 waitfor starts_are personal 1
 t "personal's daemon: red" eq "$(last_start personal)" "-d $(xid personal) -N personal -c 0xcc0000 -l 1 --foreground"
 t "the two qubes have different domain ids" test "$(xid work)" != "$(xid personal)"
+t "the log names the domain id" grep -q "work: started gui-daemon (pid [0-9]*) for domain $(xid work)," "$T/sd.err"
 t "no daemon for a halted qube" eq "$(starts vault)" 0
 t "no daemon for the halted template" eq "$(starts tpl)" 0
 t "no daemon for a qube whose gui feature is off" eq "$(starts nogui)" 0
@@ -131,6 +135,7 @@ t "gui feature removed: the daemon starts again" eq "$(starts vault)" 3
 kill "$QVMD_PID"; wait "$QVMD_PID" 2>/dev/null
 local_qvmd_start
 t "after qvmd restarted the watcher follows again" waitfor grep -q "following qvmd's events again" "$T/watch.err"
+t "the restarted qvmd gives vault's xid again" eq "$(qvm-prefs vault xid)" "$(xid vault)"
 qvm-start work
 waitfor starts_are work 3
 t "... and starts work's daemon when work starts" eq "$(starts work)" 3

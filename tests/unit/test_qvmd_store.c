@@ -296,6 +296,45 @@ static void test_bad_changes(void **state)
     done(s);
 }
 
+/* The lifecycle's stand-in: the qube in ctx runs as domain 7. */
+static int fake_domid(void *ctx, int qid)
+{
+    return qid == ((const struct vm_info *)ctx)->qid ? 7 : -1;
+}
+
+/* xid: read-only, from whoever knows what runs; never in the database. */
+static void test_xid(void **state)
+{
+    struct store *s = world();
+    struct vm_info work;
+    struct qerr e;
+    char v[64];
+    bool d = true;
+    (void)state;
+
+    assert_string_equal(get(s, "work", "xid", &d), "-1"); /* no source: nothing runs */
+    assert_false(d);
+    assert_string_equal(get(s, "dom0", "xid", NULL), "0");
+    assert_int_equal(store_vm_find(s, "work", &work), 0);
+    store_set_domid_source(s, fake_domid, &work);
+    assert_string_equal(get(s, "work", "xid", NULL), "7");
+    assert_string_equal(get(s, "fedora", "xid", NULL), "-1");
+    assert_string_equal(get(s, "dom0", "xid", NULL), "0");
+    assert_int_equal(set(s, "work", "xid", "3", &e), -1);
+    assert_string_equal(e.type, "QubesPropertyAccessError");
+    assert_int_equal(store_prop_reset(s, &work, "xid", v, sizeof(v), &e), -1);
+    assert_string_equal(e.type, "QubesPropertyAccessError");
+    assert_int_equal(store_prop_default(s, &work, "xid", v, sizeof(v), &e), -1);
+    assert_int_equal(set(s, NULL, "xid", "3", &e), -1); /* not a global */
+    assert_string_equal(e.type, "QubesNoSuchPropertyError");
+    /* a clone does not run, whatever its source does */
+    assert_int_equal(store_vm_clone(s, "work", "work-copy", &e), 0);
+    assert_string_equal(get(s, "work-copy", "xid", NULL), "-1");
+    store_set_domid_source(s, NULL, NULL);
+    assert_string_equal(get(s, "work", "xid", NULL), "-1");
+    done(s);
+}
+
 static void test_clone_features_tags_notes(void **state)
 {
     struct store *s = world();
@@ -546,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_rule_names_and_relations),
         cmocka_unit_test(test_defaults_and_inheritance),
         cmocka_unit_test(test_bad_changes),
+        cmocka_unit_test(test_xid),
         cmocka_unit_test(test_clone_features_tags_notes),
         cmocka_unit_test(test_storage_tables),
         cmocka_unit_test(test_migration_v3),
