@@ -13,3 +13,21 @@ $(BUILD)/bin/bulkhead-domains: $(TRAY_OBJS) $(BUILD)/dom0/tools/start_daemon_qub
                                $(QREXEC_LIB) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TRAY_LIBS)
+
+# make install-dom0 [DESTDIR=...] [PREFIX=/usr/local]: the dom0 session's
+# part of dom0 (docs/session.md): the tray program and its man page, and the
+# XDG autostart entries that start it and `qvm-start-daemon --all --watch`
+# in every desktop session. Autostart entries go where every XDG desktop
+# looks (/etc/xdg/autostart), whatever PREFIX is. Nothing else of dom0 is
+# installed yet; a module that adds its files adds an `install-dom0::`
+# recipe of its own (double-colon: each one runs).
+PREFIX ?= /usr/local
+XDG_AUTOSTART_DIR ?= /etc/xdg/autostart
+TRAY_AUTOSTART := dom0/tray/autostart/bulkhead-domains.desktop \
+                  dom0/tray/autostart/qvm-start-daemon.desktop
+.PHONY: install-dom0
+install-dom0:: $(BUILD)/bin/bulkhead-domains
+	install -D -m 755 $< $(DESTDIR)$(PREFIX)/bin/bulkhead-domains
+	install -D -m 644 docs/man/bulkhead-domains.1 $(DESTDIR)$(PREFIX)/share/man/man1/bulkhead-domains.1
+	install -d -m 755 $(DESTDIR)$(XDG_AUTOSTART_DIR)
+	install -m 644 $(TRAY_AUTOSTART) $(DESTDIR)$(XDG_AUTOSTART_DIR)/
