@@ -17,16 +17,11 @@
 # pixels.
 set -u
 cd "$(dirname "$0")/../.."
-B=$(realpath "${BULKHEAD_BUILD:-build/release}/bin")
 . tests/integration/lib/tap.sh
-[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP the local backend needs root"; exit 0; }
-for p in Xvfb xdotool; do
-    command -v $p > /dev/null || { echo "1..0 # SKIP $p is not installed"; exit 0; }
-done
-T=$(mktemp -d /tmp/bulkhead-gui-local.XXXXXX)
-chmod 755 "$T"
-. tests/integration/lib/local-qubes.sh
 . tests/integration/lib/gui.sh
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP the local backend needs root"; exit 0; }
+gui_test_start gui-local Xvfb xdotool
+. tests/integration/lib/local-qubes.sh
 gui_traps local_qubes_stop
 
 # the qubes' X sessions, through their init

@@ -12,22 +12,9 @@
 # Root only (Xorg).
 set -u
 cd "$(dirname "$0")/../.."
-BUILD=${BULKHEAD_BUILD:-build/release}
-B=$(realpath "$BUILD/bin")
 . tests/integration/lib/tap.sh
-T=$(mktemp -d /tmp/bulkhead-gui-screen.XXXXXX)
-chmod 755 "$T"
 . tests/integration/lib/xorg-qube.sh
-xorg_qube_usable "$BUILD" || {
-    echo "1..0 # SKIP needs root, Xorg, the dummy driver and $BUILD/xorg/modules (bulkheadshm)"
-    rm -rf "$T"
-    exit 0
-}
-for p in xrandr xwininfo; do
-    command -v $p > /dev/null || { echo "1..0 # SKIP $p is not installed"; rm -rf "$T"; exit 0; }
-done
-gui_traps
-export VCHAN_SOCKET_DIR=$T BULKHEAD_VCHAN=socket BULKHEAD_CLIPBOARD_DIR=$T
+xorg_qube_test gui-screen xrandr xwininfo
 
 # root_size DISPLAY: "WxH" of that X server's root window now
 root_size() { DISPLAY=$1 xwininfo -root | awk '/Width:/ { w = $2 } /Height:/ { h = $2 }

@@ -12,22 +12,9 @@
 # the module's socket. Root only (Xorg).
 set -u
 cd "$(dirname "$0")/../.."
-BUILD=${BULKHEAD_BUILD:-build/release}
-B=$(realpath "$BUILD/bin")
 . tests/integration/lib/tap.sh
-T=$(mktemp -d /tmp/bulkhead-gui-xorg.XXXXXX)
-chmod 755 "$T"
 . tests/integration/lib/xorg-qube.sh
-xorg_qube_usable "$BUILD" || {
-    echo "1..0 # SKIP needs root, Xorg, the dummy driver and $BUILD/xorg/modules (bulkheadshm)"
-    rm -rf "$T"
-    exit 0
-}
-for p in Xvfb xdotool; do
-    command -v $p > /dev/null || { echo "1..0 # SKIP $p is not installed"; rm -rf "$T"; exit 0; }
-done
-gui_traps
-export VCHAN_SOCKET_DIR=$T BULKHEAD_VCHAN=socket BULKHEAD_CLIPBOARD_DIR=$T
+xorg_qube_test gui-xorg Xvfb xdotool
 daemon_start() { gui_daemon_start 1 work 0xcc0000 1 VCHAN_DOMAIN=0; }
 
 echo "1..15"

@@ -2,7 +2,8 @@
 # on free displays (Xvfb here, the template's Xorg in xorg-qube.sh), dom0's
 # X server, gui-agent and gui-daemon starters, gui-test-client windows in
 # the qubes driven through a FIFO each, and the EXIT trap that ends it all.
-# Needs T (a temporary folder) and B (absolute: the build's bin/).
+# Needs T (a temporary folder) and B (absolute: the build's bin/), which a
+# test gets from gui_test_start.
 #
 # Two ways to run a qube: on qvmd's local backend (local-qubes.sh, sourced
 # before this), where the qube's init starts its X server and agent and the
@@ -10,6 +11,23 @@
 # (export VCHAN_SOCKET_DIR=$T BULKHEAD_VCHAN=socket), the agent started
 # here as domain 1 (gui_agent_start) and the daemon as domain 0
 # (gui_daemon_start 1 ... VCHAN_DOMAIN=0).
+
+# gui_test_start NAME [COMMAND...]: the start of a GUI test (after tap.sh):
+# BUILD (BULKHEAD_BUILD, or build/release) and B; a TAP skip (exit 0)
+# unless each COMMAND is installed; T, a new /tmp/bulkhead-NAME.XXXXXX the
+# qubes' users can read. The caller sets its traps (gui_traps) once T is
+# there.
+gui_test_start() {
+    local name=$1 p
+    shift
+    BUILD=${BULKHEAD_BUILD:-build/release}
+    B=$(realpath "$BUILD/bin")
+    for p in "$@"; do
+        command -v "$p" > /dev/null || { echo "1..0 # SKIP $p is not installed"; exit 0; }
+    done
+    T=$(mktemp -d "/tmp/bulkhead-$name.XXXXXX")
+    chmod 755 "$T"
+}
 
 # gui_wait COMMAND...: until it succeeds, for up to 30 s (a bound, not a
 # measure: the checks say what must happen, not how fast)

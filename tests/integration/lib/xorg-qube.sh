@@ -16,6 +16,20 @@ xorg_qube_usable() {
         [ -e "$1/xorg/modules/extensions/libbulkheadshm.so" ]
 }
 
+# xorg_qube_test NAME [COMMAND...]: the start of a test whose qube runs
+# this Xorg and whose agent and daemon talk over the socket vchan in T: a
+# TAP skip (exit 0) unless Xorg is usable and each COMMAND installed, then
+# gui_test_start, gui_traps, and the socket vchan's environment
+xorg_qube_test() {
+    xorg_qube_usable "${BULKHEAD_BUILD:-build/release}" || {
+        echo "1..0 # SKIP needs root, Xorg, the dummy driver and the build's xorg/modules (bulkheadshm)"
+        exit 0
+    }
+    gui_test_start "$@"
+    gui_traps
+    export VCHAN_SOCKET_DIR=$T BULKHEAD_VCHAN=socket BULKHEAD_CLIPBOARD_DIR=$T
+}
+
 # xorg_qube_start NAME BUILD: an Xorg on a free display (-displayfd), the
 # template's configuration with the build's modules first; sets X_<NAME>
 # (":N") and XPID_<NAME>; log in $T/NAME.xorg.log
