@@ -6,7 +6,7 @@
 # test gets from gui_test_start.
 #
 # Two ways to run a qube: on qvmd's local backend (local-qubes.sh, sourced
-# before this), where the qube's init starts its X server and agent and the
+# once gui_test_start has made T), where the qube's init starts its X server and agent and the
 # daemon connects to domain DOMID; or with no qvmd, on the socket vchan
 # (export VCHAN_SOCKET_DIR=$T BULKHEAD_VCHAN=socket), the agent started
 # here as domain 1 (gui_agent_start) and the daemon as domain 0
