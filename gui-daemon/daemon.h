@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdnoreturn.h>
+#include <xcb/randr.h>
 #include <xcb/shm.h>
 #include <xcb/xcb.h>
 
@@ -66,7 +67,7 @@ struct gui_window {
     bool fullscreen;
     uint32_t transient_for; /* a known window of this qube, or 0 */
     struct gui_buf buf;
-    unsigned conf_seq; /* X sequence number of our last ConfigureWindow of it */
+    unsigned conf_seq;     /* X sequence number of our last ConfigureWindow of it */
     uint32_t pending_acks; /* GUI_BUFFER taken, ack not yet queued */
     /* one MIT-SHM put in flight per window (draw.c): damage arriving
      * meanwhile is held as one box, put when the X server says it is done */
@@ -85,6 +86,9 @@ struct gui_daemon {
 
     xcb_connection_t *x;
     xcb_screen_t *screen;
+    uint16_t screen_w, screen_h; /* dom0's screen now: RandR may change it (main.c) */
+    bool have_randr;
+    uint8_t randr_event; /* RandR's first event code */
     xcb_visualid_t visual;
     xcb_gcontext_t gc;
     xcb_atom_t atoms[16];
@@ -145,6 +149,9 @@ void windows_hints(struct gui_daemon *d, struct gui_window *w, const struct gui_
 void windows_flags(struct gui_daemon *d, struct gui_window *w, const struct gui_flags *untrusted_f);
 void windows_cursor(struct gui_daemon *d, struct gui_window *w,
                     const struct gui_cursor *untrusted_c);
+/* dom0's screen changed size (screen_w, screen_h): every frame is clamped
+ * to the new one; the agent hears of each move as of any other. */
+void windows_screen_changed(struct gui_daemon *d);
 
 /* draw.c */
 /* Maps a GUI_BUFFER's memory and attaches it to X; replaces the window's

@@ -159,6 +159,62 @@ void gui_send(struct gui_daemon *d, uint32_t type, uint32_t window, const void *
     flush_out(d);
 }
 
+/* dom0's screen size for the agent: at connection and after each change.
+ * A screen past the protocol's largest is announced as that (the qube's
+ * screen cannot be larger; windows beyond it are cut on the qube's side). */
+static void send_screen(struct gui_daemon *d)
+{
+    struct gui_screen s = {d->screen_w < GUI_MAX_WIDTH ? d->screen_w : GUI_MAX_WIDTH,
+                           d->screen_h < GUI_MAX_HEIGHT ? d->screen_h : GUI_MAX_HEIGHT,
+                           d->screen->root_depth};
+
+    gui_send(d, GUI_SCREEN, 0, &s, sizeof(s));
+}
+
+/* RRScreenChangeNotify on dom0's root: a monitor plugged in or out, or the
+ * user changing the resolution. Without RandR the size is the one at start. */
+static void randr_init(struct gui_daemon *d)
+{
+    const xcb_query_extension_reply_t *ext = xcb_get_extension_data(d->x, &xcb_randr_id);
+    xcb_randr_query_version_reply_t *v;
+
+    if (!ext || !ext->present) {
+        log_info("dom0's X server has no RandR: its screen size is taken as it is now");
+        return;
+    }
+    /* a client must say which version it speaks before anything else */
+    v = xcb_randr_query_version_reply(d->x, xcb_randr_query_version(d->x, 1, 2), NULL);
+    if (!v)
+        return;
+    free(v);
+    xcb_randr_select_input(d->x, d->screen->root, XCB_RANDR_NOTIFY_MASK_SCREEN_CHANGE);
+    d->randr_event = ext->first_event;
+    d->have_randr = true;
+}
+
+/* An X event: true if it was RandR's screen change. The root window's
+ * geometry is asked for rather than taken from the event, whose sizes are
+ * before rotation: windows live in the root's. */
+static bool screen_event(struct gui_daemon *d, const xcb_generic_event_t *ev)
+{
+    xcb_get_geometry_reply_t *g;
+
+    if (!d->have_randr ||
+        (ev->response_type & 0x7f) != d->randr_event + XCB_RANDR_SCREEN_CHANGE_NOTIFY)
+        return false;
+    g = xcb_get_geometry_reply(d->x, xcb_get_geometry(d->x, d->screen->root), NULL);
+    if (g && (g->width != d->screen_w || g->height != d->screen_h)) {
+        log_info("dom0's screen is now %ux%u (was %ux%u)", g->width, g->height, d->screen_w,
+                 d->screen_h);
+        d->screen_w = g->width;
+        d->screen_h = g->height;
+        send_screen(d);
+        windows_screen_changed(d);
+    }
+    free(g);
+    return true;
+}
+
 static void connect_x(struct gui_daemon *d)
 {
     int scr;
@@ -178,11 +234,14 @@ static void connect_x(struct gui_daemon *d)
     if (d->screen->root_depth != 24)
         fatalx("dom0's X screen has depth %u; gui-daemon draws 24-bit windows",
                d->screen->root_depth);
+    d->screen_w = d->screen->width_in_pixels;
+    d->screen_h = d->screen->height_in_pixels;
     d->visual = d->screen->root_visual;
     d->gc = xcb_generate_id(d->x);
     xcb_create_gc(d->x, d->gc, d->screen->root, XCB_GC_GRAPHICS_EXPOSURES, (uint32_t[]){0});
     draw_init(d);
     input_init(d);
+    randr_init(d);
 }
 
 /* Reads len bytes of the agent's first message, waiting at most until
@@ -203,14 +262,14 @@ static void read_hello(struct gui_daemon *d, void *buf, size_t len, int64_t dead
         fatalx("the agent closed the channel before its GUI_HELLO");
 }
 
-/* HELLO both ways and SCREEN, before the event loop starts. */
+/* HELLO both ways and SCREEN, before the event loop starts (SCREEN again
+ * whenever dom0's screen changes size: screen_event). */
 static void handshake(struct gui_daemon *d)
 {
     int64_t deadline = now_ms() + (int64_t)d->opt.connect_timeout_s * 1000;
     uint8_t hdr_bytes[GUI_HDR_SIZE], body[GUI_HELLO_SIZE];
     struct gui_hdr hdr;
     struct gui_hello untrusted_hello, ours;
-    struct gui_screen screen;
     uint32_t agreed;
 
     read_hello(d, hdr_bytes, sizeof(hdr_bytes), deadline);
@@ -234,9 +293,7 @@ static void handshake(struct gui_daemon *d)
                                                                                  : GUI_BUF_MEMFD,
                               .clipboard_max = d->opt.clipboard_max};
     gui_send(d, GUI_HELLO, 0, &ours, sizeof(ours));
-    screen = (struct gui_screen){d->screen->width_in_pixels, d->screen->height_in_pixels,
-                                 d->screen->root_depth};
-    gui_send(d, GUI_SCREEN, 0, &screen, sizeof(screen));
+    send_screen(d);
     log_info("connected to the agent (protocol %u.%u, %s vchan)", agreed >> 16, agreed & 0xffff,
              vchan_backend_name(d->vchan));
 }
@@ -246,7 +303,7 @@ static void handle_x(struct gui_daemon *d)
     xcb_generic_event_t *ev;
 
     while ((ev = xcb_poll_for_event(d->x))) {
-        if (!draw_completion(d, ev))
+        if (!draw_completion(d, ev) && !screen_event(d, ev))
             input_event(d, ev);
         free(ev);
     }

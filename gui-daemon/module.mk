@@ -4,10 +4,11 @@
 
 GUI_PROTO_LIB := $(BUILD)/gui-daemon/proto/gui_proto.o
 
-# gui-daemon itself: pure xcb (xcb-shm for MIT-SHM descriptor passing),
-# no Xlib: it needs no toolkit, only requests, events and fd attach.
+# gui-daemon itself: pure xcb (xcb-shm for MIT-SHM descriptor passing,
+# xcb-randr to hear of dom0's screen changing size), no Xlib: it needs no
+# toolkit, only requests, events and fd attach.
 GUID := gui-daemon
-GUID_PKGS := xcb xcb-shm
+GUID_PKGS := xcb xcb-shm xcb-randr
 GUID_CFLAGS := $(shell pkg-config --cflags $(GUID_PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
 GUID_LIBS := $(shell pkg-config --libs $(GUID_PKGS) 2>/dev/null)
 GUID_SRCS := main.c agent_msgs.c windows.c draw.c input.c clipboard.c notice.c sanitize.c

@@ -44,14 +44,13 @@ struct gui_window *windows_get(struct gui_daemon *d, uint32_t id, const char *wh
 static void frame_pos(const struct gui_daemon *d, const struct gui_window *w, int32_t *fx,
                       int32_t *fy)
 {
-    gui_frame_pos(w->x, w->y, w->w, w->h, d->screen->width_in_pixels, d->screen->height_in_pixels,
-                  fx, fy);
+    gui_frame_pos(w->x, w->y, w->w, w->h, d->screen_w, d->screen_h, fx, fy);
 }
 
 /* An override-redirect window (a menu) may not cover most of the screen. */
 static bool override_ok(const struct gui_daemon *d, uint32_t w, uint32_t h)
 {
-    return gui_override_ok(w, h, d->screen->width_in_pixels, d->screen->height_in_pixels);
+    return gui_override_ok(w, h, d->screen_w, d->screen_h);
 }
 
 static void set_prop(struct gui_daemon *d, xcb_window_t xid, xcb_atom_t prop, xcb_atom_t type,
@@ -178,6 +177,30 @@ void windows_destroy_all(struct gui_daemon *d)
     xcb_flush(d->x);
 }
 
+/* The frame where the content's geometry says, clamped on dom0's screen. A
+ * clamp comes back as a ConfigureNotify at the new place, which input.c
+ * reports to the agent (GUI_CONFIGURE). */
+static void place(struct gui_daemon *d, struct gui_window *w)
+{
+    int32_t fx, fy;
+
+    frame_pos(d, w, &fx, &fy);
+    w->conf_seq =
+        xcb_configure_window(d->x, w->xid,
+                             XCB_CONFIG_WINDOW_X | XCB_CONFIG_WINDOW_Y | XCB_CONFIG_WINDOW_WIDTH |
+                                 XCB_CONFIG_WINDOW_HEIGHT,
+                             (uint32_t[]){(uint32_t)fx, (uint32_t)fy, w->w + 2 * B, w->h + 2 * B})
+            .sequence;
+}
+
+static void set_override(struct gui_daemon *d, struct gui_window *w, bool on)
+{
+    if (on == w->override_redirect)
+        return;
+    w->override_redirect = on;
+    xcb_change_window_attributes(d->x, w->xid, XCB_CW_OVERRIDE_REDIRECT, (uint32_t[]){on});
+}
+
 void windows_map(struct gui_daemon *d, struct gui_window *w, const struct gui_map *untrusted_m)
 {
     struct gui_window *parent;
@@ -194,11 +217,7 @@ void windows_map(struct gui_daemon *d, struct gui_window *w, const struct gui_ma
         set_prop(d, w->xid, XCB_ATOM_WM_TRANSIENT_FOR, XCB_ATOM_WINDOW, 32, 1, &parent->xid);
     else
         xcb_delete_property(d->x, w->xid, XCB_ATOM_WM_TRANSIENT_FOR);
-    if (override_redirect != w->override_redirect) {
-        w->override_redirect = override_redirect;
-        xcb_change_window_attributes(d->x, w->xid, XCB_CW_OVERRIDE_REDIRECT,
-                                     (uint32_t[]){override_redirect});
-    }
+    set_override(d, w, override_redirect);
     w->mapped = true;
     xcb_map_window(d->x, w->xid);
 }
@@ -212,7 +231,6 @@ void windows_unmap(struct gui_daemon *d, struct gui_window *w)
 void windows_configure(struct gui_daemon *d, struct gui_window *w,
                        const struct gui_configure *untrusted_c)
 {
-    int32_t fx, fy;
     bool override_redirect;
 
     /* sanitize start: the parser bounded size and position */
@@ -223,18 +241,19 @@ void windows_configure(struct gui_daemon *d, struct gui_window *w,
     w->w = untrusted_c->width;
     w->h = untrusted_c->height;
     /* sanitize end */
-    if (override_redirect != w->override_redirect) {
-        w->override_redirect = override_redirect;
-        xcb_change_window_attributes(d->x, w->xid, XCB_CW_OVERRIDE_REDIRECT,
-                                     (uint32_t[]){override_redirect});
+    set_override(d, w, override_redirect);
+    place(d, w);
+}
+
+void windows_screen_changed(struct gui_daemon *d)
+{
+    for (uint32_t i = 0; i < d->nwin; i++) {
+        struct gui_window *w = d->win[i];
+
+        if (w->override_redirect && !override_ok(d, w->w, w->h))
+            set_override(d, w, false);
+        place(d, w);
     }
-    frame_pos(d, w, &fx, &fy);
-    w->conf_seq =
-        xcb_configure_window(d->x, w->xid,
-                             XCB_CONFIG_WINDOW_X | XCB_CONFIG_WINDOW_Y | XCB_CONFIG_WINDOW_WIDTH |
-                                 XCB_CONFIG_WINDOW_HEIGHT,
-                             (uint32_t[]){(uint32_t)fx, (uint32_t)fy, w->w + 2 * B, w->h + 2 * B})
-            .sequence;
 }
 
 void windows_title(struct gui_daemon *d, struct gui_window *w, const struct gui_title *untrusted_t)

@@ -8,32 +8,21 @@
 # gui-probe and driven with xdotool as a user would: pixels inside a frame
 # of exactly the label colour, the title, moves, resizes, map and unmap (in
 # the qube and by the user on dom0), keys and modifiers, a click, closing,
-# and the clipboard between qubes under dom0's policy. Then: killing one qube's
+# the clipboard between qubes under dom0's policy, keys held while the focus
+# moves to another qube's window released when it comes back, the qube's
+# pointer following dom0's into a window. Then: killing one qube's
 # agent leaves the other qube's windows as they were and bulkhead-xorg
 # starts the agent again; an agent shows its windows again to a new daemon;
 # the agent's other two copy paths (BULKHEAD_GUI_AGENT_COPY) show the same
 # pixels.
 set -u
 cd "$(dirname "$0")/../.."
-B=$(realpath "${BULKHEAD_BUILD:-build/release}/bin")
 . tests/integration/lib/tap.sh
-[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP the local backend needs root"; exit 0; }
-for p in Xvfb xdotool; do
-    command -v $p > /dev/null || { echo "1..0 # SKIP $p is not installed"; exit 0; }
-done
-T=$(mktemp -d /tmp/bulkhead-gui-local.XXXXXX)
-chmod 755 "$T"
-. tests/integration/lib/local-qubes.sh
 . tests/integration/lib/gui.sh
-cleanup() {
-    gui_clients_stop
-    local_qubes_stop
-    kill $(jobs -p) 2> /dev/null
-    wait 2> /dev/null
-    [ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' TERM INT
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP the local backend needs root"; exit 0; }
+gui_test_start gui-local Xvfb xdotool
+. tests/integration/lib/local-qubes.sh
+gui_traps local_qubes_stop
 
 # the qubes' X sessions, through their init
 export BULKHEAD_LOCAL_GUI="Xvfb -nolisten tcp -screen 0 1280x1024x24"
@@ -57,7 +46,7 @@ local_qubes_start || exit 1
     "$B/qvm-create" -t tpl -l red work > /dev/null &&
     "$B/qvm-create" -t tpl -l blue personal > /dev/null || exit 1
 
-echo "1..38"
+echo "1..42"
 t "qvm-start work personal" "$B/qvm-start" work personal
 gui_wait eval '[ -n "$(gui_xid work)" ] && [ -n "$(gui_xid personal)" ]'
 WD=$(gui_xid work) PD=$(gui_xid personal)
@@ -68,7 +57,6 @@ t "each qube's init started its X server (displays $WX, $PX)" \
 gui_dom0_start || exit 1
 gui_daemon_start "$WD" work 0xcc0000 1
 gui_daemon_start "$PD" personal 0x3465a4 6
-probe() { DISPLAY=$D0 "$B/gui-probe" "$@"; }
 
 # ---- a window of known pixels in work ----
 gui_client_start w "$WX" --title Hello --size 200x150 --pos 100,120 --color 00ff00 --marker 0000ff
@@ -166,6 +154,33 @@ gui_keys "$W" ctrl+shift+v
 gui_client w paste
 gui_wait grep -q "^paste " "$T/w.out"
 t "pasting back into the source qube is refused" grep -qx "paste changed in work" "$T/w.out"
+
+# ---- keys held while the focus moves away; the pointer entering ----
+# client_keys ID: the keys the client's X server has down now ("keys ...")
+client_keys() {
+    : > "$T/$1.out"
+    gui_client "$1" keys
+    gui_wait grep -q "^keys" "$T/$1.out" && grep "^keys" "$T/$1.out"
+}
+DISPLAY=$D0 xdotool windowfocus --sync "$W" keydown alt+a
+t "alt+a held down on dom0 in work's window: work's X server has a and Alt_L down" \
+    gui_wait eval '[ "$(client_keys w)" = "keys a Alt_L" ]'
+# released over personal's window, as after Alt+Tab: work never sees it
+DISPLAY=$D0 xdotool windowfocus --sync "$P" keyup alt+a
+DISPLAY=$D0 xdotool windowfocus --sync "$W"
+t "released while personal's window had the focus: back in work's, no key is left down" \
+    gui_wait eval '[ "$(client_keys w)" = keys ]'
+# dom0's pointer still, personal's window moved under it: the pointer
+# enters the window without moving (no motion to pass on)
+DISPLAY=$D0 xdotool mousemove 1000 700
+: > "$T/p.out"
+gui_client p move 900 650
+t "a window moved under dom0's still pointer: personal's pointer goes there (1000,700)" \
+    gui_wait eval 'DISPLAY=$PX xdotool getmouselocation | grep -q "^x:1000 y:700 "'
+t "... and the client sees it enter at 100,50 of the window (hover)" \
+    gui_wait grep -qx "enter 100 50" "$T/p.out"
+gui_client p move 700 500
+gui_wait eval 'test "$(probe geometry "$P")" = "698 498 184 104"'
 
 # ---- closing windows from dom0 ----
 gui_client_start c "$WX" --title Closable --size 120x80 --pos 50,600 --color ffffff

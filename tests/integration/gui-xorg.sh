@@ -12,50 +12,17 @@
 # the module's socket. Root only (Xorg).
 set -u
 cd "$(dirname "$0")/../.."
-BUILD=${BULKHEAD_BUILD:-build/release}
-B=$(realpath "$BUILD/bin")
 . tests/integration/lib/tap.sh
-T=$(mktemp -d /tmp/bulkhead-gui-xorg.XXXXXX)
-chmod 755 "$T"
 . tests/integration/lib/xorg-qube.sh
-xorg_qube_usable "$BUILD" || {
-    echo "1..0 # SKIP needs root, Xorg, the dummy driver and $BUILD/xorg/modules (bulkheadshm)"
-    rm -rf "$T"
-    exit 0
-}
-for p in Xvfb xdotool; do
-    command -v $p > /dev/null || { echo "1..0 # SKIP $p is not installed"; rm -rf "$T"; exit 0; }
-done
-. tests/integration/lib/gui.sh
-cleanup() {
-    gui_clients_stop
-    kill $(jobs -p) 2> /dev/null
-    wait 2> /dev/null
-    [ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' TERM INT
-export VCHAN_SOCKET_DIR=$T BULKHEAD_VCHAN=socket BULKHEAD_CLIPBOARD_DIR=$T
-probe() { DISPLAY=$D0 "$B/gui-probe" "$@"; }
-agent_start() { # agent_start LOGNAME [ENV=VALUE...]
-    local log=$1
-    shift
-    env VCHAN_DOMAIN=1 "$@" "$B/gui-agent" --display "$X_qube" --gui-domain 0 \
-        > "$T/$log" 2>&1 &
-    AGENT=$!
-}
-daemon_start() {
-    VCHAN_DOMAIN=0 DISPLAY=$D0 "$B/gui-daemon" -d 1 -N work -c 0xcc0000 -l 1 --foreground \
-        >> "$T/gui-daemon.work.log" 2>&1 &
-    DAEMON=$!
-}
+xorg_qube_test gui-xorg Xvfb xdotool
+daemon_start() { gui_daemon_start 1 work 0xcc0000 1 VCHAN_DOMAIN=0; }
 
 echo "1..15"
 xorg_qube_start qube "$BUILD" || exit 1
 t "the qube's Xorg (dummy driver) loaded bulkheadshm and serves its socket" \
     grep -q "bulkheadshm: agent socket @bulkhead-xorg-shm:${X_qube#:}" "$T/qube.xorg.log"
 gui_dom0_start || exit 1
-agent_start agent.log
+gui_agent_start "$T/agent.log" "$X_qube"
 daemon_start
 t "the agent found the module: 'the zero path (bulkheadshm)'" \
     gui_wait grep -q "window copies: the zero path (bulkheadshm)" "$T/agent.log"
@@ -91,9 +58,9 @@ t "the agent never fell back from the zero path" \
     eval '! grep -q "not shared by the X server\|stopped answering" "$T/agent.log"'
 
 # the same X server, the agent forced to copy (direct path): same pixels
-kill "$AGENT"
-wait "$DAEMON"
-agent_start agent-direct.log BULKHEAD_GUI_AGENT_COPY=direct
+kill "$GUI_AGENT_PID"
+wait "$(gui_daemon_pid work)"
+gui_agent_start "$T/agent-direct.log" "$X_qube" BULKHEAD_GUI_AGENT_COPY=direct
 daemon_start
 W=$(probe wait-window --title "[work] Hello" --timeout 30)
 gui_client w color c03080

@@ -7,11 +7,13 @@
  *
  * Prints on stdout, one line each, flushed: "window 0xID" at start, "key
  * <keysym name>" for each key press, "button N X Y" for each button press,
- * "paste <text>" after a paste command, "closed" when asked to close (then
- * it exits). Reads commands on stdin, one a line:
+ * "enter X Y" when the pointer comes into the window, "paste <text>" after
+ * a paste command, "keys [<keysym name>...]" after a keys command, "closed"
+ * when asked to close (then it exits). Reads commands on stdin, one a line:
  *   move X Y | resize W H | unmap | map | title T | color RRGGBB |
  *   copy TEXT (own the CLIPBOARD with TEXT) | paste (print the CLIPBOARD as
- *   UTF8_STRING) | quit
+ *   UTF8_STRING) | keys (print the keys the X server has down, by keycode:
+ *   XQueryKeymap) | quit
  * End of input is quit. --no-delete: the window does not take
  * WM_DELETE_WINDOW (so closing it means killing the client).
  *
@@ -20,6 +22,7 @@
  * and exits. */
 #include "vm-agent/services/xsel.h"
 
+#include <X11/XKBlib.h>
 #include <X11/Xatom.h>
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
@@ -96,6 +99,22 @@ static Time server_time(void)
     return ev.xproperty.time;
 }
 
+/* "keys" and the keys the X server has down now (a stuck key stays here). */
+static void print_keys(void)
+{
+    char down[32];
+
+    XQueryKeymap(dpy, down);
+    printf("keys");
+    for (unsigned code = 8; code < 256; code++) {
+        if (!((unsigned char)down[code >> 3] & (1u << (code & 7))))
+            continue;
+        const char *name = XKeysymToString(XkbKeycodeToKeysym(dpy, (KeyCode)code, 0, 0));
+        printf(" %s", name ? name : "NoSymbol");
+    }
+    printf("\n");
+}
+
 static void command(char *line)
 {
     int x, y;
@@ -125,6 +144,8 @@ static void command(char *line)
     } else if (!strcmp(line, "paste")) {
         XDeleteProperty(dpy, win, a_prop);
         XConvertSelection(dpy, sel.clipboard, sel.utf8, a_prop, win, CurrentTime);
+    } else if (!strcmp(line, "keys")) {
+        print_keys();
     } else if (!strcmp(line, "quit")) {
         exit(0);
     } else {
@@ -162,6 +183,9 @@ static void event(XEvent *ev)
         break;
     case ButtonPress:
         printf("button %u %d %d\n", ev->xbutton.button, ev->xbutton.x, ev->xbutton.y);
+        break;
+    case EnterNotify:
+        printf("enter %d %d\n", ev->xcrossing.x, ev->xcrossing.y);
         break;
     case SelectionNotify:
         on_paste(&ev->xselection);
@@ -274,7 +298,9 @@ int main(int argc, char **argv)
     a_delete = XInternAtom(dpy, "WM_DELETE_WINDOW", False);
     win = XCreateSimpleWindow(dpy, DefaultRootWindow(dpy), x, y, w, h, 0, 0, color);
     gc = XCreateGC(dpy, win, 0, NULL);
-    XSelectInput(dpy, win, ExposureMask | KeyPressMask | ButtonPressMask | PropertyChangeMask);
+    XSelectInput(dpy, win,
+                 ExposureMask | KeyPressMask | ButtonPressMask | EnterWindowMask |
+                     PropertyChangeMask);
     set_title(title);
     XClassHint ch = {.res_name = cls, .res_class = cls};
     XSetClassHint(dpy, win, &ch);

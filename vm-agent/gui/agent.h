@@ -130,6 +130,8 @@ void input_key(struct agent *a, struct awin *w, const struct gui_key *k);
 void input_button(struct agent *a, struct awin *w, const struct gui_button *b);
 void input_motion(struct agent *a, struct awin *w, const struct gui_motion *m);
 void input_focus(struct agent *a, struct awin *w, const struct gui_focus *f);
+void input_crossing(struct agent *a, struct awin *w, const struct gui_crossing *c);
+void input_keymap(struct agent *a, const struct gui_keymap *k);
 void input_close(struct agent *a, struct awin *w);
 void input_configure(struct agent *a, struct awin *w, const struct gui_configure *c);
 

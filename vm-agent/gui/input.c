@@ -5,7 +5,8 @@
  * daemon only sends input for windows of this qube it had focused. Before a
  * key or button press the qube's modifiers are made those the daemon's
  * event had: a modifier held while the focus came to the window, or Caps
- * Lock toggled while another qube had the focus, would otherwise differ. */
+ * Lock toggled while another qube had the focus, would otherwise differ;
+ * keys held when the focus left are released when it comes back (KEYMAP). */
 #include "vm-agent/gui/agent.h"
 
 #include "lib/log.h"
@@ -89,6 +90,39 @@ void input_button(struct agent *a, struct awin *w, const struct gui_button *b)
 void input_motion(struct agent *a, struct awin *w, const struct gui_motion *m)
 {
     move_pointer(a, w, m->x, m->y);
+}
+
+/* The pointer came into the window on dom0. It may not have moved: the
+ * window appeared or moved under it, which brings no motion; so the qube's
+ * pointer goes there now, and the application sees it enter and shows what
+ * is under it (hover). Leaving needs nothing: the pointer went to a window
+ * of dom0 or of another qube, which has no place on this qube's screen, and
+ * moving it anywhere here could only put it over another of this qube's
+ * windows; it stays until the next enter or motion. */
+void input_crossing(struct agent *a, struct awin *w, const struct gui_crossing *c)
+{
+    if (c->type != EnterNotify || !w->mapped)
+        return;
+    move_pointer(a, w, c->x, c->y);
+}
+
+/* dom0's pressed keys when the focus came to one of our windows. A key the
+ * qube saw pressed but whose release went elsewhere (Alt held through
+ * Alt+Tab, a key held while clicking another window) would stay pressed
+ * here, repeating or changing what the next key means: each key the qube's
+ * X server has down and dom0 has not is released. A key dom0 has down and
+ * the qube has not is left alone: its press went to another window, and
+ * pressing it here would type it. */
+void input_keymap(struct agent *a, const struct gui_keymap *k)
+{
+    char have[32];
+
+    XQueryKeymap(a->dpy, have);
+    for (unsigned code = 8; code < 256; code++) {
+        unsigned bit = 1u << (code & 7);
+        if (((unsigned char)have[code >> 3] & bit) && !(k->keys[code >> 3] & bit))
+            XTestFakeKeyEvent(a->dpy, code, False, CurrentTime);
+    }
 }
 
 void input_focus(struct agent *a, struct awin *w, const struct gui_focus *f)

@@ -138,17 +138,16 @@ static void dispatch(struct agent *a, const struct gui_hdr *h, const uint8_t *bo
             input_motion(a, w, &m.motion);
         break;
     case GUI_CROSSING:
-        /* the pointer entering is followed by motion events: nothing to do
-         * but remember the window for cursor shapes */
-        if ((r = gui_parse_crossing(body, h->len, &m.crossing)) == 0 && m.crossing.type == 7)
-            a->pointer_win = w->id;
+        if ((r = gui_parse_crossing(body, h->len, &m.crossing)) == 0)
+            input_crossing(a, w, &m.crossing);
         break;
     case GUI_FOCUS:
         if ((r = gui_parse_focus(body, h->len, &m.focus)) == 0)
             input_focus(a, w, &m.focus);
         break;
     case GUI_KEYMAP:
-        r = gui_parse_keymap(body, h->len, &m.keymap); /* XTest keeps its own key state */
+        if ((r = gui_parse_keymap(body, h->len, &m.keymap)) == 0)
+            input_keymap(a, &m.keymap);
         break;
     case GUI_CONFIGURE:
         if ((r = gui_parse_configure(body, h->len, &m.conf)) == 0)

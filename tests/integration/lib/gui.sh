@@ -1,6 +1,33 @@
-# Sourced by GUI tests on the local backend (after local-qubes.sh): dom0's
-# Xvfb, one gui-daemon per qube, and gui-test-client windows in the qubes,
-# driven through a FIFO each. Needs T and B (absolute) as local-qubes.sh.
+# Sourced by the GUI tests (and benchmarks): their one prelude. X servers
+# on free displays (Xvfb here, the template's Xorg in xorg-qube.sh), dom0's
+# X server, gui-agent and gui-daemon starters, gui-test-client windows in
+# the qubes driven through a FIFO each, and the EXIT trap that ends it all.
+# Needs T (a temporary folder) and B (absolute: the build's bin/), which a
+# test gets from gui_test_start.
+#
+# Two ways to run a qube: on qvmd's local backend (local-qubes.sh, sourced
+# once gui_test_start has made T), where the qube's init starts its X server and agent and the
+# daemon connects to domain DOMID; or with no qvmd, on the socket vchan
+# (export VCHAN_SOCKET_DIR=$T BULKHEAD_VCHAN=socket), the agent started
+# here as domain 1 (gui_agent_start) and the daemon as domain 0
+# (gui_daemon_start 1 ... VCHAN_DOMAIN=0).
+
+# gui_test_start NAME [COMMAND...]: the start of a GUI test (after tap.sh):
+# BUILD (BULKHEAD_BUILD, or build/release) and B; a TAP skip (exit 0)
+# unless each COMMAND is installed; T, a new /tmp/bulkhead-NAME.XXXXXX the
+# qubes' users can read. The caller sets its traps (gui_traps) once T is
+# there.
+gui_test_start() {
+    local name=$1 p
+    shift
+    BUILD=${BULKHEAD_BUILD:-build/release}
+    B=$(realpath "$BUILD/bin")
+    for p in "$@"; do
+        command -v "$p" > /dev/null || { echo "1..0 # SKIP $p is not installed"; exit 0; }
+    done
+    T=$(mktemp -d "/tmp/bulkhead-$name.XXXXXX")
+    chmod 755 "$T"
+}
 
 # gui_wait COMMAND...: until it succeeds, for up to 30 s (a bound, not a
 # measure: the checks say what must happen, not how fast)
@@ -17,24 +44,56 @@ gui_wait() {
 gui_xid() { sed -n "s/^bulkhead-local-init: qube $1 (domain \([0-9]*\)) starting$/\1/p" \
     "$T/local/guest-$1.log"; }
 
-# gui_dom0_start: dom0's X server on a free display, in D0 (":N"). The
-# server picks the display itself (-displayfd): tests running side by side
-# never pick the same one.
-gui_dom0_start() {
-    rm -f "$T/dom0.display"
-    Xvfb -displayfd 3 -nolisten tcp -screen 0 1600x1200x24 3> "$T/dom0.display" \
-        2> "$T/xvfb-dom0.log" &
-    gui_wait test -s "$T/dom0.display" || { echo "gui: dom0's Xvfb did not start" >&2; return 1; }
-    D0=:$(cat "$T/dom0.display")
-    gui_wait env DISPLAY="$D0" xdotool getdisplaygeometry > /dev/null
+# gui_x_wait NAME PID LOG: the X server PID was started with -displayfd 3
+# into $T/NAME.display; once it names its display (it writes it when it
+# accepts connections) sets X_<NAME> (":N") and XPID_<NAME>. The server
+# picks the display itself: tests running side by side never pick the same.
+gui_x_wait() {
+    local name=$1 disp
+    eval "XPID_$name=$2"
+    gui_wait test -s "$T/$name.display"
+    disp=$(cat "$T/$name.display" 2> /dev/null)
+    [ -n "$disp" ] || { echo "gui: the X server $name did not start (see $3)" >&2; return 1; }
+    eval "X_$name=:$disp"
 }
 
-# gui_daemon_start DOMID NAME 0xRRGGBB LABEL: the qube's gui-daemon on dom0's
-# display, log in $T/gui-daemon.NAME.log; gui_daemon_pid NAME gives its pid
+# gui_xvfb_start NAME [WxH]: an Xvfb (24-bit, 1600x1200 unless said) on a
+# free display: X_<NAME>, XPID_<NAME>; log in $T/NAME.xvfb.log
+gui_xvfb_start() {
+    rm -f "$T/$1.display"
+    Xvfb -displayfd 3 -nolisten tcp -screen 0 "${2:-1600x1200}x24" 3> "$T/$1.display" \
+        > "$T/$1.xvfb.log" 2>&1 &
+    gui_x_wait "$1" $! "$T/$1.xvfb.log"
+}
+
+# gui_dom0_start: dom0's X server, an Xvfb of 1600x1200, in D0 (":N")
+gui_dom0_start() { gui_xvfb_start dom0 && D0=$X_dom0; }
+
+# probe ARGS...: gui-probe on dom0's display (what is on dom0's screen)
+probe() { DISPLAY=$D0 "$B/gui-probe" "$@"; }
+
+# gui_agent_start LOG DISPLAY [ENV=VALUE...]: gui-agent (GUI_AGENT_BIN, or
+# $B/gui-agent) on the qube's X server DISPLAY as domain 1 of the socket
+# vchan, offering the channel to domain 0; output in LOG, pid in
+# GUI_AGENT_PID
+gui_agent_start() {
+    local log=$1 disp=$2
+    shift 2
+    env VCHAN_DOMAIN=1 "$@" "${GUI_AGENT_BIN:-$B/gui-agent}" --display "$disp" --gui-domain 0 \
+        > "$log" 2>&1 &
+    GUI_AGENT_PID=$!
+}
+
+# gui_daemon_start DOMID NAME 0xRRGGBB LABEL [ENV=VALUE...]: the qube's
+# gui-daemon (GUI_DAEMON_BIN, or $B/gui-daemon) on dom0's display, in the
+# foreground (its pid is the daemon's); output appended to
+# $T/gui-daemon.NAME.log; gui_daemon_pid NAME gives its pid
 gui_daemon_start() {
-    DISPLAY=$D0 "$B/gui-daemon" -d "$1" -N "$2" -c "$3" -l "$4" --foreground \
-        2> "$T/gui-daemon.$2.log" &
-    eval "GUI_DAEMON_PID_$2=$!"
+    local domid=$1 name=$2 color=$3 label=$4
+    shift 4
+    env DISPLAY="$D0" "$@" "${GUI_DAEMON_BIN:-$B/gui-daemon}" -d "$domid" -N "$name" -c "$color" \
+        -l "$label" --foreground >> "$T/gui-daemon.$name.log" 2>&1 &
+    eval "GUI_DAEMON_PID_$name=$!"
 }
 gui_daemon_pid() { eval "echo \$GUI_DAEMON_PID_$1"; }
 
@@ -75,6 +134,21 @@ gui_clients_stop() {
         eval "exec {GUI_FD_$id}>&-"
     done
     GUI_CLIENTS=
+}
+
+# gui_traps [COMMAND...]: on exit, clients told to quit, COMMAND (e.g.
+# local_qubes_stop), every background job of the test (X servers, agents,
+# daemons) killed and reaped, $T removed unless KEEP is set
+gui_traps() {
+    trap "gui_cleanup $*" EXIT
+    trap 'exit 1' TERM INT
+}
+gui_cleanup() {
+    gui_clients_stop
+    "$@"
+    kill $(jobs -p) 2> /dev/null
+    wait 2> /dev/null
+    [ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 
 # gui_keys WIN KEYS...: focus the dom0 window and press the keys (xdotool key)
