@@ -43,6 +43,11 @@ struct abuf {
     void *priv;      /* COPY_PRIVATE: our mapping of that segment's memfd */
     bool zero;       /* the window pixmap's own memory (zerocopy.c) */
     uint64_t serial; /* zero: which pixmap (the module's name for it) */
+    /* zero: the copies of the pixmap the module keeps (1 or 2; with 2,
+     * GUI_FRAME), and slot 1's descriptor (slot 0's is shm.fd); shm.refs
+     * holds every slot's references */
+    unsigned slots;
+    int slot1_fd;
 };
 
 struct awin {
@@ -58,6 +63,11 @@ struct awin {
     struct abuf *bufs[AGENT_MAX_PENDING_BUFFERS];
     unsigned nbufs, acked;
     uint32_t flags; /* GUI_FLAG_* last sent */
+    /* the GUI_FRAME dom0 is reading (at most one per window): its seq,
+     * the slot the module locked for it, and that pixmap's serial */
+    bool frame_out;
+    uint32_t frame_seq, frame_slot;
+    uint64_t frame_serial;
 };
 
 struct agent {
@@ -80,6 +90,7 @@ struct agent {
     bool failed;       /* the session must end (write failed, protocol error) */
     uint32_t buf_kind; /* GUI_BUF_* both sides can use */
     uint32_t daemon_clip_max;
+    bool frames; /* the daemon speaks 1.1: slots and GUI_FRAME */
     struct awin **wins;
     size_t nwins, wcap;
     Window pointer_win; /* the window the last pointer event went to */
@@ -124,6 +135,12 @@ void zero_init(struct agent *a);
  * still the pixmap of serial cur_serial (b untouched); a negative errno
  * if it cannot (then copy). */
 int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_serial);
+/* Locks the slot the window's pixmap (serial) holds now, for a GUI_FRAME:
+ * the slot, or a negative errno (-ESTALE: the window has another pixmap). */
+int zero_lock(struct agent *a, struct awin *w, uint64_t serial);
+void zero_release(struct agent *a, struct awin *w, uint64_t serial, uint32_t slot);
+/* A GUI_FRAME_DONE for the window */
+void zero_frame_done(struct agent *a, struct awin *w, const struct gui_frame_done *d);
 
 /* input.c */
 void input_key(struct agent *a, struct awin *w, const struct gui_key *k);

@@ -385,6 +385,23 @@ void windows_handle_event(struct agent *a, XEvent *ev)
     }
 }
 
+/* A two-slot window's damage as a GUI_FRAME: the module locks the slot
+ * the window is drawn in now (nothing draws there until dom0 is done);
+ * later drawing goes to the other slot. */
+static void send_frame(struct agent *a, struct awin *w, struct abuf *b, const struct gui_rect *r)
+{
+    int slot = zero_lock(a, w, b->serial);
+
+    w->dirty = false;
+    if (slot < 0)
+        return; /* another pixmap already (a resize): its buffer shows it whole */
+    struct gui_frame f = {.seq = ++w->frame_seq, .slot = (uint32_t)slot, .rect = *r};
+    w->frame_out = true;
+    w->frame_slot = (uint32_t)slot;
+    w->frame_serial = b->serial;
+    agent_send(a, GUI_FRAME, (uint32_t)w->id, &f, sizeof(f));
+}
+
 /* Copies every window's damaged box into its buffer, waits for the X
  * server to have done it (one round trip for all), then tells the daemon.
  *
@@ -415,6 +432,12 @@ void windows_flush_damage(struct agent *a)
         if (!b->zero) {
             buffers_copy(a, w, &r);
             n++;
+        } else if (b->slots > 1 && w->frame_out) {
+            /* dom0 still reads the last frame: this damage waits for its
+             * GUI_FRAME_DONE and goes out with the next frame */
+            w->dx0 = r.x, w->dy0 = r.y;
+            w->dx1 = r.x + (int)r.width, w->dy1 = r.y + (int)r.height;
+            continue;
         }
         w->dx0 = r.x, w->dy0 = r.y;
         w->dx1 = r.x + (int)r.width, w->dy1 = r.y + (int)r.height;
@@ -430,6 +453,13 @@ void windows_flush_damage(struct agent *a)
             continue;
         struct gui_rect r = {w->dx0, w->dy0, (uint32_t)(w->dx1 - w->dx0),
                              (uint32_t)(w->dy1 - w->dy0)};
+        struct abuf *b = w->bufs[w->nbufs - 1];
+        if (b->zero && b->slots > 1) {
+            if (w->frame_out)
+                continue; /* still dirty: waits for the frame out */
+            send_frame(a, w, b, &r);
+            continue;
+        }
         w->dirty = false;
         buffers_copied(a, w, &r);
         agent_send(a, GUI_DAMAGE, (uint32_t)w->id, &r, sizeof(r));

@@ -57,12 +57,9 @@ static void close_fds(int *fds, unsigned n)
 
 /* One question; 0 and the answer's descriptors, or a negative status
  * (the module's, or -EPIPE when the socket is no good any more). */
-static int ask(struct agent *a, Window id, struct xorg_shm_reply *rp, int fds[2], unsigned *nfds)
+static int ask(struct agent *a, const struct xorg_shm_request *rq, struct xorg_shm_reply *rp,
+               int fds[XORG_SHM_SLOTS + 1], unsigned *nfds)
 {
-    struct xorg_shm_request rq = {.magic = XORG_SHM_MAGIC,
-                                  .window = (uint32_t)id,
-                                  .kind = a->buf_kind,
-                                  .domid = (uint32_t)a->gui_domid};
     char buf[sizeof(*rp) + 1];
     union {
         char c[CMSG_SPACE(4 * sizeof(int))];
@@ -75,7 +72,7 @@ static int ask(struct agent *a, Window id, struct xorg_shm_reply *rp, int fds[2]
     ssize_t n;
 
     *nfds = 0;
-    if (send(a->zero_fd, &rq, sizeof(rq), MSG_NOSIGNAL) != (ssize_t)sizeof(rq))
+    if (send(a->zero_fd, rq, sizeof(*rq), MSG_NOSIGNAL) != (ssize_t)sizeof(*rq))
         return -EPIPE;
     if (poll(&p, 1, ZERO_ANSWER_MS) != 1)
         return -EPIPE;
@@ -89,19 +86,29 @@ static int ask(struct agent *a, Window id, struct xorg_shm_reply *rp, int fds[2]
         for (size_t i = 0; i < k; i++) {
             int fd;
             memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-            if (*nfds < 2)
+            if (*nfds < XORG_SHM_SLOTS + 1)
                 fds[(*nfds)++] = fd;
             else
                 close(fd);
         }
     }
     if ((m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-        xorg_shm_parse_reply(buf, (size_t)n, *nfds, rp) < 0) {
+        xorg_shm_parse_reply(buf, (size_t)n, *nfds, rp) < 0 || rp->op != rq->op) {
         close_fds(fds, *nfds);
         *nfds = 0;
         return -EPIPE;
     }
     return rp->status;
+}
+
+static struct xorg_shm_request request(struct agent *a, uint32_t op, Window id)
+{
+    struct xorg_shm_request rq = {.magic = XORG_SHM_MAGIC,
+                                  .op = op,
+                                  .window = (uint32_t)id,
+                                  .kind = a->buf_kind,
+                                  .domid = (uint32_t)a->gui_domid};
+    return rq;
 }
 
 /* The grant references the module put in a sealed memfd. */
@@ -120,14 +127,18 @@ static int read_refs(int fd, uint32_t *refs, uint32_t nrefs)
 
 int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_serial)
 {
+    struct xorg_shm_request rq = request(a, XORG_SHM_WINDOW, w->id);
     struct xorg_shm_reply rp;
-    int fds[2];
-    unsigned nfds;
+    int fds[XORG_SHM_SLOTS + 1];
+    unsigned nfds, total;
     int r;
 
     if (a->zero_fd < 0)
         return -ENOTCONN;
-    r = ask(a, w->id, &rp, fds, &nfds);
+    /* two copies when the daemon takes frames: dom0 reads one while the
+     * X server draws into the other (vm-agent/xorg/slots.c) */
+    rq.slots = a->frames ? XORG_SHM_SLOTS : 1;
+    r = ask(a, &rq, &rp, fds, &nfds);
     if (r == -EPIPE) {
         zero_off(a, "stopped answering");
         return r;
@@ -151,34 +162,77 @@ int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_se
         close_fds(fds, nfds); /* the daemon has this memory already */
         return 1;
     }
+    total = rp.nrefs * rp.slots;
     memset(&b->shm, 0, sizeof(b->shm));
-    b->shm.refs = malloc((size_t)rp.nrefs * sizeof(uint32_t));
-    if (!b->shm.refs || (rp.kind == SHM_GRANT && read_refs(fds[1], b->shm.refs, rp.nrefs) < 0)) {
+    b->shm.refs = malloc((size_t)total * sizeof(uint32_t));
+    if (!b->shm.refs ||
+        (rp.kind == SHM_GRANT && read_refs(fds[rp.slots], b->shm.refs, total) < 0)) {
         free(b->shm.refs);
         b->shm.refs = NULL;
         close_fds(fds, nfds);
         return -ENOMEM;
     }
-    if (nfds == 2)
-        close(fds[1]);
+    if (rp.kind == SHM_GRANT)
+        close(fds[rp.slots]);
     b->shm.kind = (enum shm_kind)rp.kind;
     b->shm.addr = NULL; /* the X server draws; we never touch the pixels */
     b->shm.bytes = rp.bytes;
-    b->shm.nrefs = rp.nrefs;
+    b->shm.nrefs = total;
     b->shm.fd = fds[0];
-    b->shm.index = rp.index;
-    /* memfd: dom0 opens our descriptor through /proc/<our pid>/fd/<n>;
-     * holding it keeps the memory even after X frees the pixmap */
+    b->shm.index = rp.index[0];
+    b->slots = rp.slots;
+    b->slot1_fd = rp.slots > 1 ? fds[1] : -1;
+    /* memfd: dom0 opens our descriptors through /proc/<our pid>/fd/<n>;
+     * holding them keeps the memory even after X frees the pixmap */
     if (rp.kind == SHM_MEMFD)
-        b->shm.refs[0] = (uint32_t)fds[0];
+        for (unsigned i = 0; i < rp.slots; i++)
+            b->shm.refs[i] = (uint32_t)fds[i];
     b->width = rp.width, b->height = rp.height, b->stride = rp.stride;
     b->zero = true;
     b->serial = rp.serial;
     if (!a->zero_used) {
         a->zero_used = true;
         log_info("window copies: window 0x%lx is the X server's own shared pixmap: "
-                 "zero copies (bulkheadshm)",
-                 w->id);
+                 "zero copies (bulkheadshm)%s",
+                 w->id, rp.slots > 1 ? ", two slots (frames)" : "");
     }
     return 0;
+}
+
+int zero_lock(struct agent *a, struct awin *w, uint64_t serial)
+{
+    struct xorg_shm_request rq = request(a, XORG_SHM_LOCK, w->id);
+    struct xorg_shm_reply rp;
+    int fds[XORG_SHM_SLOTS + 1];
+    unsigned nfds;
+    int r;
+
+    if (a->zero_fd < 0)
+        return -ENOTCONN;
+    rq.serial = serial;
+    r = ask(a, &rq, &rp, fds, &nfds);
+    if (r == -EPIPE)
+        zero_off(a, "stopped answering");
+    return r < 0 ? r : (int)rp.slot;
+}
+
+void zero_release(struct agent *a, struct awin *w, uint64_t serial, uint32_t slot)
+{
+    struct xorg_shm_request rq = request(a, XORG_SHM_RELEASE, w->id);
+
+    if (a->zero_fd < 0)
+        return;
+    rq.serial = serial, rq.slots = slot;
+    /* not answered; a full socket means the module is stuck anyway */
+    if (send(a->zero_fd, &rq, sizeof(rq), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(rq))
+        zero_off(a, "stopped reading");
+}
+
+void zero_frame_done(struct agent *a, struct awin *w, const struct gui_frame_done *d)
+{
+    /* a frame of a buffer replaced since is nobody's any more */
+    if (!w->frame_out || d->seq != w->frame_seq || d->slot != w->frame_slot)
+        return;
+    zero_release(a, w, w->frame_serial, w->frame_slot);
+    w->frame_out = false;
 }

@@ -23,7 +23,7 @@ ifeq ($(XMOD_SDK),yes)
 XMOD_SDK_CFLAGS := $(shell pkg-config --cflags xorg-server | sed 's/-I/-isystem /g')
 XMOD_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
                -fPIC -fvisibility=hidden -I. -MMD -MP $(XMOD_SDK_CFLAGS)
-XMOD_SRCS := $(XMOD)/pixmaps.c $(XMOD)/socket.c $(XMOD)/xorg_shm_proto.c lib/shm.c
+XMOD_SRCS := $(XMOD)/pixmaps.c $(XMOD)/slots.c $(XMOD)/socket.c $(XMOD)/xorg_shm_proto.c lib/shm.c
 XMOD_OBJS := $(XMOD_SRCS:%.c=$(BUILD)/xorg-module/%.o)
 XORG_MODULE := $(BUILD)/xorg/modules/extensions/libbulkheadshm.so
 
