@@ -18,6 +18,17 @@ $(BUILD)/tests/unit/test_xorg_shm_proto: $(BUILD)/tests/unit/test_xorg_shm_proto
                                          $(XORG_SHM_PROTO_OBJ) $(LIBBULKHEAD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
+# xorg-slots-check: the module's two slots seen from its socket and the
+# pixels (tests/integration/xorg-slots.sh)
+XSLOTS_PKGS := x11 xcomposite
+BINS += $(BUILD)/bin/xorg-slots-check
+$(BUILD)/tests/tools/xorg-slots-check.o: CFLAGS += $(shell pkg-config --cflags $(XSLOTS_PKGS) \
+                                                      2>/dev/null | sed 's/-I/-isystem /g')
+$(BUILD)/bin/xorg-slots-check: $(BUILD)/tests/tools/xorg-slots-check.o $(XORG_SHM_PROTO_OBJ) \
+                               $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(XSLOTS_PKGS) 2>/dev/null)
+
 ifeq ($(XMOD_SDK),yes)
 # Xorg's SDK headers as system headers: our -Werror set is for our code
 XMOD_SDK_CFLAGS := $(shell pkg-config --cflags xorg-server | sed 's/-I/-isystem /g')
