@@ -79,6 +79,7 @@ struct agent {
     enum copy_path path;         /* the best copying path left; a failure moves it down */
     int zero_fd;                 /* the bulkheadshm module's socket; -1: none, copy */
     bool zero_used, zero_missed; /* logged once each */
+    unsigned zero_slots;         /* copies of a window to ask the module for */
     struct xsel_atoms sel;
     Atom a_net_wm_name, a_wm_name, a_wm_class, a_wm_normal_hints, a_wm_hints, a_net_wm_state,
         a_fullscreen, a_wm_protocols, a_wm_delete, a_primary, a_paste_prop, a_ts_prop;
