@@ -185,9 +185,10 @@ struct gui_cursor {
  * memfd sealed against shrinking and growing.
  * Since 1.1 a buffer may have up to GUI_MAX_SLOTS slots, each a whole copy
  * of that memory (nrefs = slots * the references of one): the qube draws
- * into one while dom0 reads another (GUI_FRAME). GUI_DAMAGE is slot 0. */
+ * into one while dom0 reads another and a third waits, finished, for dom0
+ * (GUI_FRAME). GUI_DAMAGE is slot 0. */
 #define GUI_BUFFER_FIXED 20 /* kind, width, height, stride, nrefs */
-#define GUI_MAX_SLOTS    2
+#define GUI_MAX_SLOTS    3
 struct gui_buffer {
     uint32_t kind; /* GUI_BUF_GRANT or GUI_BUF_MEMFD */
     uint32_t width, height, stride;
@@ -206,7 +207,8 @@ struct gui_rect {
 /* GUI_FRAME (1.1): rect changed in slot `slot` of the window's buffer and
  * that slot now holds the whole window as it is; the qube leaves the slot
  * alone until the daemon answers GUI_FRAME_DONE with the same seq and slot.
- * The agent has at most one frame per window outstanding. */
+ * The agent has at most GUI_FRAMES_OUT frames per window outstanding. */
+#define GUI_FRAMES_OUT 2
 struct gui_frame {
     uint32_t seq; /* the agent's count, echoed back */
     uint32_t slot;

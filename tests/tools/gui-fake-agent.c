@@ -20,7 +20,7 @@
  *                                       nrefs=N, kind=N; or nofill (sparse)
  *   buffer2 WIN W H RGB0 RGB1 [FLAW]    a 2-slot buffer (protocol 1.1): two
  *                                       memfds, slot 0 of colour RGB0, slot 1
- *                                       RGB1; FLAW: nrefs=3 (a third memfd),
+ *                                       RGB1; FLAW: nrefs=N (N-2 more memfds),
  *                                       kind=1 (a 2-slot grant buffer's count
  *                                       of references, all bogus)
  *   fill WIN RRGGBB [SLOT]              repaints (a slot of) the window's
@@ -322,7 +322,8 @@ static void buffer2(char **a, int n)
     const char *flaw = n > 6 ? a[6] : "";
     size_t bytes = ((size_t)w * 4 * h + SHM_PAGE_SIZE - 1) / SHM_PAGE_SIZE * SHM_PAGE_SIZE;
     uint32_t nrefs = 2, kind = GUI_BUF_MEMFD;
-    struct shm_export *e = new_export(win, w, h), *e1 = &exports[nexports - 1].slot1, extra;
+    struct shm_export *e = new_export(win, w, h), *e1 = &exports[nexports - 1].slot1;
+    static struct shm_export extra[GUI_MAX_SLOTS + 1];
     static uint32_t body[5 + 2 * GUI_MAX_BUFFER_PAGES];
 
     export_memfd(e, bytes);
@@ -331,10 +332,17 @@ static void buffer2(char **a, int n)
     fill(e1, w, h, n > 5 ? (uint32_t)strtoul(a[5], NULL, 16) : 0x404040);
     body[5] = (uint32_t)e->fd;
     body[6] = (uint32_t)e1->fd;
-    if (!strcmp(flaw, "nrefs=3")) {
-        export_memfd(&extra, bytes); /* kept open to the end: the daemon may look */
-        body[7] = (uint32_t)extra.fd;
-        nrefs = 3;
+    if (!strncmp(flaw, "nrefs=", 6)) {
+        nrefs = num(flaw + 6);
+        if (nrefs < 2 || nrefs > 2 + GUI_MAX_SLOTS + 1) {
+            fprintf(stderr, "gui-fake-agent: buffer2 nrefs=2..%d\n", 3 + GUI_MAX_SLOTS);
+            exit(2);
+        }
+        /* kept open to the end: the daemon may look */
+        for (uint32_t i = 2; i < nrefs; i++) {
+            export_memfd(&extra[i - 2], bytes);
+            body[5 + i] = (uint32_t)extra[i - 2].fd;
+        }
     } else if (!strcmp(flaw, "kind=1")) {
         kind = GUI_BUF_GRANT;
         nrefs = 2 * (uint32_t)(bytes / SHM_PAGE_SIZE);

@@ -224,10 +224,40 @@ int main(void)
     for (unsigned i = 0; i < nfds; i++)
         close(fds[i]);
 
-    /* malformed: an error, and the connection still answers */
+    /* three slots: two frames locked, drawing goes to the third */
     rq = req(XORG_SHM_WINDOW, win2, 3, 0);
     r = ask(&rq, &rp, fds, &nfds);
-    ok(r == -EINVAL, "three slots: -EINVAL");
+    ok(r == 0 && rp.slots == 3 && nfds == 3, "asked for three slots, a window gets three");
+    if (r == 0 && nfds == 3) {
+        const uint32_t *t[3];
+        unsigned locked = 0;
+        uint64_t serial2 = rp.serial;
+        for (int i = 0; i < 3; i++)
+            t[i] = mmap(NULL, rp.bytes, PROT_READ, MAP_SHARED, fds[i], 0);
+        put_whole(win2, gc, RED);
+        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
+        r = ask(&rq, &rp, fds, &nfds);
+        int a = (int)rp.slot;
+        locked |= 1u << a;
+        put_whole(win2, gc, BLUE);
+        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
+        int r2 = ask(&rq, &rp, fds, &nfds), b = (int)rp.slot;
+        locked |= 1u << b;
+        put_whole(win2, gc, GREEN);
+        int c = 3 - a - b;
+        ok(r == 0 && r2 == 0 && a != b && locked == ((1u << a) | (1u << b)),
+           "two LOCKs lock two different slots");
+        ok(px(t[a], 1, 1) == RED && px(t[b], 1, 1) == BLUE && px(t[c], 1, 1) == GREEN,
+           "each locked frame kept, the third slot drawn in");
+    } else {
+        ok(0, "two LOCKs lock two different slots");
+        ok(0, "each locked frame kept, the third slot drawn in");
+    }
+
+    /* malformed: an error, and the connection still answers */
+    rq = req(XORG_SHM_WINDOW, win2, XORG_SHM_SLOTS + 1, 0);
+    r = ask(&rq, &rp, fds, &nfds);
+    ok(r == -EINVAL, "more slots than there may be: -EINVAL");
     rq = req(XORG_SHM_LOCK, win2, 0, 0);
     r = ask(&rq, &rp, fds, &nfds);
     ok(r == -EINVAL, "LOCK without a serial: -EINVAL");

@@ -120,8 +120,10 @@ static void replies(void **state)
     r.nrefs = 30, r.slots = 2;
     assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), 3, &out), 0);
     assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), 2, &out), -EINVAL);
-    r.slots = 3;
-    assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), 4, &out), -EINVAL);
+    r.slots = XORG_SHM_SLOTS;
+    assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), XORG_SHM_SLOTS + 1, &out), 0);
+    r.slots = XORG_SHM_SLOTS + 1;
+    assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), XORG_SHM_SLOTS + 2, &out), -EINVAL);
     r.slots = 0;
     assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), 1, &out), -EINVAL);
     bad = good_memfd(), bad.slots = 2;

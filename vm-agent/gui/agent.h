@@ -43,11 +43,18 @@ struct abuf {
     void *priv;      /* COPY_PRIVATE: our mapping of that segment's memfd */
     bool zero;       /* the window pixmap's own memory (zerocopy.c) */
     uint64_t serial; /* zero: which pixmap (the module's name for it) */
-    /* zero: the copies of the pixmap the module keeps (1 or 2; with 2,
-     * GUI_FRAME), and slot 1's descriptor (slot 0's is shm.fd); shm.refs
-     * holds every slot's references */
+    /* zero: the copies of the pixmap the module keeps (more than 1:
+     * GUI_FRAME), and the descriptors of slots 1.. (slot 0's is shm.fd);
+     * shm.refs holds every slot's references */
     unsigned slots;
-    int slot1_fd;
+    int slot_fds[GUI_MAX_SLOTS - 1];
+};
+
+/* A GUI_FRAME dom0 has not answered yet: the slot the module locked for
+ * it, in the pixmap of serial. */
+struct aframe {
+    uint32_t seq, slot;
+    uint64_t serial;
 };
 
 struct awin {
@@ -63,11 +70,10 @@ struct awin {
     struct abuf *bufs[AGENT_MAX_PENDING_BUFFERS];
     unsigned nbufs, acked;
     uint32_t flags; /* GUI_FLAG_* last sent */
-    /* the GUI_FRAME dom0 is reading (at most one per window): its seq,
-     * the slot the module locked for it, and that pixmap's serial */
-    bool frame_out;
-    uint32_t frame_seq, frame_slot;
-    uint64_t frame_serial;
+    /* frames out (at most GUI_FRAMES_OUT, oldest first) and the last seq */
+    struct aframe out[GUI_FRAMES_OUT];
+    unsigned nout;
+    uint32_t frame_seq;
 };
 
 struct agent {
@@ -140,6 +146,8 @@ int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_se
  * the slot, or a negative errno (-ESTALE: the window has another pixmap). */
 int zero_lock(struct agent *a, struct awin *w, uint64_t serial);
 void zero_release(struct agent *a, struct awin *w, uint64_t serial, uint32_t slot);
+/* Releases the window's frames out (its buffer changed: dom0 dropped them). */
+void zero_forget_frames(struct agent *a, struct awin *w);
 /* A GUI_FRAME_DONE for the window */
 void zero_frame_done(struct agent *a, struct awin *w, const struct gui_frame_done *d);
 

@@ -150,8 +150,8 @@ static void buffer_free(struct agent *a, struct abuf *b)
     if (b->zero) {
         /* the module's memory: we only drop our hold on it (its grants go
          * when the last descriptor of each allocation closes) */
-        if (b->slot1_fd >= 0)
-            close(b->slot1_fd);
+        for (unsigned i = 1; i < b->slots; i++)
+            close(b->slot_fds[i - 1]);
         close(b->shm.fd);
         free(b->shm.refs);
         free(b);
@@ -188,7 +188,6 @@ int buffers_update(struct agent *a, struct awin *w)
         return -1;
     }
     b->slots = 1;
-    b->slot1_fd = -1;
     /* Composite gave the window a new pixmap when it was mapped or resized:
      * ask which; the same one as before needs no new buffer */
     r = zero_buffer(a, w, b, cur && cur->zero ? cur->serial : 0);
@@ -220,11 +219,8 @@ int buffers_update(struct agent *a, struct awin *w)
     body[4] = b->shm.nrefs;
     memcpy(body + 5, b->shm.refs, 4 * (size_t)b->shm.nrefs);
     w->bufs[w->nbufs++] = b;
-    /* a frame of the old buffer: the daemon drops it with the buffer */
-    if (w->frame_out) {
-        zero_release(a, w, w->frame_serial, w->frame_slot);
-        w->frame_out = false;
-    }
+    /* frames of the old buffer: the daemon drops them with the buffer */
+    zero_forget_frames(a, w);
     agent_send(a, GUI_BUFFER, (uint32_t)w->id, body, len);
     free(body);
     return 1;

@@ -385,9 +385,15 @@ void windows_handle_event(struct agent *a, XEvent *ev)
     }
 }
 
-/* A two-slot window's damage as a GUI_FRAME: the module locks the slot
+/* Frames a window may have out: one slot must stay free to draw in. */
+static unsigned frames_out_max(const struct abuf *b)
+{
+    return b->slots - 1 < GUI_FRAMES_OUT ? b->slots - 1 : GUI_FRAMES_OUT;
+}
+
+/* A many-slot window's damage as a GUI_FRAME: the module locks the slot
  * the window is drawn in now (nothing draws there until dom0 is done);
- * later drawing goes to the other slot. */
+ * later drawing goes to another slot. */
 static void send_frame(struct agent *a, struct awin *w, struct abuf *b, const struct gui_rect *r)
 {
     int slot = zero_lock(a, w, b->serial);
@@ -396,9 +402,7 @@ static void send_frame(struct agent *a, struct awin *w, struct abuf *b, const st
     if (slot < 0)
         return; /* another pixmap already (a resize): its buffer shows it whole */
     struct gui_frame f = {.seq = ++w->frame_seq, .slot = (uint32_t)slot, .rect = *r};
-    w->frame_out = true;
-    w->frame_slot = (uint32_t)slot;
-    w->frame_serial = b->serial;
+    w->out[w->nout++] = (struct aframe){f.seq, f.slot, b->serial};
     agent_send(a, GUI_FRAME, (uint32_t)w->id, &f, sizeof(f));
 }
 
@@ -432,7 +436,7 @@ void windows_flush_damage(struct agent *a)
         if (!b->zero) {
             buffers_copy(a, w, &r);
             n++;
-        } else if (b->slots > 1 && w->frame_out) {
+        } else if (b->slots > 1 && w->nout >= frames_out_max(b)) {
             /* dom0 still reads the last frame: this damage waits for its
              * GUI_FRAME_DONE and goes out with the next frame */
             w->dx0 = r.x, w->dy0 = r.y;
@@ -455,8 +459,8 @@ void windows_flush_damage(struct agent *a)
                              (uint32_t)(w->dy1 - w->dy0)};
         struct abuf *b = w->bufs[w->nbufs - 1];
         if (b->zero && b->slots > 1) {
-            if (w->frame_out)
-                continue; /* still dirty: waits for the frame out */
+            if (w->nout >= frames_out_max(b))
+                continue; /* still dirty: waits for a frame out */
             send_frame(a, w, b, &r);
             continue;
         }

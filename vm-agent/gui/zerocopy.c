@@ -28,7 +28,9 @@ void zero_init(struct agent *a)
 {
     const char *slots = getenv("BULKHEAD_GUI_AGENT_SLOTS");
 
-    a->zero_slots = slots && !strcmp(slots, "1") ? 1 : XORG_SHM_SLOTS;
+    a->zero_slots = slots && slots[0] >= '1' && slots[0] <= '0' + XORG_SHM_SLOTS && !slots[1]
+                        ? (unsigned)(slots[0] - '0')
+                        : XORG_SHM_SLOTS;
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     size_t n = xorg_shm_socket_name(DisplayString(a->dpy), sa.sun_path, sizeof(sa.sun_path));
 
@@ -141,7 +143,7 @@ int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_se
     /* two copies when the daemon takes frames: dom0 reads one while the
      * X server draws into the other (vm-agent/xorg/slots.c); one when
      * BULKHEAD_GUI_AGENT_SLOTS=1 (the benchmark compares) */
-    rq.slots = a->frames && a->zero_slots > 1 ? XORG_SHM_SLOTS : 1;
+    rq.slots = a->frames ? a->zero_slots : 1;
     r = ask(a, &rq, &rp, fds, &nfds);
     if (r == -EPIPE) {
         zero_off(a, "stopped answering");
@@ -185,7 +187,8 @@ int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_se
     b->shm.fd = fds[0];
     b->shm.index = rp.index[0];
     b->slots = rp.slots;
-    b->slot1_fd = rp.slots > 1 ? fds[1] : -1;
+    for (unsigned i = 1; i < rp.slots; i++)
+        b->slot_fds[i - 1] = fds[i];
     /* memfd: dom0 opens our descriptors through /proc/<our pid>/fd/<n>;
      * holding them keeps the memory even after X frees the pixmap */
     if (rp.kind == SHM_MEMFD)
@@ -235,8 +238,19 @@ void zero_release(struct agent *a, struct awin *w, uint64_t serial, uint32_t slo
 void zero_frame_done(struct agent *a, struct awin *w, const struct gui_frame_done *d)
 {
     /* a frame of a buffer replaced since is nobody's any more */
-    if (!w->frame_out || d->seq != w->frame_seq || d->slot != w->frame_slot)
+    for (unsigned i = 0; i < w->nout; i++) {
+        if (w->out[i].seq != d->seq || w->out[i].slot != d->slot)
+            continue;
+        zero_release(a, w, w->out[i].serial, w->out[i].slot);
+        memmove(w->out + i, w->out + i + 1, (w->nout - i - 1) * sizeof(w->out[0]));
+        w->nout--;
         return;
-    zero_release(a, w, w->frame_serial, w->frame_slot);
-    w->frame_out = false;
+    }
+}
+
+void zero_forget_frames(struct agent *a, struct awin *w)
+{
+    for (unsigned i = 0; i < w->nout; i++)
+        zero_release(a, w, w->out[i].serial, w->out[i].slot);
+    w->nout = 0;
 }

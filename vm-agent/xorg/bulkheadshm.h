@@ -28,7 +28,7 @@ struct bhs_slot {
 /* The shared memory under one window pixmap. */
 struct bhs_buf {
     struct bhs_slot slot[XORG_SHM_SLOTS];
-    unsigned nslots;  /* 1, or 2 once the agent asked for frames */
+    unsigned nslots;  /* 1, or more once the agent asked for frames */
     unsigned current; /* the slot the pixmap's pixels point at */
     unsigned locked;  /* bit per slot: dom0 reads it; never drawn into */
     bool replaces;    /* the request being run overwrites what it draws */
@@ -51,9 +51,10 @@ struct bhs_buf *bhs_pixmap_buf(PixmapPtr p);
 int bhs_slot_alloc(const struct bhs_buf *b, struct shm_export *e);
 
 /* slots.c */
-/* Gives b its second slot (a copy of the first) and the damage hook. */
-int bhs_slots_add(struct bhs_buf *b);
-/* Before b's pixmap goes: the hook and the second slot's region. */
+/* Gives b n slots in all (copies of the current one) and the damage
+ * hook. */
+int bhs_slots_add(struct bhs_buf *b, unsigned n);
+/* Before b's pixmap goes: the hook and the slots' regions. */
 void bhs_slots_remove(struct bhs_buf *b);
 /* XORG_SHM_LOCK: locks the current slot and returns it. */
 unsigned bhs_slots_lock(struct bhs_buf *b);

@@ -208,7 +208,7 @@ int bhs_window_buffer(const struct xorg_shm_request *rq, struct bhs_buf **out)
         b->locked = 0;
         /* without a second copy the agent still gets the one there is */
         if (rq->slots > b->nslots)
-            (void)bhs_slots_add(b);
+            (void)bhs_slots_add(b, rq->slots);
     }
     *out = b;
     return 0;

@@ -1,12 +1,15 @@
-/* bulkheadshm: two copies ("slots") of a window's pixels, so that the X
- * server never draws into the copy dom0 is reading.
+/* bulkheadshm: up to three copies ("slots") of a window's pixels, so that
+ * the X server never draws into a copy dom0 is reading or about to read.
  *
  * With one shared pixmap, the qube draws frame k+1 into the very memory
  * dom0's X server is still copying frame k from: frames are lost (or
  * torn) exactly when both sides are busy. With two slots the gui-agent
  * locks the slot holding a finished frame (XORG_SHM_LOCK) and sends it to
- * dom0; the next drawing into the window first moves the pixmap to the
- * other slot, and the agent releases the locked one when dom0 is done.
+ * dom0; the next drawing into the window first moves the pixmap to a slot
+ * not locked, and the agent releases the locked one when dom0 is done.
+ * Three slots let the agent have two frames out (one dom0 copies, one
+ * waiting for it) while the X server draws into the third: dom0's X
+ * server never waits for the qube.
  *
  * Moving needs the other slot to hold the window as it is: each slot
  * keeps the region where it differs from the current one ("stale"), and
@@ -71,10 +74,15 @@ static void before_drawing(DamagePtr damage, RegionPtr region, void *closure)
 
     DamageEmpty(damage); /* we keep our own regions */
     if (b->locked & (1u << cur)) {
-        unsigned to = 1 - cur;
+        unsigned to = cur;
 
-        if (b->locked & (1u << to)) {
-            b->torn++; /* both read by dom0: the agent allows one frame */
+        /* the free slot with the least to bring up to date */
+        for (unsigned i = 0; i < b->nslots; i++)
+            if (!(b->locked & (1u << i)) && (to == cur || RegionNumRects(&b->slot[i].stale) <
+                                                              RegionNumRects(&b->slot[to].stale)))
+                to = i;
+        if (to == cur) {
+            b->torn++; /* all read by dom0: the agent leaves one free */
         } else {
             if (!(b->replaces && covers_all(b, region)))
                 copy_stale(b, to);
@@ -89,24 +97,32 @@ static void before_drawing(DamagePtr damage, RegionPtr region, void *closure)
             RegionUnion(&b->slot[i].stale, &b->slot[i].stale, region);
 }
 
-int bhs_slots_add(struct bhs_buf *b)
+int bhs_slots_add(struct bhs_buf *b, unsigned n)
 {
     ScreenPtr s = b->pixmap->drawable.pScreen;
-    struct bhs_slot *n = &b->slot[1];
+    unsigned had = b->nslots;
 
-    if (b->nslots != 1 || bhs_slot_alloc(b, &n->shm) < 0)
+    if (n > XORG_SHM_SLOTS || n <= had)
         return -1;
-    b->damage = DamageCreate(before_drawing, NULL, DamageReportRawRegion, TRUE, s, b);
-    if (!b->damage) {
-        shm_export_destroy(&n->shm);
-        return -1;
+    for (unsigned i = had; i < n; i++) {
+        struct bhs_slot *sl = &b->slot[i];
+        if (bhs_slot_alloc(b, &sl->shm) < 0)
+            break; /* fewer copies: still frames with two */
+        memcpy(sl->shm.addr, b->slot[b->current].shm.addr, (size_t)b->stride * b->height);
+        RegionNull(&sl->stale);
+        b->nslots = i + 1;
     }
-    memcpy(n->shm.addr, b->slot[b->current].shm.addr, (size_t)b->stride * b->height);
-    RegionNull(&b->slot[0].stale);
-    RegionNull(&n->stale);
-    b->nslots = 2;
-    DamageRegister(&b->pixmap->drawable, b->damage);
-    return 0;
+    if (had == 1 && b->nslots > 1) {
+        b->damage = DamageCreate(before_drawing, NULL, DamageReportRawRegion, TRUE, s, b);
+        if (!b->damage) {
+            while (b->nslots > 1)
+                shm_export_destroy(&b->slot[--b->nslots].shm);
+            return -1;
+        }
+        RegionNull(&b->slot[0].stale);
+        DamageRegister(&b->pixmap->drawable, b->damage);
+    }
+    return b->nslots == n ? 0 : -1;
 }
 
 void bhs_slots_remove(struct bhs_buf *b)
@@ -116,8 +132,8 @@ void bhs_slots_remove(struct bhs_buf *b)
     /* unregisters too; before Damage's own DestroyPixmap would */
     DamageDestroy(b->damage);
     b->damage = NULL;
-    RegionUninit(&b->slot[0].stale);
-    RegionUninit(&b->slot[1].stale);
+    for (unsigned i = 0; i < b->nslots; i++)
+        RegionUninit(&b->slot[i].stale);
 }
 
 unsigned bhs_slots_lock(struct bhs_buf *b)

@@ -22,16 +22,16 @@
 #include <stdint.h>
 
 #define XORG_SHM_MAGIC 0x42485332u /* "BHS2": this layout */
-#define XORG_SHM_SLOTS 2           /* copies of a window pixmap at most */
+#define XORG_SHM_SLOTS 3           /* copies of a window pixmap at most */
 
 /* What the agent asks. */
 enum xorg_shm_op {
     /* Where are the window's pixels? slots: how many copies the agent
-     * wants (1, or 2 for frames: the module then keeps a second copy and
-     * draws into whichever dom0 is not reading). Answered. */
+     * wants (1, or more for frames: the module then keeps more copies and
+     * draws into one dom0 is not reading). Answered. */
     XORG_SHM_WINDOW = 1,
     /* dom0 is about to read the slot the window is drawn into now: keep it
-     * as it is until XORG_SHM_RELEASE; later drawing goes to the other
+     * as it is until XORG_SHM_RELEASE; later drawing goes to another
      * slot. The reply's slot says which one is locked. Answered. */
     XORG_SHM_LOCK = 2,
     /* dom0 is done with slot `slot` (of the pixmap with this serial). Not
@@ -45,7 +45,7 @@ struct xorg_shm_request {
     uint32_t window; /* a top-level window of the screen */
     uint32_t kind;   /* SHM_MEMFD or SHM_GRANT: what the agent's daemon imports */
     uint32_t domid;  /* SHM_GRANT: the domain the pages are granted to */
-    uint32_t slots;  /* WINDOW: 1 or XORG_SHM_SLOTS; RELEASE: the slot; else 0 */
+    uint32_t slots;  /* WINDOW: 1 .. XORG_SHM_SLOTS; RELEASE: the slot; else 0 */
     uint64_t serial; /* LOCK, RELEASE: the pixmap meant (0 for WINDOW) */
 };
 
@@ -56,7 +56,7 @@ struct xorg_shm_reply {
     uint32_t kind;
     uint32_t width, height, stride, depth;
     uint32_t nrefs; /* of one slot. GRANT: the pages; MEMFD: 1 */
-    uint32_t slots; /* WINDOW: copies there are (1 or 2); LOCK: 0 */
+    uint32_t slots; /* WINDOW: copies there are (1 .. XORG_SHM_SLOTS); LOCK: 0 */
     uint32_t slot;  /* LOCK: the slot now locked */
     uint32_t pad;
     uint64_t bytes;                 /* of one slot, whole pages */
