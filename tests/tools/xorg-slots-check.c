@@ -249,9 +249,29 @@ int main(void)
            "two LOCKs lock two different slots");
         ok(px(t[a], 1, 1) == RED && px(t[b], 1, 1) == BLUE && px(t[c], 1, 1) == GREEN,
            "each locked frame kept, the third slot drawn in");
+        /* two LOCKs with nothing drawn between lock one slot twice: the
+         * first RELEASE must leave it locked for the second frame */
+        for (int i = 0; i < 2; i++) {
+            rq = req(XORG_SHM_RELEASE, win2, (uint32_t)(i ? b : a), serial2);
+            send(sock, &rq, sizeof(rq), 0);
+        }
+        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
+        r = ask(&rq, &rp, fds, &nfds);
+        int x1 = (int)rp.slot;
+        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
+        r2 = ask(&rq, &rp, fds, &nfds);
+        int x2 = (int)rp.slot;
+        rq = req(XORG_SHM_RELEASE, win2, (uint32_t)x1, serial2);
+        send(sock, &rq, sizeof(rq), 0);
+        put_whole(win2, gc, WHITE);
+        ok(r == 0 && r2 == 0 && x1 == x2 && px(t[x1], 1, 1) == GREEN,
+           "a slot locked twice stays locked after one RELEASE");
+        rq = req(XORG_SHM_RELEASE, win2, (uint32_t)x2, serial2);
+        send(sock, &rq, sizeof(rq), 0);
     } else {
         ok(0, "two LOCKs lock two different slots");
         ok(0, "each locked frame kept, the third slot drawn in");
+        ok(0, "a slot locked twice stays locked after one RELEASE");
     }
 
     /* malformed: an error, and the connection still answers */

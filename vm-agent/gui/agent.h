@@ -8,7 +8,8 @@
  * windows.c (which windows exist and what they look like), props.c (its
  * pure conversions, unit-tested), buffers.c
  * (window pixels into shared memory), zerocopy.c (or the X server's own,
- * when it runs the bulkheadshm module), input.c (XTest injection), clipboard.c
+ * when it runs the bulkheadshm module), frames.c (windows whose pixmap has
+ * several slots: GUI_FRAME), input.c (XTest injection), clipboard.c
  * (the qube's CLIPBOARD selection), screen.c (RandR). */
 #ifndef BULKHEAD_GUI_AGENT_H
 #define BULKHEAD_GUI_AGENT_H
@@ -50,11 +51,22 @@ struct abuf {
     int slot_fds[GUI_MAX_SLOTS - 1];
 };
 
-/* A GUI_FRAME dom0 has not answered yet: the slot the module locked for
- * it, in the pixmap of serial. */
+/* A frame of a window (frames.c): asked the module to lock its slot
+ * (locked false: the rectangle waits for the answer), or sent to dom0 as
+ * GUI_FRAME and not answered yet. */
 struct aframe {
     uint32_t seq, slot;
-    uint64_t serial;
+    uint64_t serial, ticket;
+    struct gui_rect rect;
+    bool locked;
+};
+
+/* LOCK requests the module has not answered, in the order sent (it
+ * answers in order): whose they were, even if the window went since. */
+#define AGENT_MAX_LOCKS 64
+struct alock {
+    Window win;
+    uint64_t serial, ticket;
 };
 
 struct awin {
@@ -86,6 +98,9 @@ struct agent {
     int zero_fd;                 /* the bulkheadshm module's socket; -1: none, copy */
     bool zero_used, zero_missed; /* logged once each */
     unsigned zero_slots;         /* copies of a window to ask the module for */
+    struct alock locks[AGENT_MAX_LOCKS];
+    unsigned lock_head, nlocks;
+    uint64_t next_ticket;
     struct xsel_atoms sel;
     Atom a_net_wm_name, a_wm_name, a_wm_class, a_wm_normal_hints, a_wm_hints, a_net_wm_state,
         a_fullscreen, a_wm_protocols, a_wm_delete, a_primary, a_paste_prop, a_ts_prop;
@@ -142,14 +157,26 @@ void zero_init(struct agent *a);
  * still the pixmap of serial cur_serial (b untouched); a negative errno
  * if it cannot (then copy). */
 int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_serial);
-/* Locks the slot the window's pixmap (serial) holds now, for a GUI_FRAME:
- * the slot, or a negative errno (-ESTALE: the window has another pixmap). */
-int zero_lock(struct agent *a, struct awin *w, uint64_t serial);
-void zero_release(struct agent *a, struct awin *w, uint64_t serial, uint32_t slot);
-/* Releases the window's frames out (its buffer changed: dom0 dropped them). */
-void zero_forget_frames(struct agent *a, struct awin *w);
-/* A GUI_FRAME_DONE for the window */
-void zero_frame_done(struct agent *a, struct awin *w, const struct gui_frame_done *d);
+/* Asks the module to lock the slot the window's pixmap (serial) is drawn
+ * in now; the answer comes to frames_locked() (zero_read). 0, or -1 if it
+ * cannot be asked now (too many questions out, no module). */
+int zero_lock(struct agent *a, Window win, uint64_t serial);
+void zero_release(struct agent *a, Window win, uint64_t serial, uint32_t slot);
+/* Reads the module's answers that have come (its socket is readable). */
+void zero_read(struct agent *a);
+
+/* frames.c: windows with slots send GUI_FRAME (docs/gui-agent.md, "Frames") */
+/* The window's damage box r as a frame, if a frame may go out now: true
+ * if it was taken (the box is the frame's now). */
+bool frames_take(struct agent *a, struct awin *w, struct abuf *b, const struct gui_rect *r);
+/* Whether the window has room for another frame. */
+bool frames_room(const struct awin *w, const struct abuf *b);
+/* The module's answer to LOCK number ticket (slot, or status < 0). */
+void frames_locked(struct agent *a, Window win, uint64_t serial, uint64_t ticket, int status,
+                   uint32_t slot);
+void frames_done(struct agent *a, struct awin *w, const struct gui_frame_done *d);
+/* The window's buffer changed or it went: dom0 dropped its frames. */
+void frames_forget(struct agent *a, struct awin *w);
 
 /* input.c */
 void input_key(struct agent *a, struct awin *w, const struct gui_key *k);

@@ -220,7 +220,7 @@ int buffers_update(struct agent *a, struct awin *w)
     memcpy(body + 5, b->shm.refs, 4 * (size_t)b->shm.nrefs);
     w->bufs[w->nbufs++] = b;
     /* frames of the old buffer: the daemon drops them with the buffer */
-    zero_forget_frames(a, w);
+    frames_forget(a, w);
     agent_send(a, GUI_BUFFER, (uint32_t)w->id, body, len);
     free(body);
     return 1;
@@ -244,6 +244,7 @@ void buffers_ack(struct agent *a, struct awin *w)
 
 void buffers_free_all(struct agent *a, struct awin *w)
 {
+    frames_forget(a, w);
     for (unsigned i = 0; i < w->nbufs; i++)
         buffer_free(a, w->bufs[i]);
     w->nbufs = w->acked = 0;

@@ -172,7 +172,7 @@ static void dispatch(struct agent *a, const struct gui_hdr *h, const uint8_t *bo
         break;
     case GUI_FRAME_DONE:
         if ((r = gui_parse_frame_done(body, h->len, &m.done)) == 0)
-            zero_frame_done(a, w, &m.done);
+            frames_done(a, w, &m.done);
         break;
     case GUI_HELLO:
         return agent_fail(a, "a second GUI_HELLO");
@@ -263,10 +263,15 @@ static void session(struct agent *a)
             left = a->clip_deadline_ms - agent_now_ms();
             left = left < 0 ? 0 : left;
         }
-        struct pollfd p[2] = {{.fd = vchan_fd(a->vc), .events = POLLIN},
-                              {.fd = xfd, .events = POLLIN}};
-        if (!XPending(a->dpy) && poll(p, 2, (int)left) < 0 && errno != EINTR)
+        /* the module's socket: answers to frames' LOCKs (zerocopy.c) */
+        struct pollfd p[3] = {{.fd = vchan_fd(a->vc), .events = POLLIN},
+                              {.fd = xfd, .events = POLLIN},
+                              {.fd = a->nlocks ? a->zero_fd : -1, .events = POLLIN}};
+        if (!XPending(a->dpy) && poll(p, 3, (int)left) < 0 && errno != EINTR)
             fatal("poll");
+        /* read even when X kept us from polling: answers must not wait */
+        if (a->nlocks)
+            zero_read(a);
         if (p[1].revents & (POLLHUP | POLLERR))
             fatalx("the X server went away");
         if (p[0].revents)

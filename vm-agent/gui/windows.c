@@ -385,27 +385,6 @@ void windows_handle_event(struct agent *a, XEvent *ev)
     }
 }
 
-/* Frames a window may have out: one slot must stay free to draw in. */
-static unsigned frames_out_max(const struct abuf *b)
-{
-    return b->slots - 1 < GUI_FRAMES_OUT ? b->slots - 1 : GUI_FRAMES_OUT;
-}
-
-/* A many-slot window's damage as a GUI_FRAME: the module locks the slot
- * the window is drawn in now (nothing draws there until dom0 is done);
- * later drawing goes to another slot. */
-static void send_frame(struct agent *a, struct awin *w, struct abuf *b, const struct gui_rect *r)
-{
-    int slot = zero_lock(a, w, b->serial);
-
-    w->dirty = false;
-    if (slot < 0)
-        return; /* another pixmap already (a resize): its buffer shows it whole */
-    struct gui_frame f = {.seq = ++w->frame_seq, .slot = (uint32_t)slot, .rect = *r};
-    w->out[w->nout++] = (struct aframe){f.seq, f.slot, b->serial};
-    agent_send(a, GUI_FRAME, (uint32_t)w->id, &f, sizeof(f));
-}
-
 /* Copies every window's damaged box into its buffer, waits for the X
  * server to have done it (one round trip for all), then tells the daemon.
  *
@@ -436,8 +415,8 @@ void windows_flush_damage(struct agent *a)
         if (!b->zero) {
             buffers_copy(a, w, &r);
             n++;
-        } else if (b->slots > 1 && w->nout >= frames_out_max(b)) {
-            /* dom0 still reads the last frame: this damage waits for its
+        } else if (b->slots > 1 && !frames_room(w, b)) {
+            /* dom0 has all the frames it may: this damage waits for a
              * GUI_FRAME_DONE and goes out with the next frame */
             w->dx0 = r.x, w->dy0 = r.y;
             w->dx1 = r.x + (int)r.width, w->dy1 = r.y + (int)r.height;
@@ -459,9 +438,9 @@ void windows_flush_damage(struct agent *a)
                              (uint32_t)(w->dy1 - w->dy0)};
         struct abuf *b = w->bufs[w->nbufs - 1];
         if (b->zero && b->slots > 1) {
-            if (w->nout >= frames_out_max(b))
-                continue; /* still dirty: waits for a frame out */
-            send_frame(a, w, b, &r);
+            /* else still dirty: waits for room */
+            if (frames_take(a, w, b, &r))
+                w->dirty = false;
             continue;
         }
         w->dirty = false;

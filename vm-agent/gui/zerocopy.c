@@ -6,8 +6,9 @@
  * draws the app's pixels straight into what dom0 reads.
  *
  * The module answers in the X server's main loop, so a question costs a
- * round trip like an X request; we ask only when a window gets a buffer
- * (mapped, resized), never per frame. */
+ * round trip like an X request; we wait for one only when a window gets a
+ * buffer (mapped, resized). The per-frame LOCK (frames.c) is not waited
+ * for: its answer is read from the main loop (zero_read). */
 #include "vm-agent/gui/agent.h"
 
 #include "lib/log.h"
@@ -60,10 +61,10 @@ static void close_fds(int *fds, unsigned n)
         close(fds[i]);
 }
 
-/* One question; 0 and the answer's descriptors, or a negative status
- * (the module's, or -EPIPE when the socket is no good any more). */
-static int ask(struct agent *a, const struct xorg_shm_request *rq, struct xorg_shm_reply *rp,
-               int fds[XORG_SHM_SLOTS + 1], unsigned *nfds)
+/* One answer: 0 and it (with its descriptors), -EAGAIN if none came
+ * (wait: up to ZERO_ANSWER_MS), or -EPIPE when the socket is no good. */
+static int receive(struct agent *a, struct xorg_shm_reply *rp, int fds[XORG_SHM_SLOTS + 1],
+                   unsigned *nfds, bool wait)
 {
     char buf[sizeof(*rp) + 1];
     union {
@@ -77,11 +78,11 @@ static int ask(struct agent *a, const struct xorg_shm_request *rq, struct xorg_s
     ssize_t n;
 
     *nfds = 0;
-    if (send(a->zero_fd, rq, sizeof(*rq), MSG_NOSIGNAL) != (ssize_t)sizeof(*rq))
-        return -EPIPE;
-    if (poll(&p, 1, ZERO_ANSWER_MS) != 1)
-        return -EPIPE;
-    n = recvmsg(a->zero_fd, &m, MSG_CMSG_CLOEXEC);
+    if (poll(&p, 1, wait ? ZERO_ANSWER_MS : 0) != 1)
+        return wait ? -EPIPE : -EAGAIN;
+    n = recvmsg(a->zero_fd, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    if (n < 0 && errno == EAGAIN && !wait)
+        return -EAGAIN;
     if (n <= 0)
         return -EPIPE;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
@@ -98,10 +99,34 @@ static int ask(struct agent *a, const struct xorg_shm_request *rq, struct xorg_s
         }
     }
     if ((m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-        xorg_shm_parse_reply(buf, (size_t)n, *nfds, rp) < 0 || rp->op != rq->op) {
+        xorg_shm_parse_reply(buf, (size_t)n, *nfds, rp) < 0) {
         close_fds(fds, *nfds);
         *nfds = 0;
         return -EPIPE;
+    }
+    return 0;
+}
+
+static void lock_answered(struct agent *a, const struct xorg_shm_reply *rp);
+
+/* One question, waited for; 0 and the answer's descriptors, or a negative
+ * status (the module's, or -EPIPE when the socket is no good any more).
+ * Answers to LOCKs asked before come first: they are handled on the way. */
+static int ask(struct agent *a, const struct xorg_shm_request *rq, struct xorg_shm_reply *rp,
+               int fds[XORG_SHM_SLOTS + 1], unsigned *nfds)
+{
+    if (send(a->zero_fd, rq, sizeof(*rq), MSG_NOSIGNAL) != (ssize_t)sizeof(*rq))
+        return -EPIPE;
+    for (;;) {
+        if (receive(a, rp, fds, nfds, true) < 0)
+            return -EPIPE;
+        if (rp->op == rq->op)
+            break;
+        if (rp->op != XORG_SHM_LOCK || !a->nlocks) {
+            close_fds(fds, *nfds);
+            return -EPIPE;
+        }
+        lock_answered(a, rp);
     }
     return rp->status;
 }
@@ -206,26 +231,54 @@ int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_se
     return 0;
 }
 
-int zero_lock(struct agent *a, struct awin *w, uint64_t serial)
+int zero_lock(struct agent *a, Window win, uint64_t serial)
 {
-    struct xorg_shm_request rq = request(a, XORG_SHM_LOCK, w->id);
-    struct xorg_shm_reply rp;
-    int fds[XORG_SHM_SLOTS + 1];
-    unsigned nfds;
-    int r;
+    struct xorg_shm_request rq = request(a, XORG_SHM_LOCK, win);
 
-    if (a->zero_fd < 0)
-        return -ENOTCONN;
+    if (a->zero_fd < 0 || a->nlocks == AGENT_MAX_LOCKS)
+        return -1;
     rq.serial = serial;
-    r = ask(a, &rq, &rp, fds, &nfds);
-    if (r == -EPIPE)
-        zero_off(a, "stopped answering");
-    return r < 0 ? r : (int)rp.slot;
+    if (send(a->zero_fd, &rq, sizeof(rq), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(rq)) {
+        zero_off(a, "stopped reading");
+        return -1;
+    }
+    a->locks[(a->lock_head + a->nlocks++) % AGENT_MAX_LOCKS] =
+        (struct alock){win, serial, a->next_ticket++};
+    return 0;
 }
 
-void zero_release(struct agent *a, struct awin *w, uint64_t serial, uint32_t slot)
+/* An answer to the oldest LOCK out. */
+static void lock_answered(struct agent *a, const struct xorg_shm_reply *rp)
 {
-    struct xorg_shm_request rq = request(a, XORG_SHM_RELEASE, w->id);
+    struct alock l = a->locks[a->lock_head];
+
+    a->lock_head = (a->lock_head + 1) % AGENT_MAX_LOCKS;
+    a->nlocks--;
+    frames_locked(a, l.win, l.serial, l.ticket, rp->status, rp->slot);
+}
+
+void zero_read(struct agent *a)
+{
+    while (a->zero_fd >= 0 && a->nlocks) {
+        struct xorg_shm_reply rp;
+        int fds[XORG_SHM_SLOTS + 1];
+        unsigned nfds;
+        int r = receive(a, &rp, fds, &nfds, false);
+
+        if (r == -EAGAIN)
+            return;
+        if (r < 0 || rp.op != XORG_SHM_LOCK) {
+            close_fds(fds, nfds);
+            zero_off(a, "answered what was not asked");
+            return;
+        }
+        lock_answered(a, &rp);
+    }
+}
+
+void zero_release(struct agent *a, Window win, uint64_t serial, uint32_t slot)
+{
+    struct xorg_shm_request rq = request(a, XORG_SHM_RELEASE, win);
 
     if (a->zero_fd < 0)
         return;
@@ -233,24 +286,4 @@ void zero_release(struct agent *a, struct awin *w, uint64_t serial, uint32_t slo
     /* not answered; a full socket means the module is stuck anyway */
     if (send(a->zero_fd, &rq, sizeof(rq), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(rq))
         zero_off(a, "stopped reading");
-}
-
-void zero_frame_done(struct agent *a, struct awin *w, const struct gui_frame_done *d)
-{
-    /* a frame of a buffer replaced since is nobody's any more */
-    for (unsigned i = 0; i < w->nout; i++) {
-        if (w->out[i].seq != d->seq || w->out[i].slot != d->slot)
-            continue;
-        zero_release(a, w, w->out[i].serial, w->out[i].slot);
-        memmove(w->out + i, w->out + i + 1, (w->nout - i - 1) * sizeof(w->out[0]));
-        w->nout--;
-        return;
-    }
-}
-
-void zero_forget_frames(struct agent *a, struct awin *w)
-{
-    for (unsigned i = 0; i < w->nout; i++)
-        zero_release(a, w, w->out[i].serial, w->out[i].slot);
-    w->nout = 0;
 }

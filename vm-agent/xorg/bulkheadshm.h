@@ -31,6 +31,7 @@ struct bhs_buf {
     unsigned nslots;  /* 1, or more once the agent asked for frames */
     unsigned current; /* the slot the pixmap's pixels point at */
     unsigned locked;  /* bit per slot: dom0 reads it; never drawn into */
+    uint8_t locks[XORG_SHM_SLOTS]; /* LOCKs not yet released, per slot */
     bool replaces;    /* the request being run overwrites what it draws */
     unsigned torn;    /* drawings into a locked slot (no free one) */
     PixmapPtr pixmap;
@@ -65,5 +66,7 @@ void bhs_slots_hook_requests(void);
 
 /* socket.c: listens once per server life; safe to call every generation */
 void bhs_socket_start(void);
+/* Answers what agents asked meanwhile (from inside a client's requests). */
+void bhs_socket_service(void);
 
 #endif

@@ -136,15 +136,22 @@ void bhs_slots_remove(struct bhs_buf *b)
         RegionUninit(&b->slot[i].stale);
 }
 
+/* Locks are counted: two frames may hold the same slot (nothing was
+ * drawn between their LOCKs), and the first one's release must not free
+ * it under the second. */
 unsigned bhs_slots_lock(struct bhs_buf *b)
 {
+    if (b->locks[b->current] < UINT8_MAX)
+        b->locks[b->current]++;
     b->locked |= 1u << b->current;
     return b->current;
 }
 
 void bhs_slots_release(struct bhs_buf *b, unsigned slot)
 {
-    if (slot < b->nslots)
+    if (slot >= b->nslots || !b->locks[slot])
+        return;
+    if (!--b->locks[slot])
         b->locked &= ~(1u << slot);
 }
 
@@ -186,6 +193,7 @@ static int run_replacing(struct bhs_buf *b, int (*proc)(ClientPtr), ClientPtr cl
     /* drawing never frees a pixmap: b is still there */
     if (b)
         b->replaces = false;
+    bhs_socket_service();
     return r;
 }
 

@@ -11,6 +11,7 @@
 #include "vm-agent/xorg/bulkheadshm.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +21,19 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* Agents at once: one per display in practice; more are refused. */
+#define MAX_PEERS 8
+
 static int listen_fd = -1;
 static long extra_uid = -1;
+static int peers[MAX_PEERS];
+static unsigned npeers;
 
 static void drop(int fd)
 {
+    for (unsigned i = 0; i < npeers; i++)
+        if (peers[i] == fd)
+            peers[i] = peers[--npeers];
     RemoveNotifyFd(fd);
     close(fd);
 }
@@ -132,6 +141,29 @@ static void on_client(int fd, int ready, void *data)
     answer(fd, &rq, xorg_shm_parse_request(buf, (size_t)n, &rq));
 }
 
+void bhs_socket_service(void)
+{
+    static CARD32 last;
+    CARD32 now = GetTimeInMillis();
+
+    /* the main loop serves us between clients, but a client drawing flat
+     * out keeps the server for a whole time slice (milliseconds): its
+     * drawing requests give us a turn, at most once a millisecond */
+    if (now == last)
+        return;
+    last = now;
+    for (unsigned i = 0; i < npeers; i++) {
+        int fd = peers[i];
+        /* at most a few each: a peer must not keep the server either */
+        for (int k = 0; k < 4 && i < npeers && peers[i] == fd; k++) {
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            if (poll(&p, 1, 0) != 1)
+                break;
+            on_client(fd, X_NOTIFY_READ, NULL);
+        }
+    }
+}
+
 static void on_listen(int fd, int ready, void *data)
 {
     struct ucred cr;
@@ -147,8 +179,12 @@ static void on_listen(int fd, int ready, void *data)
         close(c);
         return;
     }
-    if (!SetNotifyFd(c, on_client, X_NOTIFY_READ, NULL))
+    if (npeers == MAX_PEERS || !SetNotifyFd(c, on_client, X_NOTIFY_READ, NULL)) {
+        LogMessage(X_WARNING, "bulkheadshm: refused a peer: %u connected already\n", npeers);
         close(c);
+        return;
+    }
+    peers[npeers++] = c;
 }
 
 void bhs_socket_start(void)
