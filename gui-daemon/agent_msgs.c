@@ -96,6 +96,12 @@ static void dispatch(struct gui_daemon *d, const struct gui_hdr *hdr, const uint
         draw_damage(d, w, &untrusted_r);
         break;
     }
+    case GUI_FRAME: {
+        struct gui_frame untrusted_f;
+        PARSE(gui_parse_frame, body, hdr->len, &untrusted_f);
+        draw_gui_frame(d, w, &untrusted_f);
+        break;
+    }
     case GUI_CLIPBOARD_DATA: {
         struct gui_clipboard untrusted_c;
         if (gui_parse_clipboard(body, hdr->len, d->opt.clipboard_max, &untrusted_c))

@@ -44,15 +44,38 @@ struct gui_options {
     bool foreground;
 };
 
-/* A window buffer the agent shared, as dom0's X server sees it. */
+/* A window buffer the agent shared, as dom0's X server sees it: one to
+ * GUI_MAX_SLOTS slots, each a whole copy of the window (protocol 1.1). */
 struct gui_buf {
     bool valid;
     uint32_t width, height, stride;
-    struct shm_import im;
-    xcb_shm_seg_t seg; /* attached to X: the memfd itself, or copy_* below */
-    bool copy;         /* damage is copied into copy_addr before drawing */
+    uint32_t slots;
+    struct shm_import im[GUI_MAX_SLOTS];
+    uint64_t bytes;                   /* of all slots: what GUI_BUFFERS_MAX_BYTES counts */
+    xcb_shm_seg_t seg[GUI_MAX_SLOTS]; /* each slot's memfd attached to X (not on the copy path) */
+    bool copy;                        /* a rectangle is copied into copy_addr before drawing */
+    xcb_shm_seg_t copy_seg;           /* copy_addr attached to X: one for all slots */
     void *copy_addr;
     size_t copy_bytes;
+};
+
+/* Puts of one window and the GUI_FRAMEs not yet answered (frames.c: pure,
+ * no X). One MIT-SHM put per window is in flight; what arrives meanwhile
+ * is held as one box, put when the X server says the first is done. A
+ * frame is answered (GUI_FRAME_DONE) once no put in flight or held reads
+ * its slot. */
+#define GUI_NO_SLOT     GUI_MAX_SLOTS /* a put that reads no slot of the buffer */
+#define GUI_EXPOSE_SLOT UINT32_MAX    /* frames_request: the slot last shown */
+#define GUI_FRAMES_MAX  8             /* unanswered frames a window may have */
+struct gui_frames {
+    bool busy;          /* a put in flight (MIT-SHM, completion asked for) */
+    uint32_t busy_slot; /* the slot it reads, or GUI_NO_SLOT (copy path, old buffer) */
+    bool held;          /* a box waits for the put in flight */
+    uint32_t held_slot; /* the slot it will be put from */
+    uint32_t hx1, hy1, hx2, hy2;
+    uint32_t shown_slot; /* of the last put: what exposes repaint from */
+    uint32_t n;          /* unanswered frames, oldest first */
+    struct gui_frame_done pending[GUI_FRAMES_MAX];
 };
 
 /* One of the qube's windows. Geometry is the content's, in the qube's
@@ -67,12 +90,9 @@ struct gui_window {
     bool fullscreen;
     uint32_t transient_for; /* a known window of this qube, or 0 */
     struct gui_buf buf;
-    unsigned conf_seq;     /* X sequence number of our last ConfigureWindow of it */
-    uint32_t pending_acks; /* GUI_BUFFER taken, ack not yet queued */
-    /* one MIT-SHM put in flight per window (draw.c): damage arriving
-     * meanwhile is held as one box, put when the X server says it is done */
-    bool put_busy, held;
-    uint32_t hx1, hy1, hx2, hy2;
+    unsigned conf_seq;        /* X sequence number of our last ConfigureWindow of it */
+    uint32_t pending_acks;    /* GUI_BUFFER taken, ack not yet queued */
+    struct gui_frames frames; /* puts in flight and held, frames to answer (draw.c) */
 };
 
 struct gui_daemon {
@@ -164,8 +184,37 @@ void draw_damage(struct gui_daemon *d, struct gui_window *w, const struct gui_re
 void draw_expose(struct gui_daemon *d, struct gui_window *w, int x, int y, int width, int height);
 /* Checks once whether the X server has MIT-SHM with descriptor passing. */
 void draw_init(struct gui_daemon *d);
-/* An X event: true if it was MIT-SHM's ShmCompletion of one of our puts. */
+/* An X event: true if it was MIT-SHM's ShmCompletion of one of our puts
+ * (the held box is put, due GUI_FRAME_DONEs are sent). */
 bool draw_completion(struct gui_daemon *d, const xcb_generic_event_t *ev);
+/* GUI_FRAME (1.1): checked against the window's buffer (a protocol error
+ * otherwise), the rectangle put from its slot, answered when due. */
+void draw_gui_frame(struct gui_daemon *d, struct gui_window *w,
+                    const struct gui_frame *untrusted_f);
+
+/* frames.c: the one-put-in-flight and frame-answer rules (pure) */
+/* A rectangle to put from slot (GUI_EXPOSE_SLOT: the slot last shown).
+ * True: put it now, from *slot_out; false: merged into the held box, whose
+ * slot becomes this one (a newer frame's: that slot holds the whole
+ * window; an expose keeps the held box's slot). */
+bool frames_request(struct gui_frames *f, uint32_t slot, uint32_t x, uint32_t y, uint32_t w,
+                    uint32_t h, uint32_t *slot_out);
+/* A put from slot was sent; async: its completion will come; reads_slot:
+ * the X server reads the slot until then (false on the copy path). */
+void frames_sent(struct gui_frames *f, uint32_t slot, bool async, bool reads_slot);
+/* The put in flight completed. True if a held box is to be put now
+ * (*x1..*y2 and *slot; the caller cuts it to the buffer and window). */
+bool frames_completed(struct gui_frames *f, uint32_t *slot, uint32_t *x1, uint32_t *y1,
+                      uint32_t *x2, uint32_t *y2);
+/* Records a frame to answer; -1 if GUI_FRAMES_MAX are already waiting. */
+int frames_add(struct gui_frames *f, uint32_t seq, uint32_t slot);
+/* Takes the frames whose slot no put in flight or held reads, oldest
+ * first, into out (room for GUI_FRAMES_MAX); returns how many. */
+uint32_t frames_due(struct gui_frames *f, struct gui_frame_done *out);
+/* A new buffer: unanswered frames and the held box are forgotten (the
+ * agent forgets its frames of older buffers); a put in flight reads the
+ * old buffer, no slot of the new one. */
+void frames_new_buffer(struct gui_frames *f);
 
 /* input.c */
 void input_init(struct gui_daemon *d);

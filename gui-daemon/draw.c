@@ -9,6 +9,11 @@
  *    two copies.
  *  - an X server without MIT-SHM descriptor passing: plain PutImage
  *    requests (the pixels travel through the X socket).
+ * A buffer has one or two slots (protocol 1.1), each mapped and attached
+ * on its own (one copy segment serves all: the copy is made at put time).
+ * GUI_DAMAGE draws from slot 0; GUI_FRAME from its slot, and is answered
+ * with GUI_FRAME_DONE once no put in flight or held reads that slot (the
+ * rules in frames.c); exposes repaint from the slot shown last.
  * The frame (the label colour) is painted on every expose (a resize
  * exposes the whole window); content sits at (B, B). Our windows have no
  * background, so X never clears the content before we repaint it. */
@@ -76,32 +81,55 @@ static int copy_segment(struct gui_daemon *d, struct gui_buf *b)
 
     if (fd < 0)
         return -errno;
-    if (ftruncate(fd, (off_t)b->im.bytes) < 0) {
+    if (ftruncate(fd, (off_t)b->im[0].bytes) < 0) {
         close(fd);
         return -errno;
     }
-    b->copy_addr = mmap(NULL, b->im.bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    b->copy_addr = mmap(NULL, b->im[0].bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (b->copy_addr == MAP_FAILED) {
         b->copy_addr = NULL;
         close(fd);
         return -errno;
     }
-    b->copy_bytes = b->im.bytes;
-    rc = attach(d, fd, true, &b->seg);
+    b->copy_bytes = b->im[0].bytes;
+    rc = attach(d, fd, true, &b->copy_seg);
     close(fd);
     return rc;
+}
+
+static void detach_slots(struct gui_daemon *d, struct gui_buf *b)
+{
+    for (uint32_t s = 0; s < GUI_MAX_SLOTS; s++) {
+        if (b->seg[s])
+            xcb_shm_detach(d->x, b->seg[s]);
+        b->seg[s] = 0;
+    }
+}
+
+/* Each slot's memfd attached to X as it is; 0, or nothing attached. */
+static int attach_slots(struct gui_daemon *d, struct gui_buf *b)
+{
+    for (uint32_t s = 0; s < b->slots; s++) {
+        if (attach(d, b->im[s].fd, true, &b->seg[s]) < 0) {
+            detach_slots(d, b);
+            return -EIO;
+        }
+    }
+    return 0;
 }
 
 void draw_buffer_free(struct gui_daemon *d, struct gui_buf *b)
 {
     if (!b->valid)
         return;
-    d->buf_bytes -= b->im.bytes;
-    if (b->seg)
-        xcb_shm_detach(d->x, b->seg);
+    d->buf_bytes -= b->bytes;
+    detach_slots(d, b);
+    if (b->copy_seg)
+        xcb_shm_detach(d->x, b->copy_seg);
     if (b->copy_addr)
         munmap(b->copy_addr, b->copy_bytes);
-    shm_import_unmap(&b->im);
+    for (uint32_t s = 0; s < b->slots; s++)
+        shm_import_unmap(&b->im[s]);
     memset(b, 0, sizeof(*b));
 }
 
@@ -111,14 +139,16 @@ void draw_buffer(struct gui_daemon *d, struct gui_window *w, const struct gui_bu
     struct gui_buf nb = {0};
     enum shm_kind kind = shm_kind_for_import();
     uint32_t *refs;
-    int rc;
+    uint64_t bytes;
 
-    /* sanitize start: the parser checked sizes, stride and the count of
-     * references; the kind must be the one this side imports */
+    /* sanitize start: the parser checked sizes, stride, the count of
+     * references and of slots (1..GUI_MAX_SLOTS); the kind must be the one
+     * this side imports, and all slots count against the limit */
     if (untrusted_b->kind != (kind == SHM_GRANT ? GUI_BUF_GRANT : GUI_BUF_MEMFD))
         protocol_error(d, "GUI_BUFFER of kind %u for window 0x%x; we import kind %u",
                        untrusted_b->kind, w->id, kind == SHM_GRANT ? GUI_BUF_GRANT : GUI_BUF_MEMFD);
-    if (d->buf_bytes - w->buf.im.bytes + untrusted_b->bytes > GUI_BUFFERS_MAX_BYTES)
+    bytes = untrusted_b->bytes * untrusted_b->slots;
+    if (d->buf_bytes - w->buf.bytes + bytes > GUI_BUFFERS_MAX_BYTES)
         protocol_error(d, "GUI_BUFFER for window 0x%x: buffers of more than %llu MiB in all", w->id,
                        GUI_BUFFERS_MAX_BYTES >> 20);
     refs = malloc(sizeof(*refs) * untrusted_b->nrefs);
@@ -128,20 +158,28 @@ void draw_buffer(struct gui_daemon *d, struct gui_window *w, const struct gui_bu
         refs[i] = gui_buffer_ref(untrusted_b, i);
     if (!d->peer_pid)
         d->peer_pid = vchan_peer_pid(d->vchan);
-    /* shm checks what the references name: sealed memfd large enough, or
-     * grants that map */
-    rc = shm_import_map(&nb.im, kind, d->opt.domid, d->peer_pid > 0 ? d->peer_pid : 0, refs,
-                        untrusted_b->nrefs, (size_t)untrusted_b->bytes);
+    /* shm checks what the references name, slot by slot: sealed memfd
+     * large enough, or grants that map */
+    for (uint32_t s = 0; s < untrusted_b->slots; s++) {
+        int rc = shm_import_map(&nb.im[s], kind, d->opt.domid, d->peer_pid > 0 ? d->peer_pid : 0,
+                                refs + (size_t)s * untrusted_b->refs_per_slot,
+                                untrusted_b->refs_per_slot, (size_t)untrusted_b->bytes);
+        if (rc < 0) {
+            free(refs);
+            protocol_error(d, "GUI_BUFFER for window 0x%x: slot %u cannot be mapped: %s", w->id, s,
+                           strerror(-rc));
+        }
+        nb.slots = s + 1;
+    }
     free(refs);
-    if (rc < 0)
-        protocol_error(d, "GUI_BUFFER for window 0x%x cannot be mapped: %s", w->id, strerror(-rc));
     nb.valid = true;
     nb.width = untrusted_b->width;
     nb.height = untrusted_b->height;
     nb.stride = untrusted_b->stride;
+    nb.bytes = bytes;
     /* sanitize end */
     if (d->shm_fd_ok) {
-        if (kind == SHM_MEMFD && !d->force_copy && attach(d, nb.im.fd, true, &nb.seg) == 0) {
+        if (kind == SHM_MEMFD && !d->force_copy && attach_slots(d, &nb) == 0) {
             nb.copy = false;
         } else {
             nb.copy = true;
@@ -155,53 +193,53 @@ void draw_buffer(struct gui_daemon *d, struct gui_window *w, const struct gui_bu
     }
     draw_buffer_free(d, &w->buf);
     w->buf = nb;
-    w->held = false; /* in the old buffer; the agent damages the new one whole */
-    d->buf_bytes += nb.im.bytes;
+    /* the held box and unanswered frames are of the old buffer; the agent
+     * forgets those frames and damages the new buffer whole */
+    frames_new_buffer(&w->frames);
+    d->buf_bytes += nb.bytes;
 }
 
-/* Shows buffer rows/columns [sx, sx+sw) x [sy, sy+sh), already inside both
- * the buffer and the window's content. */
-static void put_rect(struct gui_daemon *d, struct gui_window *w, uint32_t sx, uint32_t sy,
-                     uint32_t sw, uint32_t sh)
+/* Sends the GUI_FRAME_DONEs the last change made due. */
+static void answer_due(struct gui_daemon *d, struct gui_window *w)
 {
-    /* Puts of one window do not queue up in the X server: while one is in
-     * flight, later damage is held as one box and put when it completes
-     * (ShmCompletion). A qube painting faster than dom0's X server copies
-     * then costs one copy per copy dom0 can do, not one per frame, and the
-     * X server stays free for everything else. */
-    if (w->buf.seg && d->shm_event && w->put_busy) {
-        if (!w->held) {
-            w->hx1 = sx, w->hy1 = sy, w->hx2 = sx + sw, w->hy2 = sy + sh;
-            w->held = true;
-        } else {
-            w->hx1 = sx < w->hx1 ? sx : w->hx1;
-            w->hy1 = sy < w->hy1 ? sy : w->hy1;
-            w->hx2 = sx + sw > w->hx2 ? sx + sw : w->hx2;
-            w->hy2 = sy + sh > w->hy2 ? sy + sh : w->hy2;
-        }
-        return;
-    }
+    struct gui_frame_done due[GUI_FRAMES_MAX];
+    uint32_t n = frames_due(&w->frames, due);
 
+    for (uint32_t i = 0; i < n; i++)
+        gui_send(d, GUI_FRAME_DONE, w->id, &due[i], sizeof(due[i]));
+}
+
+/* Shows rows/columns [sx, sx+sw) x [sy, sy+sh) of a slot, already inside
+ * both the buffer and the window's content, now. */
+static void put_now(struct gui_daemon *d, struct gui_window *w, uint32_t slot, uint32_t sx,
+                    uint32_t sy, uint32_t sw, uint32_t sh)
+{
     struct gui_buf *b = &w->buf;
-    const uint8_t *src = b->im.addr;
+    const uint8_t *src;
+    xcb_shm_seg_t seg;
 
-    if (!sw || !sh)
-        return;
+    if (slot >= b->slots)
+        slot = 0; /* cannot happen: frames.c only names slots of this buffer */
+    src = b->im[slot].addr;
+    seg = b->copy ? b->copy_seg : b->seg[slot];
+
     if (b->copy && b->copy_addr) {
         for (uint32_t row = sy; row < sy + sh; row++) {
             size_t off = (size_t)row * b->stride + (size_t)sx * 4;
             memcpy((uint8_t *)b->copy_addr + off, src + off, (size_t)sw * 4);
         }
     }
-    if (b->seg) {
+    if (seg) {
         xcb_shm_put_image(d->x, w->xid, d->gc, (uint16_t)(b->stride / 4), (uint16_t)b->height,
                           (uint16_t)sx, (uint16_t)sy, (uint16_t)sw, (uint16_t)sh, (int16_t)(sx + B),
                           (int16_t)(sy + B), d->screen->root_depth, XCB_IMAGE_FORMAT_Z_PIXMAP,
-                          d->shm_event ? 1 : 0, b->seg, 0);
-        w->put_busy = d->shm_event != 0;
+                          d->shm_event ? 1 : 0, seg, 0);
+        /* on the copy path the slot was read by the memcpy above: the X
+         * server reads only our copy */
+        frames_sent(&w->frames, slot, d->shm_event != 0, !b->copy);
         return;
     }
-    /* no MIT-SHM: rows through the socket, a few at a time */
+    /* no MIT-SHM: rows through the socket, a few at a time; done once sent */
     uint32_t rows = PUT_IMAGE_MAX / ((size_t)sw * 4);
     uint8_t *tmp;
     if (rows == 0)
@@ -219,11 +257,34 @@ static void put_rect(struct gui_daemon *d, struct gui_window *w, uint32_t sx, ui
                       (uint32_t)((size_t)sw * 4 * n), tmp);
     }
     free(tmp);
+    frames_sent(&w->frames, slot, false, false);
+}
+
+/* Puts the rectangle of slot (GUI_EXPOSE_SLOT: the one shown last) now, or
+ * holds it while another put of the window is in flight (frames.c). */
+static void put_rect(struct gui_daemon *d, struct gui_window *w, uint32_t slot, uint32_t sx,
+                     uint32_t sy, uint32_t sw, uint32_t sh)
+{
+    if (!sw || !sh)
+        return;
+    if (frames_request(&w->frames, slot, sx, sy, sw, sh, &slot))
+        put_now(d, w, slot, sx, sy, sw, sh);
 }
 
 static uint32_t min_u32(uint32_t a, uint32_t b)
 {
     return a < b ? a : b;
+}
+
+/* The part of a checked rectangle that also lies inside the window: the
+ * window may be smaller than its buffer for a moment (a resize). False if
+ * nothing is left. */
+static bool cut_to_window(const struct gui_window *w, uint32_t x1, uint32_t y1, uint32_t *x2,
+                          uint32_t *y2)
+{
+    *x2 = min_u32(*x2, min_u32(w->buf.width, w->w));
+    *y2 = min_u32(*y2, min_u32(w->buf.height, w->h));
+    return *x2 > x1 && *y2 > y1;
 }
 
 void draw_damage(struct gui_daemon *d, struct gui_window *w, const struct gui_rect *r)
@@ -238,16 +299,45 @@ void draw_damage(struct gui_daemon *d, struct gui_window *w, const struct gui_re
                        r->height, r->x, r->y, w->id, w->buf.width, w->buf.height);
     x1 = (uint32_t)r->x;
     y1 = (uint32_t)r->y;
-    /* the window may be smaller than its buffer for a moment (a resize) */
-    x2 = min_u32(x1 + r->width, min_u32(w->buf.width, w->w));
-    y2 = min_u32(y1 + r->height, min_u32(w->buf.height, w->h));
+    x2 = x1 + r->width;
+    y2 = y1 + r->height;
     /* sanitize end */
-    if (x2 > x1 && y2 > y1)
-        put_rect(d, w, x1, y1, x2 - x1, y2 - y1);
+    if (cut_to_window(w, x1, y1, &x2, &y2))
+        put_rect(d, w, 0, x1, y1, x2 - x1, y2 - y1); /* GUI_DAMAGE is slot 0 */
+    answer_due(d, w); /* frames of slot 1 a held damage box replaced */
+}
+
+void draw_gui_frame(struct gui_daemon *d, struct gui_window *w, const struct gui_frame *untrusted_f)
+{
+    const struct gui_rect *r = &untrusted_f->rect;
+    uint32_t slot, x1, y1, x2, y2;
+
+    /* sanitize start: as GUI_DAMAGE, and the slot must be one of the
+     * buffer's (the parser checked it against GUI_MAX_SLOTS) */
+    if (!w->buf.valid)
+        protocol_error(d, "GUI_FRAME for window 0x%x before any GUI_BUFFER", w->id);
+    if (untrusted_f->slot >= w->buf.slots)
+        protocol_error(d, "GUI_FRAME of slot %u for window 0x%x, whose buffer has %u slot%s",
+                       untrusted_f->slot, w->id, w->buf.slots, w->buf.slots == 1 ? "" : "s");
+    if (!gui_rect_inside(r, w->buf.width, w->buf.height))
+        protocol_error(d, "GUI_FRAME %ux%u+%d+%d outside window 0x%x's %ux%u buffer", r->width,
+                       r->height, r->x, r->y, w->id, w->buf.width, w->buf.height);
+    if (frames_add(&w->frames, untrusted_f->seq, untrusted_f->slot) < 0)
+        protocol_error(d, "more than %u GUI_FRAMEs of window 0x%x unanswered", GUI_FRAMES_MAX,
+                       w->id);
+    slot = untrusted_f->slot;
+    x1 = (uint32_t)r->x;
+    y1 = (uint32_t)r->y;
+    x2 = x1 + r->width;
+    y2 = y1 + r->height;
+    /* sanitize end */
+    if (cut_to_window(w, x1, y1, &x2, &y2))
+        put_rect(d, w, slot, x1, y1, x2 - x1, y2 - y1);
+    answer_due(d, w);
 }
 
 /* The frame: four bands of label colour around the content. */
-static void draw_frame(struct gui_daemon *d, struct gui_window *w)
+static void draw_border(struct gui_daemon *d, struct gui_window *w)
 {
     uint16_t fw = (uint16_t)(w->w + 2 * B), fh = (uint16_t)(w->h + 2 * B);
     xcb_rectangle_t r[4] = {
@@ -264,23 +354,19 @@ bool draw_completion(struct gui_daemon *d, const xcb_generic_event_t *ev)
 {
     const xcb_shm_completion_event_t *e = (const xcb_shm_completion_event_t *)ev;
     struct gui_window *w;
+    uint32_t slot, x1, y1, x2, y2;
 
     if (!d->shm_event || (ev->response_type & 0x7f) != d->shm_event + XCB_SHM_COMPLETION)
         return false;
     w = windows_find_x(d, e->drawable);
     if (!w)
         return true; /* destroyed meanwhile */
-    w->put_busy = false;
-    if (w->held && w->buf.valid) {
-        /* the box as it was checked, cut to what the buffer and the window
-         * are now (either may have changed since) */
-        uint32_t x2 = min_u32(w->hx2, min_u32(w->buf.width, w->w));
-        uint32_t y2 = min_u32(w->hy2, min_u32(w->buf.height, w->h));
-        w->held = false;
-        if (x2 > w->hx1 && y2 > w->hy1)
-            put_rect(d, w, w->hx1, w->hy1, x2 - w->hx1, y2 - w->hy1);
-    }
-    w->held = false;
+    /* the held box as it was checked, cut to what the buffer and the window
+     * are now (the window may have shrunk since; a new buffer drops it) */
+    if (frames_completed(&w->frames, &slot, &x1, &y1, &x2, &y2) && w->buf.valid &&
+        cut_to_window(w, x1, y1, &x2, &y2))
+        put_rect(d, w, slot, x1, y1, x2 - x1, y2 - y1);
+    answer_due(d, w);
     return true;
 }
 
@@ -300,7 +386,7 @@ void draw_expose(struct gui_daemon *d, struct gui_window *w, int x, int y, int w
     if (cy2 > w->h)
         cy2 = w->h;
     if (x < B || y < B || (int64_t)x + width > w->w + B || (int64_t)y + height > w->h + B)
-        draw_frame(d, w);
+        draw_border(d, w);
     if (cx2 <= cx1 || cy2 <= cy1)
         return; /* only frame */
     /* content the buffer does not cover (yet) is black, not label colour */
@@ -312,6 +398,7 @@ void draw_expose(struct gui_daemon *d, struct gui_window *w, int x, int y, int w
         xcb_poly_fill_rectangle(d->x, w->xid, gc_black, 2, rs);
     }
     if (cx1 < bw && cy1 < bh)
-        put_rect(d, w, (uint32_t)cx1, (uint32_t)cy1, min_u32((uint32_t)cx2, bw) - (uint32_t)cx1,
+        put_rect(d, w, GUI_EXPOSE_SLOT, (uint32_t)cx1, (uint32_t)cy1,
+                 min_u32((uint32_t)cx2, bw) - (uint32_t)cx1,
                  min_u32((uint32_t)cy2, bh) - (uint32_t)cy1);
 }

@@ -11,7 +11,7 @@ GUID := gui-daemon
 GUID_PKGS := xcb xcb-shm xcb-randr
 GUID_CFLAGS := $(shell pkg-config --cflags $(GUID_PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
 GUID_LIBS := $(shell pkg-config --libs $(GUID_PKGS) 2>/dev/null)
-GUID_SRCS := main.c agent_msgs.c windows.c draw.c input.c clipboard.c notice.c sanitize.c
+GUID_SRCS := main.c agent_msgs.c windows.c draw.c frames.c input.c clipboard.c notice.c sanitize.c
 GUID_OBJS := $(GUID_SRCS:%.c=$(BUILD)/$(GUID)/%.o)
 $(GUID_OBJS): CFLAGS += $(GUID_CFLAGS)
 
@@ -22,10 +22,10 @@ $(BUILD)/bin/gui-daemon: $(GUID_OBJS) $(BUILD)/qrexec/daemon/policy.o $(GUI_PROT
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(GUID_LIBS) $(XEN_LIBS)
 
-# the sanitize rules (pure) under unit test
+# the sanitize rules and the frame rules (pure) under unit test
 TEST_BINS += $(BUILD)/tests/unit/test_gui_daemon
 $(BUILD)/tests/unit/test_gui_daemon: $(BUILD)/tests/unit/test_gui_daemon.o \
-        $(BUILD)/gui-daemon/sanitize.o $(GUI_PROTO_LIB) $(LIBBULKHEAD)
+        $(BUILD)/gui-daemon/sanitize.o $(BUILD)/gui-daemon/frames.o $(GUI_PROTO_LIB) $(LIBBULKHEAD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(XEN_LIBS)
 
 # gui-fake-agent: plays a (possibly hostile) gui-agent from a script on

@@ -22,6 +22,8 @@ _Static_assert(sizeof(struct gui_motion) == GUI_MOTION_SIZE, "wire layout");
 _Static_assert(sizeof(struct gui_crossing) == GUI_CROSSING_SIZE, "wire layout");
 _Static_assert(sizeof(struct gui_focus) == GUI_FOCUS_SIZE, "wire layout");
 _Static_assert(sizeof(struct gui_keymap) == GUI_KEYMAP_SIZE, "wire layout");
+_Static_assert(sizeof(struct gui_frame) == GUI_FRAME_SIZE, "wire layout");
+_Static_assert(sizeof(struct gui_frame_done) == GUI_FRAME_DONE_SIZE, "wire layout");
 
 /* What the header check needs to know about each type. */
 struct type_rule {
@@ -52,6 +54,7 @@ static const struct type_rule rules[] = {
     {GUI_CURSOR, "GUI_CURSOR", AGENT, true, FIXED(GUI_CURSOR_SIZE)},
     {GUI_BUFFER, "GUI_BUFFER", AGENT, true, GUI_BUFFER_FIXED + 4, GUI_MAX_BODY},
     {GUI_DAMAGE, "GUI_DAMAGE", AGENT, true, FIXED(GUI_RECT_SIZE)},
+    {GUI_FRAME, "GUI_FRAME", AGENT, true, FIXED(GUI_FRAME_SIZE)},
     {GUI_SCREEN, "GUI_SCREEN", DAEMON, false, FIXED(GUI_SCREEN_SIZE)},
     {GUI_KEY, "GUI_KEY", DAEMON, true, FIXED(GUI_KEY_SIZE)},
     {GUI_BUTTON, "GUI_BUTTON", DAEMON, true, FIXED(GUI_BUTTON_SIZE)},
@@ -62,6 +65,7 @@ static const struct type_rule rules[] = {
     {GUI_CLOSE, "GUI_CLOSE", DAEMON, true, FIXED(0)},
     {GUI_CLIPBOARD_REQ, "GUI_CLIPBOARD_REQ", DAEMON, true, FIXED(0)},
     {GUI_BUFFER_ACK, "GUI_BUFFER_ACK", DAEMON, true, FIXED(0)},
+    {GUI_FRAME_DONE, "GUI_FRAME_DONE", DAEMON, true, FIXED(GUI_FRAME_DONE_SIZE)},
 };
 
 static const struct type_rule *rule_for(uint32_t type)
@@ -266,8 +270,11 @@ int gui_parse_buffer(const void *untrusted, size_t len, struct gui_buffer *out)
     pages = (bytes + GUI_PAGE_SIZE - 1) / GUI_PAGE_SIZE;
     if (pages > GUI_MAX_BUFFER_PAGES)
         return -EBADMSG;
-    if (out->kind == GUI_BUF_GRANT ? out->nrefs != pages : out->nrefs != 1)
+    out->refs_per_slot = out->kind == GUI_BUF_GRANT ? (uint32_t)pages : 1;
+    if (!out->nrefs || out->nrefs % out->refs_per_slot ||
+        out->nrefs / out->refs_per_slot > GUI_MAX_SLOTS)
         return -EBADMSG;
+    out->slots = out->nrefs / out->refs_per_slot;
     if ((uint64_t)len != GUI_BUFFER_FIXED + 4 * (uint64_t)out->nrefs)
         return -EBADMSG;
     out->bytes = pages * GUI_PAGE_SIZE;
@@ -280,13 +287,30 @@ uint32_t gui_buffer_ref(const struct gui_buffer *b, uint32_t i)
     return i < b->nrefs ? get_u32(b->untrusted_refs + 4 * (size_t)i) : 0;
 }
 
+static bool rect_ok(const struct gui_rect *r)
+{
+    return r->x >= 0 && r->y >= 0 && size_ok(r->width, r->height);
+}
+
 int gui_parse_damage(const void *untrusted, size_t len, struct gui_rect *out)
 {
     if (fixed(untrusted, len, out, sizeof(*out)))
         return -EBADMSG;
-    if (out->x < 0 || out->y < 0 || !size_ok(out->width, out->height))
+    return rect_ok(out) ? 0 : -EBADMSG;
+}
+
+int gui_parse_frame(const void *untrusted, size_t len, struct gui_frame *out)
+{
+    if (fixed(untrusted, len, out, sizeof(*out)))
         return -EBADMSG;
-    return 0;
+    return out->slot < GUI_MAX_SLOTS && rect_ok(&out->rect) ? 0 : -EBADMSG;
+}
+
+int gui_parse_frame_done(const void *untrusted, size_t len, struct gui_frame_done *out)
+{
+    if (fixed(untrusted, len, out, sizeof(*out)))
+        return -EBADMSG;
+    return out->slot < GUI_MAX_SLOTS ? 0 : -EBADMSG;
 }
 
 bool gui_rect_inside(const struct gui_rect *r, uint32_t width, uint32_t height)

@@ -31,7 +31,7 @@
 #endif
 
 #define GUI_PROTO_MAJOR   1
-#define GUI_PROTO_MINOR   0
+#define GUI_PROTO_MINOR   1 /* 1.1: frame slots (GUI_FRAME, GUI_FRAME_DONE) */
 #define GUI_PROTO_VERSION ((uint32_t)GUI_PROTO_MAJOR << 16 | GUI_PROTO_MINOR)
 #define GUI_VCHAN_PORT    6000
 /* Ring size asked for each direction: a few hundred messages in flight. */
@@ -71,6 +71,8 @@ enum gui_msg_type {
     GUI_CURSOR = 24,
     GUI_BUFFER = 25,
     GUI_DAMAGE = 26,
+    GUI_FRAME = 27, /* 1.1: a rectangle changed in one slot of the buffer; answered by
+                       GUI_FRAME_DONE */
     /* daemon -> agent */
     GUI_SCREEN = 48,
     GUI_KEY = 49,
@@ -84,6 +86,8 @@ enum gui_msg_type {
     GUI_BUFFER_ACK = 57,    /* the daemon took the window's oldest unacknowledged
                                GUI_BUFFER: the agent may free every buffer of the
                                window sent before that one */
+    GUI_FRAME_DONE = 58,    /* 1.1: the daemon no longer reads the slot of that
+                               GUI_FRAME */
 };
 
 /* Who sent a message: a type is valid only from its sender(s). */
@@ -176,24 +180,44 @@ struct gui_cursor {
 
 /* GUI_BUFFER: the window's pixels from now on. 32-bit pixels (x8r8g8b8),
  * rows of stride bytes; the buffer holds stride * height bytes, rounded up
- * to whole pages. GRANT: nrefs = pages, one grant reference per page, shared
- * with the daemon's domain. MEMFD: nrefs = 1, a descriptor number in the
- * agent's process, a memfd sealed against shrinking and growing. */
+ * to whole pages. GRANT: one grant reference per page, shared with the
+ * daemon's domain. MEMFD: a descriptor number in the agent's process, a
+ * memfd sealed against shrinking and growing.
+ * Since 1.1 a buffer may have up to GUI_MAX_SLOTS slots, each a whole copy
+ * of that memory (nrefs = slots * the references of one): the qube draws
+ * into one while dom0 reads another and a third waits, finished, for dom0
+ * (GUI_FRAME). GUI_DAMAGE is slot 0. */
 #define GUI_BUFFER_FIXED 20 /* kind, width, height, stride, nrefs */
+#define GUI_MAX_SLOTS    3
 struct gui_buffer {
     uint32_t kind; /* GUI_BUF_GRANT or GUI_BUF_MEMFD */
     uint32_t width, height, stride;
     uint32_t nrefs;
-    uint64_t bytes;                /* stride * height, rounded up to pages (computed) */
+    uint32_t slots;         /* nrefs / refs_per_slot (computed) */
+    uint32_t refs_per_slot; /* GRANT: the pages; MEMFD: 1 (computed) */
+    uint64_t bytes;         /* of one slot: stride * height, rounded up to pages (computed) */
     const uint8_t *untrusted_refs; /* nrefs little-endian u32, inside the body */
 };
-
 /* GUI_DAMAGE: this rectangle of the buffer changed. */
 struct gui_rect {
     int32_t x, y;
     uint32_t width, height;
 };
 
+/* GUI_FRAME (1.1): rect changed in slot `slot` of the window's buffer and
+ * that slot now holds the whole window as it is; the qube leaves the slot
+ * alone until the daemon answers GUI_FRAME_DONE with the same seq and slot.
+ * The agent has at most GUI_FRAMES_OUT frames per window outstanding. */
+#define GUI_FRAMES_OUT 2
+struct gui_frame {
+    uint32_t seq; /* the agent's count, echoed back */
+    uint32_t slot;
+    struct gui_rect rect;
+};
+/* GUI_FRAME_DONE (1.1) */
+struct gui_frame_done {
+    uint32_t seq, slot;
+};
 /* GUI_SCREEN: dom0's screen; the agent resizes the qube's screen to it. */
 struct gui_screen {
     uint32_t width, height, depth;
@@ -243,22 +267,24 @@ struct gui_clipboard {
 };
 
 /* Sizes of the fixed bodies, pinned. */
-#define GUI_HELLO_SIZE     12
-#define GUI_CREATE_SIZE    24
-#define GUI_MAP_SIZE       8
-#define GUI_CONFIGURE_SIZE 20
-#define GUI_CLASS_SIZE     128
-#define GUI_HINTS_SIZE     36
-#define GUI_FLAGS_SIZE     8
-#define GUI_CURSOR_SIZE    4
-#define GUI_RECT_SIZE      16
-#define GUI_SCREEN_SIZE    12
-#define GUI_KEY_SIZE       20
-#define GUI_BUTTON_SIZE    20
-#define GUI_MOTION_SIZE    16
-#define GUI_CROSSING_SIZE  28
-#define GUI_FOCUS_SIZE     12
-#define GUI_KEYMAP_SIZE    32
+#define GUI_HELLO_SIZE      12
+#define GUI_CREATE_SIZE     24
+#define GUI_MAP_SIZE        8
+#define GUI_CONFIGURE_SIZE  20
+#define GUI_CLASS_SIZE      128
+#define GUI_HINTS_SIZE      36
+#define GUI_FLAGS_SIZE      8
+#define GUI_CURSOR_SIZE     4
+#define GUI_RECT_SIZE       16
+#define GUI_SCREEN_SIZE     12
+#define GUI_KEY_SIZE        20
+#define GUI_BUTTON_SIZE     20
+#define GUI_MOTION_SIZE     16
+#define GUI_CROSSING_SIZE   28
+#define GUI_FOCUS_SIZE      12
+#define GUI_KEYMAP_SIZE     32
+#define GUI_FRAME_SIZE      24
+#define GUI_FRAME_DONE_SIZE 8
 
 /* The header. Rejects (-EBADMSG) a type unknown or not sent by `from`, a
  * window id present where the type has none or missing where it needs one,
@@ -268,7 +294,7 @@ struct gui_clipboard {
 int gui_parse_hdr(const void *untrusted_hdr, enum gui_sender from, uint32_t clipboard_max,
                   struct gui_hdr *out);
 /* Largest body any message may have (a full GUI_BUFFER of grant refs). */
-#define GUI_MAX_BODY (GUI_BUFFER_FIXED + 4 * (size_t)GUI_MAX_BUFFER_PAGES)
+#define GUI_MAX_BODY (GUI_BUFFER_FIXED + 4 * (size_t)GUI_MAX_SLOTS * GUI_MAX_BUFFER_PAGES)
 
 /* Bodies: len is the number of bytes received. 0 or -EBADMSG. */
 int gui_parse_hello(const void *untrusted, size_t len, struct gui_hello *out);
@@ -282,6 +308,10 @@ int gui_parse_flags(const void *untrusted, size_t len, struct gui_flags *out);
 int gui_parse_cursor(const void *untrusted, size_t len, struct gui_cursor *out);
 int gui_parse_buffer(const void *untrusted, size_t len, struct gui_buffer *out);
 int gui_parse_damage(const void *untrusted, size_t len, struct gui_rect *out);
+/* GUI_FRAME: the slot is checked against GUI_MAX_SLOTS; against the
+ * window's buffer by the receiver (gui_rect_inside, slot < its slots). */
+int gui_parse_frame(const void *untrusted, size_t len, struct gui_frame *out);
+int gui_parse_frame_done(const void *untrusted, size_t len, struct gui_frame_done *out);
 int gui_parse_screen(const void *untrusted, size_t len, struct gui_screen *out);
 int gui_parse_key(const void *untrusted, size_t len, struct gui_key *out);
 int gui_parse_button(const void *untrusted, size_t len, struct gui_button *out);
@@ -294,7 +324,8 @@ int gui_parse_clipboard(const void *untrusted, size_t len, uint32_t clipboard_ma
 /* Bodies with no content (DESTROY, UNMAP, CLOSE, CLIPBOARD_REQ, BUFFER_ACK) are checked
  * by gui_parse_hdr alone. */
 
-/* The i-th grant reference (or the memfd number) of a parsed GUI_BUFFER. */
+/* The i-th grant reference (or the memfd number) of a parsed GUI_BUFFER;
+ * slot s's references are i = s * refs_per_slot ... + refs_per_slot - 1. */
 uint32_t gui_buffer_ref(const struct gui_buffer *b, uint32_t i);
 /* True if the rectangle lies inside a width x height buffer (64-bit sums). */
 bool gui_rect_inside(const struct gui_rect *r, uint32_t width, uint32_t height);

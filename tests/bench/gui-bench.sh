@@ -21,7 +21,10 @@
 # too (one more, in the agent): the copies Xen's grants take, without Xen.
 # The "Xorg" rows run the qube's X server as a template does (Xorg, dummy
 # driver, the bulkheadshm module: the agent's zero path, no copy in the
-# qube), as root only.
+# qube), as root only: with two slots per window (GUI_FRAME: dom0 reads one
+# copy while the qube draws into the other; docs/xorg-module.md "Frames"),
+# with one (BULKHEAD_GUI_AGENT_SLOTS=1: both sides on the same memory), and
+# with the agent copying (direct).
 # Figures and where the time goes: docs/gui-protocol.md.
 #
 # Environment: BULKHEAD_BUILD (build/release), SECONDS_PER_RUN (5), SIZE
@@ -182,12 +185,18 @@ if xorg_qube_usable "$BUILD"; then
         "$C_FULL" "$C_SMALL"
     start_agent
     start_daemon
-    one_run "full, Xorg zero, paced 2" full "$C_FULL" 2 || rc=1
-    one_run "full, Xorg zero, flat out" full "$C_FULL" free || rc=1
-    one_run "100x100, Xorg zero, paced 2" 100 "$C_SMALL" 2 || rc=1
-    one_run "100x100, Xorg zero, flat out" 100 "$C_SMALL" free || rc=1
-    grep -q "zero copies (bulkheadshm)" "$T/agent.log" ||
-        { echo "  the agent did not use the zero path:"; cat "$T/agent.log"; rc=1; }
+    one_run "full, Xorg 2 slots, paced 2" full "$C_FULL" 2 || rc=1
+    one_run "full, Xorg 2 slots, flat out" full "$C_FULL" free || rc=1
+    one_run "100x100, Xorg 2 slots, paced" 100 "$C_SMALL" 2 || rc=1
+    one_run "100x100, Xorg 2 slots, free" 100 "$C_SMALL" free || rc=1
+    grep -q "zero copies (bulkheadshm), two slots" "$T/agent.log" ||
+        { echo "  the agent did not use the zero path with two slots:"; cat "$T/agent.log"; rc=1; }
+    stop $DAEMON
+    stop $AGENT
+    start_agent BULKHEAD_GUI_AGENT_SLOTS=1
+    start_daemon
+    one_run "full, Xorg 1 slot, paced 2" full "$C_FULL" 2 || rc=1
+    one_run "full, Xorg 1 slot, flat out" full "$C_FULL" free || rc=1
     stop $DAEMON
     stop $AGENT
     start_agent BULKHEAD_GUI_AGENT_COPY=direct

@@ -63,6 +63,8 @@ static void body(const struct gui_hdr *h, const uint8_t *b, uint32_t clip_max)
         struct gui_focus focus;
         struct gui_keymap keymap;
         struct gui_clipboard clip;
+        struct gui_frame frame;
+        struct gui_frame_done frame_done;
     } u;
 
     switch (h->type) {
@@ -106,6 +108,8 @@ static void body(const struct gui_hdr *h, const uint8_t *b, uint32_t clip_max)
             assert(u.buffer.bytes % GUI_PAGE_SIZE == 0);
             assert(u.buffer.bytes / GUI_PAGE_SIZE <= GUI_MAX_BUFFER_PAGES);
             assert((uint64_t)u.buffer.width * 4 <= u.buffer.stride);
+            assert(u.buffer.slots >= 1 && u.buffer.slots <= GUI_MAX_SLOTS);
+            assert((uint64_t)u.buffer.slots * u.buffer.refs_per_slot == u.buffer.nrefs);
             for (uint32_t i = 0; i < u.buffer.nrefs; i++)
                 (void)gui_buffer_ref(&u.buffer, i);
             buf_w = u.buffer.width;
@@ -116,6 +120,14 @@ static void body(const struct gui_hdr *h, const uint8_t *b, uint32_t clip_max)
         if (gui_parse_damage(b, h->len, &u.rect) == 0 && gui_rect_inside(&u.rect, buf_w, buf_h))
             assert((uint64_t)u.rect.x + u.rect.width <= buf_w &&
                    (uint64_t)u.rect.y + u.rect.height <= buf_h);
+        break;
+    case GUI_FRAME:
+        if (gui_parse_frame(b, h->len, &u.frame) == 0)
+            assert(u.frame.slot < GUI_MAX_SLOTS && u.frame.rect.x >= 0 && u.frame.rect.width >= 1);
+        break;
+    case GUI_FRAME_DONE:
+        if (gui_parse_frame_done(b, h->len, &u.frame_done) == 0)
+            assert(u.frame_done.slot < GUI_MAX_SLOTS);
         break;
     case GUI_SCREEN:
         (void)gui_parse_screen(b, h->len, &u.screen);

@@ -16,15 +16,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct xorg_shm_reply rp;
     char name[108];
 
-    if (xorg_shm_parse_request(data, size, &rq) == 0)
+    if (xorg_shm_parse_request(data, size, &rq) == 0) {
         assert(rq.window && rq.domid <= 0xffff && (rq.kind == SHM_MEMFD || rq.kind == SHM_GRANT));
-    for (unsigned nfds = 0; nfds <= 2; nfds++) {
+        assert(rq.op >= XORG_SHM_WINDOW && rq.op <= XORG_SHM_RELEASE);
+        assert(rq.op == XORG_SHM_WINDOW ? rq.slots >= 1 && rq.slots <= XORG_SHM_SLOTS
+                                        : rq.slots < XORG_SHM_SLOTS && rq.serial);
+    }
+    for (unsigned nfds = 0; nfds <= XORG_SHM_SLOTS + 1; nfds++) {
         if (xorg_shm_parse_reply(data, size, nfds, &rp) != 0 || rp.status != 0)
             continue;
+        if (rp.op == XORG_SHM_LOCK) {
+            assert(nfds == 0 && rp.slot < XORG_SHM_SLOTS);
+            continue;
+        }
+        assert(rp.op == XORG_SHM_WINDOW && rp.slots >= 1 && rp.slots <= XORG_SHM_SLOTS);
         assert((uint64_t)rp.stride * rp.height <= rp.bytes);
         assert(rp.bytes % SHM_PAGE_SIZE == 0);
-        assert(rp.kind == SHM_MEMFD ? rp.nrefs == 1 && nfds == 1
-                                    : rp.nrefs == rp.bytes / SHM_PAGE_SIZE && nfds == 2);
+        assert(rp.kind == SHM_MEMFD ? rp.nrefs == 1 && nfds == rp.slots
+                                    : rp.nrefs == rp.bytes / SHM_PAGE_SIZE && nfds == rp.slots + 1);
     }
     if (size < 64) {
         char disp[65];

@@ -4,13 +4,15 @@
 # then qube "bad" (domain 2) sends, one run each, every kind of malformed
 # message: bad lengths for every type, types only the daemon may send,
 # unknown window ids, a CREATE of an existing id, absurd geometry, overlong
-# titles, a subwindow, broken buffers, too many windows, clipboard data over
+# titles, a subwindow, broken buffers, frames (protocol 1.1) of a slot the
+# buffer lacks or outside it, too many windows, clipboard data over
 # the limit or unasked for, a partial message, a huge length. Each time:
 # bad's daemon exits with status 2 saying "protocol error", bad's windows
 # are gone, good's window still shows its pixels in its frame, and the X
 # server still answers. Also the happy path: frame colour, title, the
 # _QUBES_* properties, map/unmap/configure, BUFFER_ACK, user moves and
-# keys sent back, the copy path, the clipboard shortcut. Drives the real
+# keys sent back, the copy path, the clipboard shortcut, 2-slot buffers and
+# GUI_FRAME / GUI_FRAME_DONE. Drives the real
 # gui-daemon with tests/tools/gui-fake-agent over the socket vchan.
 set -u
 cd "$(dirname "$0")/../.."
@@ -273,6 +275,66 @@ t "X errors on a window destroyed from outside are logged, not fatal" \
     eventually sh -c "kill -0 $COPY_PID && grep -q 'X error 3 ' '$T/copy.log'"
 exec 6>&-
 
+# --- frames: protocol 1.1 slots, with the memfd attached and on the copy path -
+# frames_run DOMAIN NAME [ENV...]: a window with a 2-slot buffer (slot 0
+# magenta, slot 1 cyan); GUI_FRAME shows the slot it names and is answered
+# with GUI_FRAME_DONE of its seq and slot; GUI_DAMAGE and exposes as said
+frames_run() {
+    local dom=$1 name=$2 fw pid
+    shift 2
+    rm -f "$T/frames.in"
+    mkfifo "$T/frames.in"
+    VCHAN_DOMAIN=$dom "$B/gui-fake-agent" < "$T/frames.in" > "$T/frames.out" 2>&1 4>&- &
+    PIDS+=($!)
+    exec 7> "$T/frames.in"
+    cat >&7 <<'EOF'
+hello
+expect SCREEN
+create 0x400 700 500 40 30
+title 0x400 frames window
+buffer2 0x400 40 30 ff00ff 00ffff
+expect BUFFER_ACK
+map 0x400 0 0
+frame 0x400 1 1 0 0 40 30
+expect-done 1 1
+EOF
+    env "$@" VCHAN_DOMAIN=0 "$B/gui-daemon" -d "$dom" -N frames -c 0x75507b -l 5 --foreground \
+        > "$T/frames.log" 2>&1 4>&- 7>&- &
+    pid=$!
+    PIDS+=($pid)
+    fw=$("$P" wait-window --title "[frames] frames window" --timeout 10)
+    t "$name: a 2-slot buffer is taken (GUI_BUFFER_ACK)" \
+        wait_for "$T/frames.out" "GOT GUI_BUFFER_ACK win=0x400"
+    t "$name: GUI_FRAME of slot 1 shows slot 1's pixels" \
+        eventually "$P" check-rect 700 500 40 30 00ffff
+    t "$name: and is answered with GUI_FRAME_DONE of its seq and slot" \
+        wait_for "$T/frames.out" "GOT GUI_FRAME_DONE win=0x400 len=8 seq=1 slot=1"
+    printf 'frame 0x400 2 0 0 0 40 30\nexpect-done 2 0\n' >&7
+    t "$name: GUI_FRAME of slot 0 shows slot 0's pixels" \
+        eventually "$P" check-rect 700 500 40 30 ff00ff
+    t "$name: answered with seq 2, slot 0" \
+        wait_for "$T/frames.out" "GOT GUI_FRAME_DONE win=0x400 len=8 seq=2 slot=0"
+    # slot 1 turns blue, all of it; the frame names only its left half
+    printf 'fill 0x400 0000ff 1\nframe 0x400 3 1 0 0 20 30\nexpect-done 3 1\n' >&7
+    t "$name: only the frame's rectangle is put from its slot" eventually sh -c \
+        "'$P' check-rect 700 500 20 30 0000ff && '$P' check-rect 720 500 20 30 ff00ff"
+    t "$name: answered with seq 3, slot 1" \
+        wait_for "$T/frames.out" "GOT GUI_FRAME_DONE win=0x400 len=8 seq=3 slot=1"
+    printf 'unmap 0x400\nmap 0x400 0 0\n' >&7
+    t "$name: an expose repaints from the slot shown last" \
+        eventually "$P" check-rect 700 500 40 30 0000ff
+    printf 'damage 0x400 0 0 40 30\nsleep 200\n' >&7
+    t "$name: GUI_DAMAGE still draws slot 0, and is not answered" eventually sh -c \
+        "'$P' check-rect 700 500 40 30 ff00ff && [ \$(grep -c GUI_FRAME_DONE '$T/frames.out') = 3 ]"
+    t "$name: every answer was the one expected" \
+        sh -c "! grep -q -e WRONG -e TIMEOUT '$T/frames.out' && kill -0 $pid"
+    exec 7>&-
+    wait $pid
+    t "$name: the daemon exits 0 when the agent goes" test $? = 0
+}
+frames_run 4 "frames, memfd attached"
+frames_run 5 "frames, copy path" BULKHEAD_GUI_FORCE_COPY=1
+
 # --- bad: one daemon run per attack -----------------------------------------
 PRELUDE='hello
 expect SCREEN
@@ -322,24 +384,26 @@ bad_with() {
 # 1. wrong length, for every type an agent sends (one byte too many)
 for spec in CONFIGURE:0x100:20 CREATE:0x101:24 DESTROY:0x100:0 MAP:0x100:8 UNMAP:0x100:0 \
     CLASS:0x100:128 HINTS:0x100:36 FLAGS:0x100:8 CURSOR:0x100:4 DAMAGE:0x100:16 \
-    HELLO:0:12; do
+    FRAME:0x100:24 HELLO:0:12; do
     IFS=: read -r type win size <<< "$spec"
     bad_with "raw $type $win $((size + 1)) $(hex0 $((size + 1)))" "$type with length $((size + 1))"
 done
 bad_with "raw CREATE 0x101 20 $(hex0 20)" "CREATE with length 20"
+bad_with "raw FRAME 0x100 23 $(hex0 23)" "FRAME with length 23"
 bad_with "raw BUFFER 0x100 20 $(hex0 20)" "BUFFER shorter than its fixed part"
 bad_with "raw TITLE 0x100 256 $(printf '41%.0s' $(seq 256))" "title of 256 bytes"
 bad_with "raw 0x100 0 4 00000000" "unknown type 256"
 # 2. types only the daemon sends
 for spec in SCREEN:0:12 KEY:0x100:20 BUTTON:0x100:20 MOTION:0x100:16 CROSSING:0x100:28 \
-    FOCUS:0x100:12 KEYMAP:0x100:32 CLOSE:0x100:0 CLIPBOARD_REQ:0x100:0 BUFFER_ACK:0x100:0; do
+    FOCUS:0x100:12 KEYMAP:0x100:32 CLOSE:0x100:0 CLIPBOARD_REQ:0x100:0 BUFFER_ACK:0x100:0 \
+    FRAME_DONE:0x100:8; do
     IFS=: read -r type win size <<< "$spec"
     bad_with "raw $type $win $size $(hex0 "$size")" "$type from an agent"
 done
 # 3. unknown window ids, and window 0 where one is needed
 for spec in DESTROY: MAP:$(hex0 8) UNMAP: CONFIGURE:$(hex0 8)0a0000000a00000000000000 \
     TITLE:41 CLASS:$(hex0 128) HINTS:$(hex0 36) FLAGS:$(hex0 8) CURSOR:$(hex0 4) \
-    DAMAGE:$(hex0 8)0100000001000000; do
+    DAMAGE:$(hex0 8)0100000001000000 FRAME:$(hex0 16)0100000001000000; do
     IFS=: read -r type body <<< "$spec"
     bad_with "raw $type 0x999 $((${#body} / 2)) $body" "$type for an unknown window"
 done
@@ -370,6 +434,16 @@ done)" "three buffers of 384 MiB (more than 1 GiB in all)"
 bad_with "damage 0x100 30 20 20 20" "damage outside the buffer"
 bad_with "damage 0x100 -1 0 1 1" "damage at a negative x"
 bad "damage before any buffer" <<< $'hello\nexpect SCREEN\ncreate 0x101 0 0 10 10\ndamage 0x101 0 0 1 1'
+# 5b. frame slots (protocol 1.1)
+BUF2='buffer2 0x100 40 30 00ff00 00ff00'
+GUI_MAX_SLOTS=$(sed -n 's/^#define GUI_MAX_SLOTS *\([0-9]*\).*/\1/p' gui-daemon/proto/gui_proto.h)
+bad "FRAME before any buffer" <<< $'hello\nexpect SCREEN\ncreate 0x101 0 0 10 10\nframe 0x101 1 0 0 0 1 1'
+bad_with "frame 0x100 1 1 0 0 10 10" "FRAME of slot 1 on a 1-slot buffer"
+bad_with "$BUF2"$'\nexpect BUFFER_ACK\nframe 0x100 1 2 0 0 10 10' "FRAME of slot 2"
+bad_with "$BUF2"$'\nexpect BUFFER_ACK\nframe 0x100 1 1 30 20 20 20' "FRAME outside the buffer"
+bad_with "$BUF2"$'\nexpect BUFFER_ACK\nframe 0x100 1 1 0 -1 1 1' "FRAME at a negative y"
+bad_with "$BUF2 nrefs=$((GUI_MAX_SLOTS + 1))" "a buffer with more slots than the protocol's $GUI_MAX_SLOTS"
+bad_with "$BUF2 kind=1" "a 2-slot buffer of grants on a memfd machine"
 # 6. clipboard, framing, handshake
 bad_with "clipboard unasked" "clipboard data nobody asked for"
 bad_with "clipboard-size 1001" "clipboard data over the limit" --max-clipboard-size 1000

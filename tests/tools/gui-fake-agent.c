@@ -18,8 +18,19 @@
  *                                       RRGGBB, sent as GUI_BUFFER; FLAW:
  *                                       unsealed, small, closedfd, stride=N,
  *                                       nrefs=N, kind=N; or nofill (sparse)
- *   fill WIN RRGGBB                     repaints the window's last buffer
+ *   buffer2 WIN W H RGB0 RGB1 [FLAW]    a 2-slot buffer (protocol 1.1): two
+ *                                       memfds, slot 0 of colour RGB0, slot 1
+ *                                       RGB1; FLAW: nrefs=N (N-2 more memfds),
+ *                                       kind=1 (a 2-slot grant buffer's count
+ *                                       of references, all bogus)
+ *   fill WIN RRGGBB [SLOT]              repaints (a slot of) the window's
+ *                                       last buffer
  *   damage WIN X Y W H                  GUI_DAMAGE
+ *   frame WIN SEQ SLOT X Y W H          GUI_FRAME
+ *   expect-done SEQ SLOT [MS]           waits (MS, default 10000) for the
+ *                                       oldest GUI_FRAME_DONE not yet taken;
+ *                                       exit 1 if none comes or it says
+ *                                       another seq or slot
  *   clipboard TEXT | clipboard-size N   GUI_CLIPBOARD_DATA
  *   raw TYPE WIN LEN [HEX]              a header claiming LEN, then HEX as is
  *   begin ... end                       the messages between, in one write
@@ -47,9 +58,13 @@
 static struct vchan *v;
 static struct {
     uint32_t win;
-    struct shm_export e;
+    struct shm_export e, slot1; /* slot1: of a 2-slot buffer (e is slot 0) */
     uint32_t w, h;
 } exports[MAX_EXPORTS];
+/* GUI_FRAME_DONEs received, not yet taken by an expect-done */
+#define MAX_DONE 256
+static struct gui_frame_done dones[MAX_DONE];
+static unsigned ndone;
 static int nexports;
 /* messages read (and printed) but not yet taken by an expect, by type */
 static unsigned unexpected[64];
@@ -116,6 +131,13 @@ static void print_msg(const struct gui_hdr *h, const uint8_t *body)
         struct gui_button m;
         if (!gui_parse_button(body, h->len, &m))
             printf(" type=%u button=%u at=%d,%d", m.type, m.button, m.x, m.y);
+    } else if (h->type == GUI_FRAME_DONE) {
+        struct gui_frame_done m;
+        if (!gui_parse_frame_done(body, h->len, &m)) {
+            printf(" seq=%u slot=%u", m.seq, m.slot);
+            if (ndone < MAX_DONE)
+                dones[ndone++] = m;
+        }
     } else if (h->type == GUI_CLIPBOARD_DATA) {
         printf(" data=%.*s", (int)(h->len > 200 ? 200 : h->len), (const char *)body);
     }
@@ -192,6 +214,34 @@ static void expect(const char *name)
     }
 }
 
+/* expect-done SEQ SLOT [MS] */
+static void expect_done(uint32_t seq, uint32_t slot, long ms)
+{
+    struct timespec t0, t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        if (ndone) {
+            struct gui_frame_done got = dones[0];
+            memmove(dones, dones + 1, --ndone * sizeof(dones[0]));
+            if (got.seq != seq || got.slot != slot) {
+                printf("WRONG GUI_FRAME_DONE seq=%u slot=%u, expected seq=%u slot=%u\n", got.seq,
+                       got.slot, seq, slot);
+                exit(1);
+            }
+            return;
+        }
+        long left;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        left = ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+        if (left <= 0 || vchan_is_open(v) == VCHAN_CLOSED) {
+            printf("TIMEOUT waiting for GUI_FRAME_DONE seq=%u slot=%u\n", seq, slot);
+            exit(1);
+        }
+        read_one((int)left);
+    }
+}
+
 static void fill(struct shm_export *e, uint32_t w, uint32_t h, uint32_t rgb)
 {
     uint32_t *p = e->addr;
@@ -243,6 +293,64 @@ static void buffer(char **a, int n)
     exports[nexports].h = h;
     nexports++;
     send_msg(GUI_BUFFER, win, body, sizeof(body));
+}
+
+static struct shm_export *new_export(uint32_t win, uint32_t w, uint32_t h)
+{
+    if (nexports == MAX_EXPORTS) {
+        fprintf(stderr, "gui-fake-agent: too many buffers\n");
+        exit(2);
+    }
+    exports[nexports].win = win;
+    exports[nexports].w = w;
+    exports[nexports].h = h;
+    return &exports[nexports++].e;
+}
+
+static void export_memfd(struct shm_export *e, size_t bytes)
+{
+    if (shm_export_create(e, SHM_MEMFD, 0, bytes) < 0) {
+        perror("shm_export_create");
+        exit(2);
+    }
+}
+
+/* buffer2 WIN W H RGB0 RGB1 [FLAW] */
+static void buffer2(char **a, int n)
+{
+    uint32_t win = num(a[1]), w = num(a[2]), h = num(a[3]);
+    const char *flaw = n > 6 ? a[6] : "";
+    size_t bytes = ((size_t)w * 4 * h + SHM_PAGE_SIZE - 1) / SHM_PAGE_SIZE * SHM_PAGE_SIZE;
+    uint32_t nrefs = 2, kind = GUI_BUF_MEMFD;
+    struct shm_export *e = new_export(win, w, h), *e1 = &exports[nexports - 1].slot1;
+    static struct shm_export extra[GUI_MAX_SLOTS + 1];
+    static uint32_t body[5 + 2 * GUI_MAX_BUFFER_PAGES];
+
+    export_memfd(e, bytes);
+    export_memfd(e1, bytes);
+    fill(e, w, h, n > 4 ? (uint32_t)strtoul(a[4], NULL, 16) : 0x808080);
+    fill(e1, w, h, n > 5 ? (uint32_t)strtoul(a[5], NULL, 16) : 0x404040);
+    body[5] = (uint32_t)e->fd;
+    body[6] = (uint32_t)e1->fd;
+    if (!strncmp(flaw, "nrefs=", 6)) {
+        nrefs = num(flaw + 6);
+        if (nrefs < 2 || nrefs > 2 + GUI_MAX_SLOTS + 1) {
+            fprintf(stderr, "gui-fake-agent: buffer2 nrefs=2..%d\n", 3 + GUI_MAX_SLOTS);
+            exit(2);
+        }
+        /* kept open to the end: the daemon may look */
+        for (uint32_t i = 2; i < nrefs; i++) {
+            export_memfd(&extra[i - 2], bytes);
+            body[5 + i] = (uint32_t)extra[i - 2].fd;
+        }
+    } else if (!strcmp(flaw, "kind=1")) {
+        kind = GUI_BUF_GRANT;
+        nrefs = 2 * (uint32_t)(bytes / SHM_PAGE_SIZE);
+        for (uint32_t i = 0; i < nrefs; i++)
+            body[5 + i] = 8 + i;
+    }
+    body[0] = kind, body[1] = w, body[2] = h, body[3] = w * 4, body[4] = nrefs;
+    send_msg(GUI_BUFFER, win, body, (uint32_t)(GUI_BUFFER_FIXED + 4 * nrefs));
 }
 
 static size_t unescape(const char *s, char *out, size_t max)
@@ -326,10 +434,19 @@ static void command(char *line)
     } else if (IS("fill")) {
         for (int i = nexports - 1; i >= 0; i--) {
             if (exports[i].win == num(a[1]) && exports[i].e.addr) {
-                fill(&exports[i].e, exports[i].w, exports[i].h, (uint32_t)strtoul(a[2], NULL, 16));
+                fill(num(a[3]) == 1 && exports[i].slot1.addr ? &exports[i].slot1 : &exports[i].e,
+                     exports[i].w, exports[i].h, (uint32_t)strtoul(a[2], NULL, 16));
                 break;
             }
         }
+    } else if (IS("buffer2")) {
+        buffer2(a, n);
+    } else if (IS("frame")) {
+        struct gui_frame m = {
+            num(a[2]), num(a[3]), {(int32_t)num(a[4]), (int32_t)num(a[5]), num(a[6]), num(a[7])}};
+        send_msg(GUI_FRAME, num(a[1]), &m, sizeof(m));
+    } else if (IS("expect-done")) {
+        expect_done(num(a[1]), num(a[2]), a[3] ? (long)num(a[3]) : 10000);
     } else if (IS("damage")) {
         struct gui_rect m = {(int32_t)num(a[2]), (int32_t)num(a[3]), num(a[4]), num(a[5])};
         send_msg(GUI_DAMAGE, num(a[1]), &m, sizeof(m));

@@ -48,6 +48,8 @@ static void test_hdr_fixed_lengths(void **state)
         {GUI_FLAGS, GUI_FLAGS_SIZE, GUI_FROM_AGENT, true},
         {GUI_CURSOR, GUI_CURSOR_SIZE, GUI_FROM_AGENT, true},
         {GUI_DAMAGE, GUI_RECT_SIZE, GUI_FROM_AGENT, true},
+        {GUI_FRAME, GUI_FRAME_SIZE, GUI_FROM_AGENT, true},
+        {GUI_FRAME_DONE, GUI_FRAME_DONE_SIZE, GUI_FROM_DAEMON, true},
         {GUI_SCREEN, GUI_SCREEN_SIZE, GUI_FROM_DAEMON, false},
         {GUI_KEY, GUI_KEY_SIZE, GUI_FROM_DAEMON, true},
         {GUI_BUTTON, GUI_BUTTON_SIZE, GUI_FROM_DAEMON, true},
@@ -82,12 +84,12 @@ static void test_hdr_fixed_lengths(void **state)
 
 static void test_hdr_direction_and_unknown(void **state)
 {
-    static const uint32_t agent_only[] = {GUI_CREATE, GUI_DESTROY, GUI_MAP,   GUI_UNMAP,
-                                          GUI_TITLE,  GUI_CLASS,   GUI_HINTS, GUI_FLAGS,
-                                          GUI_CURSOR, GUI_BUFFER,  GUI_DAMAGE};
-    static const uint32_t daemon_only[] = {GUI_SCREEN,        GUI_KEY,       GUI_BUTTON, GUI_MOTION,
-                                           GUI_CROSSING,      GUI_FOCUS,     GUI_KEYMAP, GUI_CLOSE,
-                                           GUI_CLIPBOARD_REQ, GUI_BUFFER_ACK};
+    static const uint32_t agent_only[] = {GUI_CREATE, GUI_DESTROY, GUI_MAP,    GUI_UNMAP,
+                                          GUI_TITLE,  GUI_CLASS,   GUI_HINTS,  GUI_FLAGS,
+                                          GUI_CURSOR, GUI_BUFFER,  GUI_DAMAGE, GUI_FRAME};
+    static const uint32_t daemon_only[] = {
+        GUI_SCREEN, GUI_KEY,   GUI_BUTTON,        GUI_MOTION,     GUI_CROSSING,  GUI_FOCUS,
+        GUI_KEYMAP, GUI_CLOSE, GUI_CLIPBOARD_REQ, GUI_BUFFER_ACK, GUI_FRAME_DONE};
     struct gui_hdr h;
     (void)state;
 
@@ -362,7 +364,7 @@ static size_t buffer_body(uint8_t *out, uint32_t kind, uint32_t w, uint32_t h, u
 
 static void test_buffer_memfd(void **state)
 {
-    uint8_t b[GUI_BUFFER_FIXED + 8];
+    uint8_t b[GUI_BUFFER_FIXED + 4 * (GUI_MAX_SLOTS + 1)];
     struct gui_buffer o;
     size_t n;
     (void)state;
@@ -377,8 +379,13 @@ static void test_buffer_memfd(void **state)
     assert_int_equal(gui_parse_buffer(b, n + 4, &o), -EBADMSG);
     assert_int_equal(gui_parse_buffer(b, GUI_BUFFER_FIXED - 1, &o), -EBADMSG);
     assert_int_equal(gui_parse_buffer(NULL, n, &o), -EBADMSG);
-    /* a memfd is one reference */
+    assert_int_equal(o.slots, 1);
+    /* a memfd is one reference per slot, at most GUI_MAX_SLOTS of them */
     n = buffer_body(b, GUI_BUF_MEMFD, 100, 50, 400, 2);
+    assert_int_equal(gui_parse_buffer(b, n, &o), 0);
+    assert_int_equal(o.slots, 2);
+    assert_int_equal(o.refs_per_slot, 1);
+    n = buffer_body(b, GUI_BUF_MEMFD, 100, 50, 400, GUI_MAX_SLOTS + 1);
     assert_int_equal(gui_parse_buffer(b, n, &o), -EBADMSG);
     n = buffer_body(b, GUI_BUF_MEMFD, 100, 50, 400, 0);
     assert_int_equal(gui_parse_buffer(b, n, &o), -EBADMSG);
@@ -416,7 +423,7 @@ static void test_buffer_memfd(void **state)
  * width * 4 is 4 in 32 bits; stride * height can wrap too. */
 static void test_buffer_overflow(void **state)
 {
-    uint8_t b[GUI_BUFFER_FIXED + 8];
+    uint8_t b[GUI_BUFFER_FIXED + 4 * (GUI_MAX_SLOTS + 1)];
     struct gui_buffer o;
     size_t n;
     (void)state;
@@ -436,7 +443,7 @@ static void test_buffer_overflow(void **state)
 static void test_buffer_grant(void **state)
 {
     uint32_t pages = 2025; /* 1920 x 1080 x 4 bytes */
-    size_t cap = GUI_BUFFER_FIXED + 4 * (size_t)(pages + 1);
+    size_t cap = GUI_BUFFER_FIXED + 4 * (size_t)(pages * (GUI_MAX_SLOTS + 1));
     uint8_t *b = malloc(cap);
     struct gui_buffer o;
     size_t n;
@@ -457,6 +464,17 @@ static void test_buffer_grant(void **state)
     assert_int_equal(gui_parse_buffer(b, n, &o), -EBADMSG);
     n = buffer_body(b, GUI_BUF_GRANT, 1920, 1080, 7680, pages);
     assert_int_equal(gui_parse_buffer(b, n - 4, &o), -EBADMSG);
+    /* slots: whole multiples of the page count, up to GUI_MAX_SLOTS */
+    n = buffer_body(b, GUI_BUF_GRANT, 1920, 1080, 7680, 2 * pages);
+    assert_int_equal(gui_parse_buffer(b, n, &o), 0);
+    assert_int_equal(o.slots, 2);
+    assert_int_equal(o.refs_per_slot, pages);
+    assert_true(o.bytes == (uint64_t)pages * GUI_PAGE_SIZE); /* of one slot */
+    assert_int_equal(gui_buffer_ref(&o, pages), 100 + pages);
+    n = buffer_body(b, GUI_BUF_GRANT, 1920, 1080, 7680, 2 * pages - 1);
+    assert_int_equal(gui_parse_buffer(b, n, &o), -EBADMSG);
+    n = buffer_body(b, GUI_BUF_GRANT, 1920, 1080, 7680, (GUI_MAX_SLOTS + 1) * pages);
+    assert_int_equal(gui_parse_buffer(b, n, &o), -EBADMSG);
     /* nrefs claiming far more than the body holds */
     n = buffer_body(b, GUI_BUF_GRANT, 1, 1, 4, 1);
     {
@@ -469,6 +487,36 @@ static void test_buffer_grant(void **state)
     assert_int_equal(gui_parse_buffer(b, n, &o), 0);
     assert_int_equal(o.bytes, GUI_PAGE_SIZE);
     free(b);
+}
+
+static void test_frame(void **state)
+{
+    struct gui_frame f = {7, 1, {0, 0, 100, 50}}, o;
+    struct gui_frame_done d = {7, 1}, od;
+    (void)state;
+
+    assert_int_equal(gui_parse_frame(&f, sizeof(f), &o), 0);
+    assert_int_equal(o.seq, 7);
+    assert_int_equal(o.slot, 1);
+    assert_int_equal(o.rect.width, 100);
+    assert_int_equal(gui_parse_frame(&f, sizeof(f) - 1, &o), -EBADMSG);
+    f.slot = GUI_MAX_SLOTS;
+    assert_int_equal(gui_parse_frame(&f, sizeof(f), &o), -EBADMSG);
+    f.slot = UINT32_MAX;
+    assert_int_equal(gui_parse_frame(&f, sizeof(f), &o), -EBADMSG);
+    /* the rectangle obeys GUI_DAMAGE's rules */
+    f.slot = 0, f.rect.x = -1;
+    assert_int_equal(gui_parse_frame(&f, sizeof(f), &o), -EBADMSG);
+    f.rect.x = 0, f.rect.height = 0;
+    assert_int_equal(gui_parse_frame(&f, sizeof(f), &o), -EBADMSG);
+    f.rect.height = GUI_MAX_HEIGHT + 1;
+    assert_int_equal(gui_parse_frame(&f, sizeof(f), &o), -EBADMSG);
+
+    assert_int_equal(gui_parse_frame_done(&d, sizeof(d), &od), 0);
+    assert_int_equal(od.seq, 7);
+    assert_int_equal(gui_parse_frame_done(&d, sizeof(d) + 1, &od), -EBADMSG);
+    d.slot = GUI_MAX_SLOTS;
+    assert_int_equal(gui_parse_frame_done(&d, sizeof(d), &od), -EBADMSG);
 }
 
 static void test_damage(void **state)
@@ -757,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_damage),
         cmocka_unit_test(test_screen),
         cmocka_unit_test(test_input),
+        cmocka_unit_test(test_frame),
         cmocka_unit_test(test_clipboard),
         cmocka_unit_test(test_msg_put_round_trip),
         cmocka_unit_test(test_sanitize_ascii_and_controls),

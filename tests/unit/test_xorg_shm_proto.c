@@ -37,13 +37,14 @@ static void socket_names(void **state)
 
 static void requests(void **state)
 {
-    struct xorg_shm_request rq = {XORG_SHM_MAGIC, 0x400001, SHM_MEMFD, 0}, out, bad;
+    struct xorg_shm_request rq = {XORG_SHM_MAGIC, XORG_SHM_WINDOW, 0x400001, SHM_MEMFD, 0, 1, 0};
+    struct xorg_shm_request out, bad;
     char big[sizeof(rq) + 1] = {0};
 
     (void)state;
     assert_int_equal(xorg_shm_parse_request(&rq, sizeof(rq), &out), 0);
     assert_int_equal(out.window, 0x400001);
-    rq.kind = SHM_GRANT, rq.domid = 0xffff;
+    rq.kind = SHM_GRANT, rq.domid = 0xffff, rq.slots = XORG_SHM_SLOTS;
     assert_int_equal(xorg_shm_parse_request(&rq, sizeof(rq), &out), 0);
     assert_int_equal(xorg_shm_parse_request(&rq, sizeof(rq) - 1, &out), -EINVAL);
     memcpy(big, &rq, sizeof(rq));
@@ -56,11 +57,37 @@ static void requests(void **state)
     assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
     bad = rq, bad.window = 0;
     assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
+    /* WINDOW: 1 or 2 slots, no serial */
+    bad = rq, bad.slots = 0;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
+    bad = rq, bad.slots = XORG_SHM_SLOTS + 1;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
+    bad = rq, bad.serial = 3;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
+    /* LOCK: a serial, no slot; RELEASE: a serial and a slot that exists */
+    bad = rq, bad.op = XORG_SHM_LOCK, bad.slots = 0, bad.serial = 3;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), 0);
+    bad.slots = 1;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
+    bad.slots = 0, bad.serial = 0;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
+    bad = rq, bad.op = XORG_SHM_RELEASE, bad.slots = 1, bad.serial = 3;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), 0);
+    bad.slots = XORG_SHM_SLOTS;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
+    bad.slots = 0, bad.serial = 0;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
+    bad = rq, bad.op = 0;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
+    bad.op = 4;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
 }
 
 static struct xorg_shm_reply good_memfd(void)
 {
     struct xorg_shm_reply r = {.magic = XORG_SHM_MAGIC,
+                               .op = XORG_SHM_WINDOW,
+                               .slots = 1,
                                .kind = SHM_MEMFD,
                                .width = 200,
                                .height = 150,
@@ -89,6 +116,33 @@ static void replies(void **state)
     assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), 1, &out), -EINVAL);
     r.nrefs = 29;
     assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), 2, &out), -EINVAL);
+    /* two slots: a descriptor each (and the references' memfd for grants) */
+    r.nrefs = 30, r.slots = 2;
+    assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), 3, &out), 0);
+    assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), 2, &out), -EINVAL);
+    r.slots = XORG_SHM_SLOTS;
+    assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), XORG_SHM_SLOTS + 1, &out), 0);
+    r.slots = XORG_SHM_SLOTS + 1;
+    assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), XORG_SHM_SLOTS + 2, &out), -EINVAL);
+    r.slots = 0;
+    assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), 1, &out), -EINVAL);
+    bad = good_memfd(), bad.slots = 2;
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 2, &out), 0);
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
+    bad.slot = 1; /* only LOCK names a slot */
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 2, &out), -EINVAL);
+    /* LOCK: the slot locked, no descriptors, a serial */
+    memset(&bad, 0, sizeof(bad));
+    bad.magic = XORG_SHM_MAGIC, bad.op = XORG_SHM_LOCK, bad.slot = 1, bad.serial = 9;
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 0, &out), 0);
+    assert_int_equal(out.slot, 1);
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
+    bad.slot = XORG_SHM_SLOTS;
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 0, &out), -EINVAL);
+    bad.slot = 0, bad.serial = 0;
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 0, &out), -EINVAL);
+    bad.op = XORG_SHM_RELEASE, bad.serial = 9; /* never answered */
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 0, &out), -EINVAL);
     /* geometry that does not fit the memory, or is not x8r8g8b8 rows */
     bad = good_memfd(), bad.bytes = 116 * 1024;
     assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);

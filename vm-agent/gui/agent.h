@@ -8,7 +8,8 @@
  * windows.c (which windows exist and what they look like), props.c (its
  * pure conversions, unit-tested), buffers.c
  * (window pixels into shared memory), zerocopy.c (or the X server's own,
- * when it runs the bulkheadshm module), input.c (XTest injection), clipboard.c
+ * when it runs the bulkheadshm module), frames.c (windows whose pixmap has
+ * several slots: GUI_FRAME), input.c (XTest injection), clipboard.c
  * (the qube's CLIPBOARD selection), screen.c (RandR). */
 #ifndef BULKHEAD_GUI_AGENT_H
 #define BULKHEAD_GUI_AGENT_H
@@ -43,6 +44,29 @@ struct abuf {
     void *priv;      /* COPY_PRIVATE: our mapping of that segment's memfd */
     bool zero;       /* the window pixmap's own memory (zerocopy.c) */
     uint64_t serial; /* zero: which pixmap (the module's name for it) */
+    /* zero: the copies of the pixmap the module keeps (more than 1:
+     * GUI_FRAME), and the descriptors of slots 1.. (slot 0's is shm.fd);
+     * shm.refs holds every slot's references */
+    unsigned slots;
+    int slot_fds[GUI_MAX_SLOTS - 1];
+};
+
+/* A frame of a window (frames.c): asked the module to lock its slot
+ * (locked false: the rectangle waits for the answer), or sent to dom0 as
+ * GUI_FRAME and not answered yet. */
+struct aframe {
+    uint32_t seq, slot;
+    uint64_t serial, ticket;
+    struct gui_rect rect;
+    bool locked;
+};
+
+/* LOCK requests the module has not answered, in the order sent (it
+ * answers in order): whose they were, even if the window went since. */
+#define AGENT_MAX_LOCKS 64
+struct alock {
+    Window win;
+    uint64_t serial, ticket;
 };
 
 struct awin {
@@ -58,6 +82,10 @@ struct awin {
     struct abuf *bufs[AGENT_MAX_PENDING_BUFFERS];
     unsigned nbufs, acked;
     uint32_t flags; /* GUI_FLAG_* last sent */
+    /* frames out (at most GUI_FRAMES_OUT, oldest first) and the last seq */
+    struct aframe out[GUI_FRAMES_OUT];
+    unsigned nout;
+    uint32_t frame_seq;
 };
 
 struct agent {
@@ -69,6 +97,10 @@ struct agent {
     enum copy_path path;         /* the best copying path left; a failure moves it down */
     int zero_fd;                 /* the bulkheadshm module's socket; -1: none, copy */
     bool zero_used, zero_missed; /* logged once each */
+    unsigned zero_slots;         /* copies of a window to ask the module for */
+    struct alock locks[AGENT_MAX_LOCKS];
+    unsigned lock_head, nlocks;
+    uint64_t next_ticket;
     struct xsel_atoms sel;
     Atom a_net_wm_name, a_wm_name, a_wm_class, a_wm_normal_hints, a_wm_hints, a_net_wm_state,
         a_fullscreen, a_wm_protocols, a_wm_delete, a_primary, a_paste_prop, a_ts_prop;
@@ -80,6 +112,7 @@ struct agent {
     bool failed;       /* the session must end (write failed, protocol error) */
     uint32_t buf_kind; /* GUI_BUF_* both sides can use */
     uint32_t daemon_clip_max;
+    bool frames; /* the daemon speaks 1.1: slots and GUI_FRAME */
     struct awin **wins;
     size_t nwins, wcap;
     Window pointer_win; /* the window the last pointer event went to */
@@ -124,6 +157,26 @@ void zero_init(struct agent *a);
  * still the pixmap of serial cur_serial (b untouched); a negative errno
  * if it cannot (then copy). */
 int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_serial);
+/* Asks the module to lock the slot the window's pixmap (serial) is drawn
+ * in now; the answer comes to frames_locked() (zero_read). 0, or -1 if it
+ * cannot be asked now (too many questions out, no module). */
+int zero_lock(struct agent *a, Window win, uint64_t serial);
+void zero_release(struct agent *a, Window win, uint64_t serial, uint32_t slot);
+/* Reads the module's answers that have come (its socket is readable). */
+void zero_read(struct agent *a);
+
+/* frames.c: windows with slots send GUI_FRAME (docs/gui-agent.md, "Frames") */
+/* The window's damage box r as a frame, if a frame may go out now: true
+ * if it was taken (the box is the frame's now). */
+bool frames_take(struct agent *a, struct awin *w, struct abuf *b, const struct gui_rect *r);
+/* Whether the window has room for another frame. */
+bool frames_room(const struct awin *w, const struct abuf *b);
+/* The module's answer to LOCK number ticket (slot, or status < 0). */
+void frames_locked(struct agent *a, Window win, uint64_t serial, uint64_t ticket, int status,
+                   uint32_t slot);
+void frames_done(struct agent *a, struct awin *w, const struct gui_frame_done *d);
+/* The window's buffer changed or it went: dom0 dropped its frames. */
+void frames_forget(struct agent *a, struct awin *w);
 
 /* input.c */
 void input_key(struct agent *a, struct awin *w, const struct gui_key *k);

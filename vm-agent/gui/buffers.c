@@ -147,6 +147,16 @@ static void attach(struct agent *a, struct awin *w, struct abuf *b)
 
 static void buffer_free(struct agent *a, struct abuf *b)
 {
+    if (b->zero) {
+        /* the module's memory: we only drop our hold on it (its grants go
+         * when the last descriptor of each allocation closes) */
+        for (unsigned i = 1; i < b->slots; i++)
+            close(b->slot_fds[i - 1]);
+        close(b->shm.fd);
+        free(b->shm.refs);
+        free(b);
+        return;
+    }
     if (b->pixmap)
         xcb_free_pixmap(a->xc, b->pixmap);
     if (b->seg)
@@ -177,6 +187,7 @@ int buffers_update(struct agent *a, struct awin *w)
         agent_fail(a, "out of memory");
         return -1;
     }
+    b->slots = 1;
     /* Composite gave the window a new pixmap when it was mapped or resized:
      * ask which; the same one as before needs no new buffer */
     r = zero_buffer(a, w, b, cur && cur->zero ? cur->serial : 0);
@@ -208,6 +219,8 @@ int buffers_update(struct agent *a, struct awin *w)
     body[4] = b->shm.nrefs;
     memcpy(body + 5, b->shm.refs, 4 * (size_t)b->shm.nrefs);
     w->bufs[w->nbufs++] = b;
+    /* frames of the old buffer: the daemon drops them with the buffer */
+    frames_forget(a, w);
     agent_send(a, GUI_BUFFER, (uint32_t)w->id, body, len);
     free(body);
     return 1;
@@ -231,6 +244,7 @@ void buffers_ack(struct agent *a, struct awin *w)
 
 void buffers_free_all(struct agent *a, struct awin *w)
 {
+    frames_forget(a, w);
     for (unsigned i = 0; i < w->nbufs; i++)
         buffer_free(a, w->bufs[i]);
     w->nbufs = w->acked = 0;

@@ -85,6 +85,8 @@ static void on_hello(struct agent *a, const uint8_t *body, size_t len)
         return agent_fail(a, "the daemon's clipboard limit is out of range");
     a->buf_kind = ours;
     a->daemon_clip_max = h.clipboard_max;
+    /* 1.1 brought frame slots; an older daemon gets GUI_DAMAGE only */
+    a->frames = (gui_version_agree(GUI_PROTO_VERSION, h.version) & 0xffff) >= 1;
     a->up = true;
     log_info("GUI daemon connected (protocol %u.%u, %s buffers)", h.version >> 16,
              h.version & 0xffff, ours == GUI_BUF_GRANT ? "grant" : "memfd");
@@ -118,6 +120,7 @@ static void dispatch(struct agent *a, const struct gui_hdr *h, const uint8_t *bo
         struct gui_keymap keymap;
         struct gui_configure conf;
         struct gui_clipboard clip;
+        struct gui_frame_done done;
     } m;
     int r = 0;
     switch (h->type) {
@@ -165,6 +168,10 @@ static void dispatch(struct agent *a, const struct gui_hdr *h, const uint8_t *bo
         break;
     case GUI_BUFFER_ACK:
         buffers_ack(a, w);
+        break;
+    case GUI_FRAME_DONE:
+        if ((r = gui_parse_frame_done(body, h->len, &m.done)) == 0)
+            frames_done(a, w, &m.done);
         break;
     case GUI_HELLO:
         return agent_fail(a, "a second GUI_HELLO");
@@ -255,10 +262,15 @@ static void session(struct agent *a)
             left = a->clip_deadline_ms - agent_now_ms();
             left = left < 0 ? 0 : left;
         }
-        struct pollfd p[2] = {{.fd = vchan_fd(a->vc), .events = POLLIN},
-                              {.fd = xfd, .events = POLLIN}};
-        if (!XPending(a->dpy) && poll(p, 2, (int)left) < 0 && errno != EINTR)
+        /* the module's socket: answers to frames' LOCKs (zerocopy.c) */
+        struct pollfd p[3] = {{.fd = vchan_fd(a->vc), .events = POLLIN},
+                              {.fd = xfd, .events = POLLIN},
+                              {.fd = a->nlocks ? a->zero_fd : -1, .events = POLLIN}};
+        if (!XPending(a->dpy) && poll(p, 3, (int)left) < 0 && errno != EINTR)
             fatal("poll");
+        /* read even when X kept us from polling: answers must not wait */
+        if (a->nlocks)
+            zero_read(a);
         if (p[1].revents & (POLLHUP | POLLERR))
             fatalx("the X server went away");
         if (p[0].revents)

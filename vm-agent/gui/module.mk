@@ -11,7 +11,7 @@ GUIAGENT_PKGS := x11 x11-xcb xcb xcb-shm xext xcomposite xdamage xfixes xtst xra
 # X headers as system headers: our -Werror set is for our code.
 GUIAGENT_CFLAGS := $(shell pkg-config --cflags $(GUIAGENT_PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
 GUIAGENT_LIBS := $(shell pkg-config --libs $(GUIAGENT_PKGS) 2>/dev/null)
-GUIAGENT_SRCS := main.c windows.c props.c buffers.c zerocopy.c input.c clipboard.c screen.c
+GUIAGENT_SRCS := main.c windows.c props.c buffers.c zerocopy.c frames.c input.c clipboard.c screen.c
 GUIAGENT_OBJS := $(GUIAGENT_SRCS:%.c=$(BUILD)/$(GUIAGENT)/%.o)
 $(GUIAGENT_OBJS): CFLAGS += $(GUIAGENT_CFLAGS)
 

@@ -415,6 +415,12 @@ void windows_flush_damage(struct agent *a)
         if (!b->zero) {
             buffers_copy(a, w, &r);
             n++;
+        } else if (b->slots > 1 && !frames_room(w, b)) {
+            /* dom0 has all the frames it may: this damage waits for a
+             * GUI_FRAME_DONE and goes out with the next frame */
+            w->dx0 = r.x, w->dy0 = r.y;
+            w->dx1 = r.x + (int)r.width, w->dy1 = r.y + (int)r.height;
+            continue;
         }
         w->dx0 = r.x, w->dy0 = r.y;
         w->dx1 = r.x + (int)r.width, w->dy1 = r.y + (int)r.height;
@@ -430,6 +436,13 @@ void windows_flush_damage(struct agent *a)
             continue;
         struct gui_rect r = {w->dx0, w->dy0, (uint32_t)(w->dx1 - w->dx0),
                              (uint32_t)(w->dy1 - w->dy0)};
+        struct abuf *b = w->bufs[w->nbufs - 1];
+        if (b->zero && b->slots > 1) {
+            /* else still dirty: waits for room */
+            if (frames_take(a, w, b, &r))
+                w->dirty = false;
+            continue;
+        }
         w->dirty = false;
         buffers_copied(a, w, &r);
         agent_send(a, GUI_DAMAGE, (uint32_t)w->id, &r, sizeof(r));

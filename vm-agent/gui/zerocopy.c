@@ -6,8 +6,9 @@
  * draws the app's pixels straight into what dom0 reads.
  *
  * The module answers in the X server's main loop, so a question costs a
- * round trip like an X request; we ask only when a window gets a buffer
- * (mapped, resized), never per frame. */
+ * round trip like an X request; we wait for one only when a window gets a
+ * buffer (mapped, resized). The per-frame LOCK (frames.c) is not waited
+ * for: its answer is read from the main loop (zero_read). */
 #include "vm-agent/gui/agent.h"
 
 #include "lib/log.h"
@@ -26,6 +27,11 @@
 
 void zero_init(struct agent *a)
 {
+    const char *slots = getenv("BULKHEAD_GUI_AGENT_SLOTS");
+
+    a->zero_slots = slots && slots[0] >= '1' && slots[0] <= '0' + XORG_SHM_SLOTS && !slots[1]
+                        ? (unsigned)(slots[0] - '0')
+                        : XORG_SHM_SLOTS;
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     size_t n = xorg_shm_socket_name(DisplayString(a->dpy), sa.sun_path, sizeof(sa.sun_path));
 
@@ -55,14 +61,11 @@ static void close_fds(int *fds, unsigned n)
         close(fds[i]);
 }
 
-/* One question; 0 and the answer's descriptors, or a negative status
- * (the module's, or -EPIPE when the socket is no good any more). */
-static int ask(struct agent *a, Window id, struct xorg_shm_reply *rp, int fds[2], unsigned *nfds)
+/* One answer: 0 and it (with its descriptors), -EAGAIN if none came
+ * (wait: up to ZERO_ANSWER_MS), or -EPIPE when the socket is no good. */
+static int receive(struct agent *a, struct xorg_shm_reply *rp, int fds[XORG_SHM_SLOTS + 1],
+                   unsigned *nfds, bool wait)
 {
-    struct xorg_shm_request rq = {.magic = XORG_SHM_MAGIC,
-                                  .window = (uint32_t)id,
-                                  .kind = a->buf_kind,
-                                  .domid = (uint32_t)a->gui_domid};
     char buf[sizeof(*rp) + 1];
     union {
         char c[CMSG_SPACE(4 * sizeof(int))];
@@ -75,11 +78,11 @@ static int ask(struct agent *a, Window id, struct xorg_shm_reply *rp, int fds[2]
     ssize_t n;
 
     *nfds = 0;
-    if (send(a->zero_fd, &rq, sizeof(rq), MSG_NOSIGNAL) != (ssize_t)sizeof(rq))
-        return -EPIPE;
-    if (poll(&p, 1, ZERO_ANSWER_MS) != 1)
-        return -EPIPE;
-    n = recvmsg(a->zero_fd, &m, MSG_CMSG_CLOEXEC);
+    if (poll(&p, 1, wait ? ZERO_ANSWER_MS : 0) != 1)
+        return wait ? -EPIPE : -EAGAIN;
+    n = recvmsg(a->zero_fd, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    if (n < 0 && errno == EAGAIN && !wait)
+        return -EAGAIN;
     if (n <= 0)
         return -EPIPE;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
@@ -89,7 +92,7 @@ static int ask(struct agent *a, Window id, struct xorg_shm_reply *rp, int fds[2]
         for (size_t i = 0; i < k; i++) {
             int fd;
             memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-            if (*nfds < 2)
+            if (*nfds < XORG_SHM_SLOTS + 1)
                 fds[(*nfds)++] = fd;
             else
                 close(fd);
@@ -101,7 +104,41 @@ static int ask(struct agent *a, Window id, struct xorg_shm_reply *rp, int fds[2]
         *nfds = 0;
         return -EPIPE;
     }
+    return 0;
+}
+
+static void lock_answered(struct agent *a, const struct xorg_shm_reply *rp);
+
+/* One question, waited for; 0 and the answer's descriptors, or a negative
+ * status (the module's, or -EPIPE when the socket is no good any more).
+ * Answers to LOCKs asked before come first: they are handled on the way. */
+static int ask(struct agent *a, const struct xorg_shm_request *rq, struct xorg_shm_reply *rp,
+               int fds[XORG_SHM_SLOTS + 1], unsigned *nfds)
+{
+    if (send(a->zero_fd, rq, sizeof(*rq), MSG_NOSIGNAL) != (ssize_t)sizeof(*rq))
+        return -EPIPE;
+    for (;;) {
+        if (receive(a, rp, fds, nfds, true) < 0)
+            return -EPIPE;
+        if (rp->op == rq->op)
+            break;
+        if (rp->op != XORG_SHM_LOCK || !a->nlocks) {
+            close_fds(fds, *nfds);
+            return -EPIPE;
+        }
+        lock_answered(a, rp);
+    }
     return rp->status;
+}
+
+static struct xorg_shm_request request(struct agent *a, uint32_t op, Window id)
+{
+    struct xorg_shm_request rq = {.magic = XORG_SHM_MAGIC,
+                                  .op = op,
+                                  .window = (uint32_t)id,
+                                  .kind = a->buf_kind,
+                                  .domid = (uint32_t)a->gui_domid};
+    return rq;
 }
 
 /* The grant references the module put in a sealed memfd. */
@@ -120,14 +157,19 @@ static int read_refs(int fd, uint32_t *refs, uint32_t nrefs)
 
 int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_serial)
 {
+    struct xorg_shm_request rq = request(a, XORG_SHM_WINDOW, w->id);
     struct xorg_shm_reply rp;
-    int fds[2];
-    unsigned nfds;
+    int fds[XORG_SHM_SLOTS + 1];
+    unsigned nfds, total;
     int r;
 
     if (a->zero_fd < 0)
         return -ENOTCONN;
-    r = ask(a, w->id, &rp, fds, &nfds);
+    /* two copies when the daemon takes frames: dom0 reads one while the
+     * X server draws into the other (vm-agent/xorg/slots.c); one when
+     * BULKHEAD_GUI_AGENT_SLOTS=1 (the benchmark compares) */
+    rq.slots = a->frames ? a->zero_slots : 1;
+    r = ask(a, &rq, &rp, fds, &nfds);
     if (r == -EPIPE) {
         zero_off(a, "stopped answering");
         return r;
@@ -151,34 +193,97 @@ int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_se
         close_fds(fds, nfds); /* the daemon has this memory already */
         return 1;
     }
+    total = rp.nrefs * rp.slots;
     memset(&b->shm, 0, sizeof(b->shm));
-    b->shm.refs = malloc((size_t)rp.nrefs * sizeof(uint32_t));
-    if (!b->shm.refs || (rp.kind == SHM_GRANT && read_refs(fds[1], b->shm.refs, rp.nrefs) < 0)) {
+    b->shm.refs = malloc((size_t)total * sizeof(uint32_t));
+    if (!b->shm.refs ||
+        (rp.kind == SHM_GRANT && read_refs(fds[rp.slots], b->shm.refs, total) < 0)) {
         free(b->shm.refs);
         b->shm.refs = NULL;
         close_fds(fds, nfds);
         return -ENOMEM;
     }
-    if (nfds == 2)
-        close(fds[1]);
+    if (rp.kind == SHM_GRANT)
+        close(fds[rp.slots]);
     b->shm.kind = (enum shm_kind)rp.kind;
     b->shm.addr = NULL; /* the X server draws; we never touch the pixels */
     b->shm.bytes = rp.bytes;
-    b->shm.nrefs = rp.nrefs;
+    b->shm.nrefs = total;
     b->shm.fd = fds[0];
-    b->shm.index = rp.index;
-    /* memfd: dom0 opens our descriptor through /proc/<our pid>/fd/<n>;
-     * holding it keeps the memory even after X frees the pixmap */
+    b->shm.index = rp.index[0];
+    b->slots = rp.slots;
+    for (unsigned i = 1; i < rp.slots; i++)
+        b->slot_fds[i - 1] = fds[i];
+    /* memfd: dom0 opens our descriptors through /proc/<our pid>/fd/<n>;
+     * holding them keeps the memory even after X frees the pixmap */
     if (rp.kind == SHM_MEMFD)
-        b->shm.refs[0] = (uint32_t)fds[0];
+        for (unsigned i = 0; i < rp.slots; i++)
+            b->shm.refs[i] = (uint32_t)fds[i];
     b->width = rp.width, b->height = rp.height, b->stride = rp.stride;
     b->zero = true;
     b->serial = rp.serial;
     if (!a->zero_used) {
         a->zero_used = true;
         log_info("window copies: window 0x%lx is the X server's own shared pixmap: "
-                 "zero copies (bulkheadshm)",
-                 w->id);
+                 "zero copies (bulkheadshm)%s",
+                 w->id, rp.slots > 1 ? ", two slots (frames)" : "");
     }
     return 0;
+}
+
+int zero_lock(struct agent *a, Window win, uint64_t serial)
+{
+    struct xorg_shm_request rq = request(a, XORG_SHM_LOCK, win);
+
+    if (a->zero_fd < 0 || a->nlocks == AGENT_MAX_LOCKS)
+        return -1;
+    rq.serial = serial;
+    if (send(a->zero_fd, &rq, sizeof(rq), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(rq)) {
+        zero_off(a, "stopped reading");
+        return -1;
+    }
+    a->locks[(a->lock_head + a->nlocks++) % AGENT_MAX_LOCKS] =
+        (struct alock){win, serial, a->next_ticket++};
+    return 0;
+}
+
+/* An answer to the oldest LOCK out. */
+static void lock_answered(struct agent *a, const struct xorg_shm_reply *rp)
+{
+    struct alock l = a->locks[a->lock_head];
+
+    a->lock_head = (a->lock_head + 1) % AGENT_MAX_LOCKS;
+    a->nlocks--;
+    frames_locked(a, l.win, l.serial, l.ticket, rp->status, rp->slot);
+}
+
+void zero_read(struct agent *a)
+{
+    while (a->zero_fd >= 0 && a->nlocks) {
+        struct xorg_shm_reply rp;
+        int fds[XORG_SHM_SLOTS + 1];
+        unsigned nfds;
+        int r = receive(a, &rp, fds, &nfds, false);
+
+        if (r == -EAGAIN)
+            return;
+        if (r < 0 || rp.op != XORG_SHM_LOCK) {
+            close_fds(fds, nfds);
+            zero_off(a, "answered what was not asked");
+            return;
+        }
+        lock_answered(a, &rp);
+    }
+}
+
+void zero_release(struct agent *a, Window win, uint64_t serial, uint32_t slot)
+{
+    struct xorg_shm_request rq = request(a, XORG_SHM_RELEASE, win);
+
+    if (a->zero_fd < 0)
+        return;
+    rq.serial = serial, rq.slots = slot;
+    /* not answered; a full socket means the module is stuck anyway */
+    if (send(a->zero_fd, &rq, sizeof(rq), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(rq))
+        zero_off(a, "stopped reading");
 }

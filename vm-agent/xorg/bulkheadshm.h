@@ -1,28 +1,72 @@
-/* bulkheadshm, the qube's Xorg module (docs/xorg-module.md): what its two
+/* bulkheadshm, the qube's Xorg module (docs/xorg-module.md): what its
  * files share. pixmaps.c puts the pixels of Composite's window pixmaps in
- * memory shared with the GUI domain (lib/shm); socket.c tells the
- * gui-agent where a window's pixels are. Both run in the X server's one
- * thread. */
+ * memory shared with the GUI domain (lib/shm); slots.c keeps a second copy
+ * of a window's pixels for the agent's frames, so that the X server never
+ * draws into what dom0 is reading; socket.c answers the gui-agent. All of
+ * it runs in the X server's one thread. */
 #ifndef BULKHEAD_XORG_BULKHEADSHM_H
 #define BULKHEAD_XORG_BULKHEADSHM_H
+
+#include <xorg-server.h>
+
+#include <damage.h>
+#include <pixmapstr.h>
+#include <regionstr.h>
 
 #include "lib/shm.h"
 #include "vm-agent/xorg/xorg_shm_proto.h"
 
+#include <stdbool.h>
+
+/* One copy of a window's pixels, and where it differs from the copy the
+ * X server draws into now (empty for that one). */
+struct bhs_slot {
+    struct shm_export shm;
+    RegionRec stale;
+};
+
 /* The shared memory under one window pixmap. */
 struct bhs_buf {
-    struct shm_export shm;
-    int domid; /* SHM_GRANT: granted to */
+    struct bhs_slot slot[XORG_SHM_SLOTS];
+    unsigned nslots;  /* 1, or more once the agent asked for frames */
+    unsigned current; /* the slot the pixmap's pixels point at */
+    unsigned locked;  /* bit per slot: dom0 reads it; never drawn into */
+    uint8_t locks[XORG_SHM_SLOTS]; /* LOCKs not yet released, per slot */
+    bool replaces;    /* the request being run overwrites what it draws */
+    unsigned torn;    /* drawings into a locked slot (no free one) */
+    PixmapPtr pixmap;
+    DamagePtr damage; /* with two slots: told before each drawing */
+    int domid;        /* SHM_GRANT: granted to */
     uint32_t width, height, stride, depth;
     uint64_t serial;
 };
 
 /* pixmaps.c */
 /* The buffer of a top-level window's pixmap; 0 or a negative errno as in
- * the reply's status. Also makes later pixmaps use the request's kind. */
-int bhs_window_buffer(const struct xorg_shm_request *rq, const struct bhs_buf **out);
+ * the reply's status. For XORG_SHM_WINDOW it also makes later pixmaps use
+ * the request's kind and gives the pixmap the slots asked for. */
+int bhs_window_buffer(const struct xorg_shm_request *rq, struct bhs_buf **out);
+/* The buffer under a pixmap of ours, or NULL. */
+struct bhs_buf *bhs_pixmap_buf(PixmapPtr p);
+/* A new shared copy of b's size and kind (slot memory). */
+int bhs_slot_alloc(const struct bhs_buf *b, struct shm_export *e);
+
+/* slots.c */
+/* Gives b n slots in all (copies of the current one) and the damage
+ * hook. */
+int bhs_slots_add(struct bhs_buf *b, unsigned n);
+/* Before b's pixmap goes: the hook and the slots' regions. */
+void bhs_slots_remove(struct bhs_buf *b);
+/* XORG_SHM_LOCK: locks the current slot and returns it. */
+unsigned bhs_slots_lock(struct bhs_buf *b);
+void bhs_slots_release(struct bhs_buf *b, unsigned slot);
+/* Wraps the drawing requests that overwrite a whole window (once they
+ * all exist; cheap to call again). */
+void bhs_slots_hook_requests(void);
 
 /* socket.c: listens once per server life; safe to call every generation */
 void bhs_socket_start(void);
+/* Answers what agents asked meanwhile (from inside a client's requests). */
+void bhs_socket_service(void);
 
 #endif

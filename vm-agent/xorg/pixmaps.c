@@ -51,47 +51,67 @@ static struct bhs_screen *screen_priv(ScreenPtr s)
     return dixLookupPrivate(&s->devPrivates, &screen_key);
 }
 
-static struct bhs_buf *buf_new(int width, int height, int depth)
+struct bhs_buf *bhs_pixmap_buf(PixmapPtr p)
 {
-    struct bhs_buf *b = calloc(1, sizeof(*b));
-    size_t stride = (size_t)width * 4;
-    size_t bytes = (stride * (size_t)height + SHM_PAGE_SIZE - 1) / SHM_PAGE_SIZE * SHM_PAGE_SIZE;
-    int r;
+    return dixLookupPrivate(&p->devPrivates, &pixmap_key);
+}
 
-    if (!b)
-        return NULL;
-    r = shm_export_create(&b->shm, want_kind, want_domid, bytes);
+int bhs_slot_alloc(const struct bhs_buf *b, struct shm_export *e)
+{
+    size_t bytes =
+        ((size_t)b->stride * b->height + SHM_PAGE_SIZE - 1) / SHM_PAGE_SIZE * SHM_PAGE_SIZE;
+    int r = shm_export_create(e, b->slot[0].shm.addr ? b->slot[0].shm.kind : want_kind, b->domid,
+                              bytes);
+
     if (r < 0) {
         static int said;
         if (!said++)
             LogMessage(X_WARNING,
-                       "bulkheadshm: cannot share a %dx%d window pixmap (%s); "
+                       "bulkheadshm: cannot share a %ux%u window pixmap (%s); "
                        "such windows are copied\n",
-                       width, height, strerror(-r));
+                       b->width, b->height, strerror(-r));
+    }
+    return r;
+}
+
+static struct bhs_buf *buf_new(int width, int height, int depth)
+{
+    struct bhs_buf *b = calloc(1, sizeof(*b));
+
+    if (!b)
+        return NULL;
+    b->domid = want_domid;
+    b->width = (uint32_t)width, b->height = (uint32_t)height;
+    b->stride = (uint32_t)width * 4, b->depth = (uint32_t)depth;
+    if (bhs_slot_alloc(b, &b->slot[0].shm) < 0) {
         free(b);
         return NULL;
     }
-    b->domid = want_domid;
-    b->width = (uint32_t)width, b->height = (uint32_t)height;
-    b->stride = (uint32_t)stride, b->depth = (uint32_t)depth;
+    b->nslots = 1;
     b->serial = next_serial++;
     return b;
 }
 
-static void buf_free(struct bhs_buf *b)
+static void slot_free(struct shm_export *e)
 {
-    if (b->shm.kind == SHM_GRANT) {
+    if (e->kind == SHM_GRANT) {
         /* no explicit dealloc: the grants go when the last descriptor of
          * the allocation closes, and the agent holds one (it got it from
          * us) until dom0 has mapped a newer buffer; Xen then keeps pages
          * dom0 still maps until it lets go */
-        munmap(b->shm.addr, b->shm.bytes);
-        close(b->shm.fd);
-        free(b->shm.refs);
+        munmap(e->addr, e->bytes);
+        close(e->fd);
+        free(e->refs);
     } else {
         /* the agent's copy of the memfd, and dom0's, keep the memory */
-        shm_export_destroy(&b->shm);
+        shm_export_destroy(e);
     }
+}
+
+static void buf_free(struct bhs_buf *b)
+{
+    for (unsigned i = 0; i < b->nslots; i++)
+        slot_free(&b->slot[i].shm);
     free(b);
 }
 
@@ -113,7 +133,7 @@ static PixmapPtr bhs_create_pixmap(ScreenPtr s, int width, int height, int depth
             buf_free(b);
         return p;
     }
-    if (!s->ModifyPixmapHeader(p, width, height, depth, 32, (int)b->stride, b->shm.addr)) {
+    if (!s->ModifyPixmapHeader(p, width, height, depth, 32, (int)b->stride, b->slot[0].shm.addr)) {
         s->DestroyPixmap(p);
         buf_free(b);
         s->CreatePixmap = bs->create_pixmap;
@@ -121,6 +141,7 @@ static PixmapPtr bhs_create_pixmap(ScreenPtr s, int width, int height, int depth
         s->CreatePixmap = bhs_create_pixmap;
         return p;
     }
+    b->pixmap = p;
     dixSetPrivate(&p->devPrivates, &pixmap_key, b);
     return p;
 }
@@ -133,6 +154,8 @@ static Bool bhs_destroy_pixmap(PixmapPtr p)
     struct bhs_buf *b = p->refcnt == 1 ? dixLookupPrivate(&p->devPrivates, &pixmap_key) : NULL;
     Bool ret;
 
+    if (b)
+        bhs_slots_remove(b);
     s->DestroyPixmap = bs->destroy_pixmap;
     ret = s->DestroyPixmap(p);
     s->DestroyPixmap = bhs_destroy_pixmap;
@@ -153,15 +176,18 @@ static Bool bhs_close_screen(ScreenPtr s)
     return s->CloseScreen(s);
 }
 
-int bhs_window_buffer(const struct xorg_shm_request *rq, const struct bhs_buf **out)
+int bhs_window_buffer(const struct xorg_shm_request *rq, struct bhs_buf **out)
 {
     WindowPtr w;
     PixmapPtr p;
-    const struct bhs_buf *b;
+    struct bhs_buf *b;
 
-    /* what the agent's daemon takes is what later pixmaps are made of */
-    want_kind = (enum shm_kind)rq->kind;
-    want_domid = (int)rq->domid;
+    if (rq->op == XORG_SHM_WINDOW) {
+        /* what the agent's daemon takes is what later pixmaps are made of */
+        want_kind = (enum shm_kind)rq->kind;
+        want_domid = (int)rq->domid;
+        bhs_slots_hook_requests();
+    }
     if (dixLookupWindow(&w, rq->window, serverClient, DixGetAttrAccess) != Success)
         return -ENOENT;
     /* only a top-level window owns its pixmap whole; a border would put
@@ -172,9 +198,19 @@ int bhs_window_buffer(const struct xorg_shm_request *rq, const struct bhs_buf **
     b = p ? dixLookupPrivate(&p->devPrivates, &pixmap_key) : NULL;
     if (!b || p->drawable.width != w->drawable.width || p->drawable.height != w->drawable.height)
         return -ENODATA;
-    if (b->shm.kind != (enum shm_kind)rq->kind ||
-        (b->shm.kind == SHM_GRANT && b->domid != (int)rq->domid))
+    if (b->slot[0].shm.kind != (enum shm_kind)rq->kind ||
+        (b->slot[0].shm.kind == SHM_GRANT && b->domid != (int)rq->domid))
         return -EXDEV;
+    if (rq->op != XORG_SHM_WINDOW && rq->serial != b->serial)
+        return -ESTALE;
+    if (rq->op == XORG_SHM_WINDOW) {
+        /* a new agent: whatever an earlier one locked is free */
+        b->locked = 0;
+        memset(b->locks, 0, sizeof(b->locks));
+        /* without a second copy the agent still gets the one there is */
+        if (rq->slots > b->nslots)
+            (void)bhs_slots_add(b, rq->slots);
+    }
     *out = b;
     return 0;
 }

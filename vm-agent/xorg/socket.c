@@ -11,6 +11,7 @@
 #include "vm-agent/xorg/bulkheadshm.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,36 +21,66 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* Agents at once: one per display in practice; more are refused. */
+#define MAX_PEERS 8
+
 static int listen_fd = -1;
 static long extra_uid = -1;
+static int peers[MAX_PEERS];
+static unsigned npeers;
 
 static void drop(int fd)
 {
+    for (unsigned i = 0; i < npeers; i++)
+        if (peers[i] == fd)
+            peers[i] = peers[--npeers];
     RemoveNotifyFd(fd);
     close(fd);
 }
 
-/* A sealed memfd holding the grant references: more than one message takes. */
+/* A sealed memfd holding every slot's grant references: more than one
+ * message takes. */
 static int refs_fd(const struct bhs_buf *b)
 {
     int fd = memfd_create("bulkheadshm-refs", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    size_t len = (size_t)b->shm.nrefs * sizeof(uint32_t);
+    size_t len = (size_t)b->slot[0].shm.nrefs * sizeof(uint32_t);
 
     if (fd < 0)
         return -1;
-    if (write(fd, b->shm.refs, len) != (ssize_t)len ||
-        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+    for (unsigned i = 0; i < b->nslots; i++)
+        if (write(fd, b->slot[i].shm.refs, len) != (ssize_t)len) {
+            close(fd);
+            return -1;
+        }
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
         close(fd);
         return -1;
     }
     return fd;
 }
 
+/* The WINDOW reply's fields and descriptors; the count, or -1. */
+static int window_reply(const struct bhs_buf *b, struct xorg_shm_reply *rp, int *fds)
+{
+    int n = 0;
+
+    rp->kind = b->slot[0].shm.kind;
+    rp->slots = b->nslots;
+    rp->nrefs = b->slot[0].shm.nrefs, rp->bytes = b->slot[0].shm.bytes;
+    for (unsigned i = 0; i < b->nslots; i++) {
+        rp->index[i] = b->slot[i].shm.index;
+        fds[n++] = b->slot[i].shm.fd;
+    }
+    if (rp->kind == SHM_GRANT && (fds[n++] = refs_fd(b)) < 0)
+        return -1;
+    return n;
+}
+
 static void answer(int fd, const struct xorg_shm_request *rq, int status)
 {
-    struct xorg_shm_reply rp = {.magic = XORG_SHM_MAGIC, .status = status};
-    const struct bhs_buf *b = NULL;
-    int fds[2] = {-1, -1}, nfds = 0;
+    struct xorg_shm_reply rp = {.magic = XORG_SHM_MAGIC, .status = status, .op = rq->op};
+    struct bhs_buf *b = NULL;
+    int fds[XORG_SHM_SLOTS + 1], nfds = 0, own = -1;
     union {
         char buf[CMSG_SPACE(sizeof(fds))];
         struct cmsghdr align;
@@ -59,16 +90,23 @@ static void answer(int fd, const struct xorg_shm_request *rq, int status)
 
     if (!status)
         rp.status = status = bhs_window_buffer(rq, &b);
+    if (!status && rq->op == XORG_SHM_RELEASE) {
+        bhs_slots_release(b, rq->slots);
+        return; /* not answered */
+    }
+    if (status && rq->op == XORG_SHM_RELEASE)
+        return; /* a pixmap gone meanwhile: nothing to release */
     if (!status) {
-        rp.kind = b->shm.kind;
         rp.width = b->width, rp.height = b->height, rp.stride = b->stride, rp.depth = b->depth;
-        rp.nrefs = b->shm.nrefs, rp.bytes = b->shm.bytes, rp.index = b->shm.index;
         rp.serial = b->serial;
-        fds[nfds++] = b->shm.fd;
-        if (b->shm.kind == SHM_GRANT && (fds[nfds++] = refs_fd(b)) < 0) {
+        if (rq->op == XORG_SHM_LOCK) {
+            rp.slot = b->nslots > 1 ? bhs_slots_lock(b) : 0;
+        } else if ((nfds = window_reply(b, &rp, fds)) < 0) {
             memset(&rp, 0, sizeof(rp));
-            rp.magic = XORG_SHM_MAGIC, rp.status = -ENODATA;
+            rp.magic = XORG_SHM_MAGIC, rp.op = rq->op, rp.status = -ENODATA;
             nfds = 0;
+        } else if (rp.kind == SHM_GRANT) {
+            own = fds[nfds - 1]; /* the refs memfd is ours to close */
         }
     }
     if (nfds) {
@@ -83,8 +121,8 @@ static void answer(int fd, const struct xorg_shm_request *rq, int status)
     }
     if (sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(rp))
         drop(fd);
-    if (nfds == 2)
-        close(fds[1]);
+    if (own >= 0)
+        close(own);
 }
 
 static void on_client(int fd, int ready, void *data)
@@ -103,6 +141,29 @@ static void on_client(int fd, int ready, void *data)
     answer(fd, &rq, xorg_shm_parse_request(buf, (size_t)n, &rq));
 }
 
+void bhs_socket_service(void)
+{
+    static CARD32 last;
+    CARD32 now = GetTimeInMillis();
+
+    /* the main loop serves us between clients, but a client drawing flat
+     * out keeps the server for a whole time slice (milliseconds): its
+     * drawing requests give us a turn, at most once a millisecond */
+    if (now == last)
+        return;
+    last = now;
+    for (unsigned i = 0; i < npeers; i++) {
+        int fd = peers[i];
+        /* at most a few each: a peer must not keep the server either */
+        for (int k = 0; k < 4 && i < npeers && peers[i] == fd; k++) {
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            if (poll(&p, 1, 0) != 1)
+                break;
+            on_client(fd, X_NOTIFY_READ, NULL);
+        }
+    }
+}
+
 static void on_listen(int fd, int ready, void *data)
 {
     struct ucred cr;
@@ -118,8 +179,12 @@ static void on_listen(int fd, int ready, void *data)
         close(c);
         return;
     }
-    if (!SetNotifyFd(c, on_client, X_NOTIFY_READ, NULL))
+    if (npeers == MAX_PEERS || !SetNotifyFd(c, on_client, X_NOTIFY_READ, NULL)) {
+        LogMessage(X_WARNING, "bulkheadshm: refused a peer: %u connected already\n", npeers);
         close(c);
+        return;
+    }
+    peers[npeers++] = c;
 }
 
 void bhs_socket_start(void)

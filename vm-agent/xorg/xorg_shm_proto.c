@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Each at most this: a 16384 x 6144 window (the protocol's largest). */
+/* Each slot at most this: a 16384 x 6144 window (the protocol's largest). */
 #define XORG_SHM_MAX_BYTES ((uint64_t)16384 * 6144 * 4)
 
 size_t xorg_shm_socket_name(const char *display, char *out, size_t outlen)
@@ -43,8 +43,42 @@ int xorg_shm_parse_request(const void *buf, size_t len, struct xorg_shm_request 
     if (r.magic != XORG_SHM_MAGIC || (r.kind != SHM_MEMFD && r.kind != SHM_GRANT) ||
         r.domid > 0xffff || r.window == 0)
         return -EINVAL;
+    switch (r.op) {
+    case XORG_SHM_WINDOW:
+        if (r.slots < 1 || r.slots > XORG_SHM_SLOTS || r.serial)
+            return -EINVAL;
+        break;
+    case XORG_SHM_LOCK:
+        if (r.slots || !r.serial)
+            return -EINVAL;
+        break;
+    case XORG_SHM_RELEASE:
+        if (r.slots >= XORG_SHM_SLOTS || !r.serial)
+            return -EINVAL;
+        break;
+    default:
+        return -EINVAL;
+    }
     *out = r;
     return 0;
+}
+
+/* A WINDOW reply's geometry and descriptors. */
+static int check_window(const struct xorg_shm_reply *r, unsigned nfds)
+{
+    if (r->width == 0 || r->height == 0 || r->width > 16384 || r->height > 6144 ||
+        (r->depth != 24 && r->depth != 32) || r->stride != r->width * 4)
+        return -EINVAL;
+    if (r->bytes % SHM_PAGE_SIZE || r->bytes > XORG_SHM_MAX_BYTES ||
+        r->bytes < (uint64_t)r->stride * r->height)
+        return -EINVAL;
+    if (r->slots < 1 || r->slots > XORG_SHM_SLOTS || r->slot)
+        return -EINVAL;
+    if (r->kind == SHM_MEMFD)
+        return r->nrefs == 1 && nfds == r->slots ? 0 : -EINVAL;
+    if (r->kind == SHM_GRANT)
+        return r->nrefs == r->bytes / SHM_PAGE_SIZE && nfds == r->slots + 1 ? 0 : -EINVAL;
+    return -EINVAL;
 }
 
 int xorg_shm_parse_reply(const void *buf, size_t len, unsigned nfds, struct xorg_shm_reply *out)
@@ -62,19 +96,10 @@ int xorg_shm_parse_reply(const void *buf, size_t len, unsigned nfds, struct xorg
         *out = r;
         return 0;
     }
-    if (r.width == 0 || r.height == 0 || r.width > 16384 || r.height > 6144 ||
-        (r.depth != 24 && r.depth != 32) || r.stride != r.width * 4)
-        return -EINVAL;
-    if (r.bytes % SHM_PAGE_SIZE || r.bytes > XORG_SHM_MAX_BYTES ||
-        r.bytes < (uint64_t)r.stride * r.height)
-        return -EINVAL;
-    if (r.kind == SHM_MEMFD) {
-        if (r.nrefs != 1 || nfds != 1)
+    if (r.op == XORG_SHM_LOCK) {
+        if (nfds || r.slot >= XORG_SHM_SLOTS || !r.serial)
             return -EINVAL;
-    } else if (r.kind == SHM_GRANT) {
-        if (r.nrefs != r.bytes / SHM_PAGE_SIZE || nfds != 2)
-            return -EINVAL;
-    } else {
+    } else if (r.op != XORG_SHM_WINDOW || check_window(&r, nfds) < 0) {
         return -EINVAL;
     }
     *out = r;

@@ -7,15 +7,13 @@
  * way per question, fixed size, native byte order (both ends are in the
  * same qube):
  *   agent -> module: struct xorg_shm_request
- *   module -> agent: struct xorg_shm_reply, with, when status is 0, the
- *     buffer's descriptor (SCM_RIGHTS): the memfd, or the gntalloc
- *     descriptor whose allocation sits at index; for grants a second
- *     descriptor, a sealed memfd holding the nrefs grant references
- *     (uint32 each), which would not fit in one message.
+ *   module -> agent: struct xorg_shm_reply (not for XORG_SHM_RELEASE), with
+ *     descriptors as said below.
  * The pixels are x8r8g8b8 rows of stride bytes from offset 0 (memfd) or
  * from the start of the allocation (grants): the window's Composite
- * pixmap itself, which the X server draws into. serial names the pixmap:
- * the same serial is the same memory. See docs/xorg-module.md. */
+ * pixmap itself, which the X server draws into, or with two slots the two
+ * copies it alternates between. serial names the pixmap: the same serial
+ * is the same memory. See docs/xorg-module.md. */
 #ifndef BULKHEAD_XORG_SHM_PROTO_H
 #define BULKHEAD_XORG_SHM_PROTO_H
 
@@ -23,30 +21,61 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XORG_SHM_MAGIC 0x42485331u /* "BHS1": this layout */
+#define XORG_SHM_MAGIC 0x42485332u /* "BHS2": this layout */
+#define XORG_SHM_SLOTS 3           /* copies of a window pixmap at most */
+
+/* What the agent asks. */
+enum xorg_shm_op {
+    /* Where are the window's pixels? slots: how many copies the agent
+     * wants (1, or more for frames: the module then keeps more copies and
+     * draws into one dom0 is not reading). Answered. */
+    XORG_SHM_WINDOW = 1,
+    /* dom0 is about to read the slot the window is drawn into now: keep it
+     * as it is until XORG_SHM_RELEASE; later drawing goes to another
+     * slot. The reply's slot says which one is locked. Answered. */
+    XORG_SHM_LOCK = 2,
+    /* dom0 is done with slot `slot` (of the pixmap with this serial). Not
+     * answered. */
+    XORG_SHM_RELEASE = 3,
+};
 
 struct xorg_shm_request {
     uint32_t magic;
+    uint32_t op;     /* enum xorg_shm_op */
     uint32_t window; /* a top-level window of the screen */
     uint32_t kind;   /* SHM_MEMFD or SHM_GRANT: what the agent's daemon imports */
     uint32_t domid;  /* SHM_GRANT: the domain the pages are granted to */
+    uint32_t slots;  /* WINDOW: 1 .. XORG_SHM_SLOTS; RELEASE: the slot; else 0 */
+    uint64_t serial; /* LOCK, RELEASE: the pixmap meant (0 for WINDOW) */
 };
 
 struct xorg_shm_reply {
     uint32_t magic;
     int32_t status; /* 0, or a negative errno (below) and nothing else is valid */
+    uint32_t op;    /* the request's */
     uint32_t kind;
     uint32_t width, height, stride, depth;
-    uint32_t nrefs; /* GRANT: the pages; MEMFD: 1 */
-    uint64_t bytes; /* whole pages */
-    uint64_t index; /* GRANT: gntalloc's mmap offset of the allocation */
+    uint32_t nrefs; /* of one slot. GRANT: the pages; MEMFD: 1 */
+    uint32_t slots; /* WINDOW: copies there are (1 .. XORG_SHM_SLOTS); LOCK: 0 */
+    uint32_t slot;  /* LOCK: the slot now locked */
+    uint32_t pad;
+    uint64_t bytes;                 /* of one slot, whole pages */
+    uint64_t index[XORG_SHM_SLOTS]; /* GRANT: gntalloc's mmap offset of each slot */
     uint64_t serial;
 };
+
+/* WINDOW's descriptors (SCM_RIGHTS), in order: one per slot (the memfd,
+ * or the gntalloc descriptor whose allocation sits at index[slot]); for
+ * grants then a sealed memfd holding slots * nrefs grant references
+ * (uint32 each, slot 0's first), which would not fit in one message. LOCK
+ * replies carry none; the width ... serial fields of a LOCK reply are
+ * those of the window's pixmap. */
 
 /* Statuses: -ENOENT no such window; -ENODATA its pixels are not in shared
  * memory (not redirected, unmapped, not 24/32 bits, a border, or sharing
  * failed); -EXDEV shared, but as another kind or domain than asked (later
- * pixmaps take the asked one); -EINVAL a malformed request. */
+ * pixmaps take the asked one); -ESTALE (LOCK) the window has another pixmap
+ * than serial; -EINVAL a malformed request. */
 
 /* The abstract socket's name (leading NUL included) for display ":N";
  * returns its length, 0 if the display has no number. */
@@ -55,7 +84,7 @@ size_t xorg_shm_socket_name(const char *display, char *out, size_t outlen);
 /* Pure checks of what arrived, both ends: 0 or a negative errno. */
 int xorg_shm_parse_request(const void *buf, size_t len, struct xorg_shm_request *out);
 /* nfds: descriptors that came with it. A reply whose status is not 0 must
- * come alone. */
+ * come alone, and so must a LOCK reply. */
 int xorg_shm_parse_reply(const void *buf, size_t len, unsigned nfds, struct xorg_shm_reply *out);
 
 #endif

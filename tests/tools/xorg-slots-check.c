@@ -1,0 +1,295 @@
+/* xorg-slots-check: what the bulkheadshm module's two slots promise, seen
+ * from its socket and from the pixels (vm-agent/xorg/slots.c). Run against
+ * a qube's Xorg with the module ($DISPLAY), nothing else redirecting
+ * windows; prints TAP lines (without the plan) and exits 0.
+ *
+ * The promise: a locked slot keeps the pixels it had when it was locked
+ * whatever is drawn meanwhile; drawing goes to the other slot, which holds
+ * the window as it is (a partial drawing finds there everything drawn
+ * before it; a whole-window drawing needs nothing); a release lets the
+ * slot be drawn into again; a lock of a pixmap that is gone is refused;
+ * malformed requests are answered with an error on a connection that
+ * keeps working. */
+#include "vm-agent/xorg/xorg_shm_proto.h"
+
+#include "lib/shm.h"
+
+#include <X11/Xlib.h>
+#include <X11/Xutil.h>
+#include <X11/extensions/Xcomposite.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define W 200
+#define H 100
+
+#define RED    0xff0000u
+#define BLUE   0x0000ffu
+#define GREEN  0x00ff00u
+#define YELLOW 0xffff00u
+#define WHITE  0xffffffu
+
+static int n_test;
+static Display *dpy;
+static int sock = -1;
+
+static void ok(int cond, const char *what)
+{
+    printf("%sok %d - %s\n", cond ? "" : "not ", ++n_test, what);
+}
+
+static int ask(const struct xorg_shm_request *rq, struct xorg_shm_reply *rp, int *fds,
+               unsigned *nfds)
+{
+    char buf[sizeof(*rp)];
+    union {
+        char c[CMSG_SPACE(4 * sizeof(int))];
+        struct cmsghdr align;
+    } cm;
+    struct iovec iov = {buf, sizeof(buf)};
+    struct msghdr m = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.c, .msg_controllen = sizeof(cm.c)};
+    struct pollfd p = {.fd = sock, .events = POLLIN};
+    ssize_t n;
+
+    *nfds = 0;
+    if (send(sock, rq, sizeof(*rq), 0) != (ssize_t)sizeof(*rq) || poll(&p, 1, 5000) != 1)
+        return -EPIPE;
+    n = recvmsg(sock, &m, 0);
+    if (n != (ssize_t)sizeof(*rp))
+        return -EPIPE;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+        for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int) && *nfds < 4; i++)
+            memcpy(&fds[(*nfds)++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+    if (xorg_shm_parse_reply(buf, (size_t)n, *nfds, rp) < 0)
+        return -EPROTO;
+    return rp->status;
+}
+
+static struct xorg_shm_request req(uint32_t op, Window win, uint32_t slots, uint64_t serial)
+{
+    struct xorg_shm_request rq = {XORG_SHM_MAGIC, op, (uint32_t)win, SHM_MEMFD, 0, slots, serial};
+    return rq;
+}
+
+static Window make_window(void)
+{
+    XSetWindowAttributes sa = {.background_pixel = WHITE, .event_mask = StructureNotifyMask};
+    Window win = XCreateWindow(dpy, DefaultRootWindow(dpy), 0, 0, W, H, 0, CopyFromParent,
+                               InputOutput, CopyFromParent, CWBackPixel | CWEventMask, &sa);
+    XEvent ev;
+
+    XMapWindow(dpy, win);
+    do
+        XNextEvent(dpy, &ev);
+    while (ev.type != MapNotify);
+    return win;
+}
+
+/* A whole-window PutImage of one colour (the module's no-copy case). */
+static void put_whole(Window win, GC gc, uint32_t colour)
+{
+    XImage *img = XCreateImage(dpy, DefaultVisual(dpy, DefaultScreen(dpy)), 24, ZPixmap, 0, NULL, W,
+                               H, 32, 0);
+    img->data = malloc((size_t)img->bytes_per_line * H);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            XPutPixel(img, x, y, colour);
+    XPutImage(dpy, win, gc, img, 0, 0, 0, 0, W, H);
+    XDestroyImage(img);
+    XSync(dpy, False);
+}
+
+static void fill(Window win, GC gc, uint32_t colour, int x, int y, int w, int h)
+{
+    XSetForeground(dpy, gc, colour);
+    XFillRectangle(dpy, win, gc, x, y, (unsigned)w, (unsigned)h);
+    XSync(dpy, False);
+}
+
+static uint32_t px(const uint32_t *slot, int x, int y)
+{
+    return slot[(size_t)y * W + (size_t)x] & 0xffffff;
+}
+
+int main(void)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    struct xorg_shm_request rq;
+    struct xorg_shm_reply rp;
+    int fds[4], r;
+    unsigned nfds;
+    const uint32_t *slot[2] = {NULL, NULL};
+    Window win, win2;
+    GC gc;
+    size_t len;
+
+    dpy = XOpenDisplay(NULL);
+    if (!dpy) {
+        printf("not ok 1 - cannot open the display\n");
+        return 0;
+    }
+    len = xorg_shm_socket_name(DisplayString(dpy), sa.sun_path, sizeof(sa.sun_path));
+    sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    ok(len && connect(sock, (struct sockaddr *)&sa,
+                      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) == 0,
+       "connected to the module's socket");
+    /* as the agent does: every top-level window gets a Composite pixmap */
+    XCompositeRedirectSubwindows(dpy, DefaultRootWindow(dpy), CompositeRedirectManual);
+    win = make_window();
+    gc = XCreateGC(dpy, win, 0, NULL);
+    put_whole(win, gc, RED);
+
+    rq = req(XORG_SHM_WINDOW, win, 2, 0);
+    r = ask(&rq, &rp, fds, &nfds);
+    ok(r == 0 && rp.slots == 2 && nfds == 2 && rp.width == W && rp.height == H,
+       "a window asked with two slots comes with two memfds of its size");
+    if (r != 0 || nfds != 2)
+        return 0;
+    for (int i = 0; i < 2; i++)
+        slot[i] = mmap(NULL, rp.bytes, PROT_READ, MAP_SHARED, fds[i], 0);
+    ok(slot[0] != MAP_FAILED && slot[1] != MAP_FAILED, "both slots map");
+    ok(px(slot[0], 5, 5) == RED && px(slot[1], W - 1, H - 1) == RED,
+       "both slots hold the window's pixels");
+    uint64_t serial = rp.serial;
+
+    rq = req(XORG_SHM_LOCK, win, 0, serial);
+    r = ask(&rq, &rp, fds, &nfds);
+    int s = rp.slot, o = 1 - s;
+    ok(r == 0 && rp.slot <= 1, "LOCK locks the slot drawn in now");
+    put_whole(win, gc, BLUE);
+    ok(px(slot[s], 5, 5) == RED && px(slot[s], W - 1, H - 1) == RED,
+       "a whole-window drawing leaves the locked slot as it was");
+    ok(px(slot[o], 5, 5) == BLUE && px(slot[o], W - 1, H - 1) == BLUE,
+       "... and goes to the other slot");
+    fill(win, gc, GREEN, 10, 10, 20, 20);
+    ok(px(slot[s], 15, 15) == RED && px(slot[o], 15, 15) == GREEN && px(slot[o], 5, 5) == BLUE,
+       "a partial drawing goes to the unlocked slot too");
+
+    /* dom0 is done with s; the next frame is o */
+    rq = req(XORG_SHM_RELEASE, win, (uint32_t)s, serial);
+    ok(send(sock, &rq, sizeof(rq), 0) == (ssize_t)sizeof(rq), "RELEASE (not answered)");
+    rq = req(XORG_SHM_LOCK, win, 0, serial);
+    r = ask(&rq, &rp, fds, &nfds);
+    ok(r == 0 && (int)rp.slot == o, "the next LOCK locks the other slot");
+    fill(win, gc, YELLOW, 50, 50, 10, 10);
+    ok(px(slot[s], 55, 55) == YELLOW, "a partial drawing moves back to the released slot");
+    ok(px(slot[s], 15, 15) == GREEN && px(slot[s], 5, 5) == BLUE &&
+           px(slot[s], W - 1, H - 1) == BLUE,
+       "... which was first brought up to date (what changed while it was locked)");
+    ok(px(slot[o], 55, 55) == BLUE && px(slot[o], 15, 15) == GREEN,
+       "the locked slot did not change");
+    /* a self-copy reads the pixels it moves: must find them up to date */
+    rq = req(XORG_SHM_RELEASE, win, (uint32_t)o, serial);
+    send(sock, &rq, sizeof(rq), 0);
+    rq = req(XORG_SHM_LOCK, win, 0, serial);
+    r = ask(&rq, &rp, fds, &nfds);
+    ok(r == 0 && (int)rp.slot == s, "LOCK of the slot drawn in");
+    XCopyArea(dpy, win, win, gc, 50, 50, 10, 10, 100, 60);
+    XSync(dpy, False);
+    ok(px(slot[o], 105, 65) == YELLOW && px(slot[o], 55, 55) == YELLOW &&
+           px(slot[s], 105, 65) == BLUE,
+       "a copy within the window while locked reads the current pixels");
+
+    /* both locked: drawing goes on (into the current one) and nothing breaks */
+    rq = req(XORG_SHM_LOCK, win, 0, serial);
+    r = ask(&rq, &rp, fds, &nfds);
+    fill(win, gc, GREEN, 0, 0, 5, 5);
+    ok(r == 0 && XPending(dpy) >= 0, "drawing with both slots locked goes on");
+    for (int i = 0; i < 2; i++) {
+        rq = req(XORG_SHM_RELEASE, win, (uint32_t)i, serial);
+        send(sock, &rq, sizeof(rq), 0);
+    }
+
+    /* a resize is a new pixmap: the old serial is refused */
+    XResizeWindow(dpy, win, W + 10, H);
+    XSync(dpy, False);
+    rq = req(XORG_SHM_LOCK, win, 0, serial);
+    r = ask(&rq, &rp, fds, &nfds);
+    ok(r == -ESTALE, "LOCK of a pixmap the window no longer has: -ESTALE");
+
+    /* one slot when asked for one */
+    win2 = make_window();
+    rq = req(XORG_SHM_WINDOW, win2, 1, 0);
+    r = ask(&rq, &rp, fds, &nfds);
+    ok(r == 0 && rp.slots == 1 && nfds == 1, "a window asked with one slot comes with one");
+    for (unsigned i = 0; i < nfds; i++)
+        close(fds[i]);
+
+    /* three slots: two frames locked, drawing goes to the third */
+    rq = req(XORG_SHM_WINDOW, win2, 3, 0);
+    r = ask(&rq, &rp, fds, &nfds);
+    ok(r == 0 && rp.slots == 3 && nfds == 3, "asked for three slots, a window gets three");
+    if (r == 0 && nfds == 3) {
+        const uint32_t *t[3];
+        unsigned locked = 0;
+        uint64_t serial2 = rp.serial;
+        for (int i = 0; i < 3; i++)
+            t[i] = mmap(NULL, rp.bytes, PROT_READ, MAP_SHARED, fds[i], 0);
+        put_whole(win2, gc, RED);
+        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
+        r = ask(&rq, &rp, fds, &nfds);
+        int a = (int)rp.slot;
+        locked |= 1u << a;
+        put_whole(win2, gc, BLUE);
+        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
+        int r2 = ask(&rq, &rp, fds, &nfds), b = (int)rp.slot;
+        locked |= 1u << b;
+        put_whole(win2, gc, GREEN);
+        int c = 3 - a - b;
+        ok(r == 0 && r2 == 0 && a != b && locked == ((1u << a) | (1u << b)),
+           "two LOCKs lock two different slots");
+        ok(px(t[a], 1, 1) == RED && px(t[b], 1, 1) == BLUE && px(t[c], 1, 1) == GREEN,
+           "each locked frame kept, the third slot drawn in");
+        /* two LOCKs with nothing drawn between lock one slot twice: the
+         * first RELEASE must leave it locked for the second frame */
+        for (int i = 0; i < 2; i++) {
+            rq = req(XORG_SHM_RELEASE, win2, (uint32_t)(i ? b : a), serial2);
+            send(sock, &rq, sizeof(rq), 0);
+        }
+        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
+        r = ask(&rq, &rp, fds, &nfds);
+        int x1 = (int)rp.slot;
+        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
+        r2 = ask(&rq, &rp, fds, &nfds);
+        int x2 = (int)rp.slot;
+        rq = req(XORG_SHM_RELEASE, win2, (uint32_t)x1, serial2);
+        send(sock, &rq, sizeof(rq), 0);
+        put_whole(win2, gc, WHITE);
+        ok(r == 0 && r2 == 0 && x1 == x2 && px(t[x1], 1, 1) == GREEN,
+           "a slot locked twice stays locked after one RELEASE");
+        rq = req(XORG_SHM_RELEASE, win2, (uint32_t)x2, serial2);
+        send(sock, &rq, sizeof(rq), 0);
+    } else {
+        ok(0, "two LOCKs lock two different slots");
+        ok(0, "each locked frame kept, the third slot drawn in");
+        ok(0, "a slot locked twice stays locked after one RELEASE");
+    }
+
+    /* malformed: an error, and the connection still answers */
+    rq = req(XORG_SHM_WINDOW, win2, XORG_SHM_SLOTS + 1, 0);
+    r = ask(&rq, &rp, fds, &nfds);
+    ok(r == -EINVAL, "more slots than there may be: -EINVAL");
+    rq = req(XORG_SHM_LOCK, win2, 0, 0);
+    r = ask(&rq, &rp, fds, &nfds);
+    ok(r == -EINVAL, "LOCK without a serial: -EINVAL");
+    rq = req(9, win2, 0, 1);
+    r = ask(&rq, &rp, fds, &nfds);
+    ok(r == -EINVAL, "an unknown op: -EINVAL");
+    rq = req(XORG_SHM_LOCK, 0x7ffffff, 0, 5);
+    r = ask(&rq, &rp, fds, &nfds);
+    ok(r == -ENOENT, "LOCK of a window that does not exist: -ENOENT");
+    rq = req(XORG_SHM_WINDOW, win2, 1, 0);
+    r = ask(&rq, &rp, fds, &nfds);
+    ok(r == 0, "the connection still answers");
+    XCloseDisplay(dpy);
+    return 0;
+}
