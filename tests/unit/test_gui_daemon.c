@@ -307,6 +307,94 @@ static void test_frames_limits_and_new_buffer(void **state)
     DUE(0, 7, 1);
 }
 
+/* Random sequences of frames, damage, exposes, completions and new
+ * buffers, against a model kept here: every frame is answered once (or
+ * forgotten with its buffer), never while the put in flight reads its slot,
+ * and a held box is put from the slot of the newest frame or damage. */
+static void test_frames_random(void **state)
+{
+    struct gui_frames f = {0};
+    struct gui_frame_done due[GUI_FRAMES_MAX];
+    static uint8_t status[200000]; /* by seq: 0 never sent, 1 waiting, 2 answered, 3 forgotten */
+    uint32_t seq = 0, rnd = 12345, reading = GUI_NO_SLOT, newest = GUI_NO_SLOT, n, s;
+    uint32_t x1, y1, x2, y2;
+    bool copy = false;
+
+    (void)state;
+#define RND() (rnd = rnd * 1103515245u + 12345u, (rnd >> 16) & 0x7fff)
+    for (int step = 0; step < 150000; step++) {
+        uint32_t op = RND() % 16;
+        bool put = false;
+        uint32_t put_slot = 0;
+
+        if (op < 8 && f.n < GUI_FRAMES_MAX && seq < sizeof(status)) { /* a frame */
+            s = RND() % 2;
+            assert_int_equal(frames_add(&f, seq, s), 0);
+            status[seq++] = 1;
+            if (frames_request(&f, s, 0, 0, 1, 1, &put_slot))
+                put = true;
+            else
+                newest = s;
+            assert_int_equal(put_slot, put ? s : put_slot);
+        } else if (op < 10) { /* damage */
+            if (frames_request(&f, 0, 0, 0, 1, 1, &put_slot))
+                put = true;
+            else
+                newest = 0;
+        } else if (op < 11) { /* expose */
+            uint32_t shown = f.shown_slot;
+            put = frames_request(&f, GUI_EXPOSE_SLOT, 0, 0, 1, 1, &put_slot);
+            if (put)
+                assert_int_equal(put_slot, shown);
+            else if (newest == GUI_NO_SLOT)
+                newest = shown;
+        } else if (op < 15 && f.busy) { /* completion */
+            reading = GUI_NO_SLOT;
+            if (frames_completed(&f, &s, &x1, &y1, &x2, &y2)) {
+                assert_int_equal(s, newest);
+                put = true;
+                put_slot = s;
+            }
+            newest = GUI_NO_SLOT;
+        } else if (op == 15 && RND() % 8 == 0) { /* a new buffer (copy path or not) */
+            frames_new_buffer(&f);
+            for (uint32_t i = 0; i < seq; i++)
+                if (status[i] == 1)
+                    status[i] = 3;
+            reading = GUI_NO_SLOT; /* the old buffer's */
+            newest = GUI_NO_SLOT;
+            copy = RND() % 2;
+        }
+        if (put) {
+            bool async = RND() % 8 != 0;
+            frames_sent(&f, put_slot, async, !copy);
+            reading = async && !copy ? put_slot : GUI_NO_SLOT;
+        }
+        n = frames_due(&f, due);
+        for (uint32_t i = 0; i < n; i++) {
+            assert_int_equal(status[due[i].seq], 1);
+            status[due[i].seq] = 2;
+            assert_int_not_equal(due[i].slot, reading);
+            assert_int_not_equal(due[i].slot, newest); /* the held box's slot */
+        }
+    }
+    /* drained: everything still waiting is answered */
+    while (f.busy) {
+        if (frames_completed(&f, &s, &x1, &y1, &x2, &y2))
+            frames_sent(&f, s, true, true);
+        n = frames_due(&f, due);
+        for (uint32_t i = 0; i < n; i++)
+            status[due[i].seq] = 2;
+    }
+    n = frames_due(&f, due);
+    for (uint32_t i = 0; i < n; i++)
+        status[due[i].seq] = 2;
+    for (uint32_t i = 0; i < seq; i++)
+        assert_true(status[i] == 2 || status[i] == 3);
+    assert_true(seq > 1000);
+#undef RND
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_frames_box_and_expose),
         cmocka_unit_test(test_frames_sync_and_copy),
         cmocka_unit_test(test_frames_limits_and_new_buffer),
+        cmocka_unit_test(test_frames_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
