@@ -185,7 +185,8 @@ void draw_expose(struct gui_daemon *d, struct gui_window *w, int x, int y, int w
 /* Checks once whether the X server has MIT-SHM with descriptor passing. */
 void draw_init(struct gui_daemon *d);
 /* An X event: true if it was MIT-SHM's ShmCompletion of one of our puts
- * (the held box is put, due GUI_FRAME_DONEs are sent). */
+ * (the held box is put, due GUI_FRAME_DONEs are sent). An X error of one
+ * of our puts counts as its completion too, and returns false (logged). */
 bool draw_completion(struct gui_daemon *d, const xcb_generic_event_t *ev);
 /* GUI_FRAME (1.1): checked against the window's buffer (a protocol error
  * otherwise), the rectangle put from its slot, answered when due. */

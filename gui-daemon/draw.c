@@ -33,6 +33,7 @@
 #define PUT_IMAGE_MAX (128u << 10) /* bytes per plain PutImage request */
 
 static xcb_gcontext_t gc_black, gc_label;
+static uint8_t shm_major; /* MIT-SHM's request code, to know its errors */
 
 void draw_init(struct gui_daemon *d)
 {
@@ -46,6 +47,7 @@ void draw_init(struct gui_daemon *d)
         log_warnx("the X server has no MIT-SHM 1.2: window contents go through the X socket");
     const xcb_query_extension_reply_t *ext = xcb_get_extension_data(d->x, &xcb_shm_id);
     d->shm_event = ext && ext->present ? ext->first_event : 0;
+    shm_major = ext && ext->present ? ext->major_opcode : 0;
     gc_black = xcb_generate_id(d->x);
     xcb_create_gc(d->x, gc_black, d->screen->root, XCB_GC_FOREGROUND | XCB_GC_GRAPHICS_EXPOSURES,
                   (uint32_t[]){d->screen->black_pixel, 0});
@@ -350,24 +352,44 @@ static void draw_border(struct gui_daemon *d, struct gui_window *w)
     xcb_poly_fill_rectangle(d->x, w->xid, gc_label, 4, r);
 }
 
+/* The window whose put ev completes: its ShmCompletion, or the X error that
+ * took the place of one (a put on a window the window manager destroyed
+ * gets no completion, and the window's frames would wait forever). */
+static struct gui_window *completed_put(struct gui_daemon *d, const xcb_generic_event_t *ev,
+                                        bool *is_completion)
+{
+    *is_completion = false;
+    if (!d->shm_event)
+        return NULL;
+    if ((ev->response_type & 0x7f) == d->shm_event + XCB_SHM_COMPLETION) {
+        *is_completion = true;
+        return windows_find_x(d, ((const xcb_shm_completion_event_t *)ev)->drawable);
+    }
+    if (ev->response_type == 0) {
+        const xcb_generic_error_t *e = (const xcb_generic_error_t *)ev;
+        if (e->major_code == shm_major && e->minor_code == XCB_SHM_PUT_IMAGE) {
+            struct gui_window *w = windows_find_x(d, e->resource_id);
+            return w && w->frames.busy ? w : NULL;
+        }
+    }
+    return NULL;
+}
+
 bool draw_completion(struct gui_daemon *d, const xcb_generic_event_t *ev)
 {
-    const xcb_shm_completion_event_t *e = (const xcb_shm_completion_event_t *)ev;
-    struct gui_window *w;
+    bool is_completion;
+    struct gui_window *w = completed_put(d, ev, &is_completion);
     uint32_t slot, x1, y1, x2, y2;
 
-    if (!d->shm_event || (ev->response_type & 0x7f) != d->shm_event + XCB_SHM_COMPLETION)
-        return false;
-    w = windows_find_x(d, e->drawable);
     if (!w)
-        return true; /* destroyed meanwhile */
+        return is_completion; /* not ours, or the window is gone */
     /* the held box as it was checked, cut to what the buffer and the window
      * are now (the window may have shrunk since; a new buffer drops it) */
     if (frames_completed(&w->frames, &slot, &x1, &y1, &x2, &y2) && w->buf.valid &&
         cut_to_window(w, x1, y1, &x2, &y2))
         put_rect(d, w, slot, x1, y1, x2 - x1, y2 - y1);
     answer_due(d, w);
-    return true;
+    return is_completion; /* an error is logged by input.c as well */
 }
 
 void draw_expose(struct gui_daemon *d, struct gui_window *w, int x, int y, int width, int height)

@@ -326,6 +326,12 @@ EOF
     printf 'damage 0x400 0 0 40 30\nsleep 200\n' >&7
     t "$name: GUI_DAMAGE still draws slot 0, and is not answered" eventually sh -c \
         "'$P' check-rect 700 500 40 30 ff00ff && [ \$(grep -c GUI_FRAME_DONE '$T/frames.out') = 3 ]"
+    # a window destroyed behind the daemon's back: a put on it gets an X
+    # error, no completion; the frame is answered all the same
+    xdotool windowclose "$fw"
+    printf 'frame 0x400 4 0 0 0 40 30\nexpect-done 4 0\n' >&7
+    t "$name: a frame on a window destroyed from outside is still answered" \
+        wait_for "$T/frames.out" "GOT GUI_FRAME_DONE win=0x400 len=8 seq=4 slot=0"
     t "$name: every answer was the one expected" \
         sh -c "! grep -q -e WRONG -e TIMEOUT '$T/frames.out' && kill -0 $pid"
     exec 7>&-

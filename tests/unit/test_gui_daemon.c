@@ -1,7 +1,10 @@
 /* gui-daemon's sanitize rules (gui-daemon/sanitize.h): frames stay on the
  * screen whatever the position, override-redirect windows may not cover
  * the screen, size hints are bounded and get the frame, titles and classes
- * carry the qube's name and nothing unprintable. */
+ * carry the qube's name and nothing unprintable. And the frame rules
+ * (frames.c): one put in flight per window, a GUI_FRAME answered exactly
+ * once and only when no put in flight or held reads its slot. */
+#include "gui-daemon/daemon.h"
 #include "gui-daemon/sanitize.h"
 
 #include <setjmp.h>
@@ -142,12 +145,270 @@ static void test_class(void **state)
     assert_int_equal(gui_class_value("work", cls, out, 20), 0);
 }
 
+/* --- frames.c: one put in flight per window, and when frames are answered */
+
+/* What draw.c does for a GUI_FRAME: record it, put now or hold, then send
+ * what is due. async: MIT-SHM completions; reads: not the copy path. */
+static uint32_t frame(struct gui_frames *f, uint32_t seq, uint32_t slot, bool async, bool reads,
+                      struct gui_frame_done *due)
+{
+    uint32_t s;
+
+    assert_int_equal(frames_add(f, seq, slot), 0);
+    if (frames_request(f, slot, 0, 0, 10, 10, &s)) {
+        assert_int_equal(s, slot);
+        frames_sent(f, s, async, reads);
+    }
+    return frames_due(f, due);
+}
+
+/* A completion: the held box (if any) put from its slot, then what is due. */
+static uint32_t completion(struct gui_frames *f, bool reads, struct gui_frame_done *due,
+                           uint32_t *put_slot)
+{
+    uint32_t s, x1, y1, x2, y2;
+
+    *put_slot = GUI_NO_SLOT;
+    if (frames_completed(f, &s, &x1, &y1, &x2, &y2)) {
+        uint32_t s2;
+        assert_true(frames_request(f, s, x1, y1, x2 - x1, y2 - y1, &s2));
+        assert_int_equal(s2, s);
+        frames_sent(f, s, true, reads);
+        *put_slot = s;
+    }
+    return frames_due(f, due);
+}
+
+#define DUE(i, seq_, slot_)                                                                        \
+    do {                                                                                           \
+        assert_int_equal(due[i].seq, seq_);                                                        \
+        assert_int_equal(due[i].slot, slot_);                                                      \
+    } while (0)
+
+static void test_frames_double_buffered(void **state)
+{
+    struct gui_frames f = {0};
+    struct gui_frame_done due[GUI_FRAMES_MAX];
+    uint32_t put;
+
+    (void)state;
+    /* frame 1 of slot 0 is put: unanswered while the X server reads slot 0 */
+    assert_int_equal(frame(&f, 1, 0, true, true, due), 0);
+    /* frame 2 of slot 1 waits for that put */
+    assert_int_equal(frame(&f, 2, 1, true, true, due), 0);
+    /* the put completes: slot 0 is free (frame 1 answered), slot 1 is put */
+    assert_int_equal(completion(&f, true, due, &put), 1);
+    DUE(0, 1, 0);
+    assert_int_equal(put, 1);
+    assert_int_equal(f.shown_slot, 1);
+    /* and then frame 2 is answered */
+    assert_int_equal(completion(&f, true, due, &put), 1);
+    DUE(0, 2, 1);
+    assert_int_equal(put, GUI_NO_SLOT);
+    assert_int_equal(f.n, 0);
+}
+
+static void test_frames_held_replaced(void **state)
+{
+    struct gui_frames f = {0};
+    struct gui_frame_done due[GUI_FRAMES_MAX];
+    uint32_t put;
+
+    (void)state;
+    assert_int_equal(frame(&f, 1, 0, true, true, due), 0);
+    assert_int_equal(frame(&f, 2, 1, true, true, due), 0);
+    /* a newer frame from slot 0 replaces the held one of slot 1: nobody
+     * will read slot 1, so frame 2 is answered at once */
+    assert_int_equal(frame(&f, 3, 0, true, true, due), 1);
+    DUE(0, 2, 1);
+    /* the put of frame 1 completes, the held box comes from slot 0 again:
+     * frame 1 waits for that put too */
+    assert_int_equal(completion(&f, true, due, &put), 0);
+    assert_int_equal(put, 0);
+    assert_int_equal(completion(&f, true, due, &put), 2);
+    DUE(0, 1, 0);
+    DUE(1, 3, 0);
+}
+
+static void test_frames_box_and_expose(void **state)
+{
+    struct gui_frames f = {0};
+    uint32_t s, x1, y1, x2, y2;
+
+    (void)state;
+    /* idle: an expose puts from the slot shown last (0 at first) */
+    assert_true(frames_request(&f, GUI_EXPOSE_SLOT, 0, 0, 5, 5, &s));
+    assert_int_equal(s, 0);
+    frames_sent(&f, 1, true, true); /* say a frame of slot 1 went out */
+    /* busy: an expose is held from the slot shown (1)... */
+    assert_false(frames_request(&f, GUI_EXPOSE_SLOT, 10, 20, 5, 5, &s));
+    assert_int_equal(f.held_slot, 1);
+    /* ...a damage (slot 0) merges into the box and takes its slot... */
+    assert_false(frames_request(&f, 0, 2, 30, 4, 10, &s));
+    assert_int_equal(f.held_slot, 0);
+    /* ...an expose after it keeps the slot */
+    assert_false(frames_request(&f, GUI_EXPOSE_SLOT, 0, 0, 1, 1, &s));
+    assert_true(frames_completed(&f, &s, &x1, &y1, &x2, &y2));
+    assert_int_equal(s, 0);
+    assert_int_equal(x1, 0);
+    assert_int_equal(y1, 0);
+    assert_int_equal(x2, 15);
+    assert_int_equal(y2, 40);
+    assert_false(f.busy);
+    assert_false(frames_completed(&f, &s, &x1, &y1, &x2, &y2));
+}
+
+static void test_frames_sync_and_copy(void **state)
+{
+    struct gui_frames f = {0};
+    struct gui_frame_done due[GUI_FRAMES_MAX];
+    uint32_t put;
+
+    (void)state;
+    /* no completion events: answered once the put is sent */
+    assert_int_equal(frame(&f, 1, 1, false, false, due), 1);
+    DUE(0, 1, 1);
+    assert_false(f.busy);
+    /* the copy path: the slot was copied when the put was sent */
+    assert_int_equal(frame(&f, 2, 0, true, false, due), 1);
+    DUE(0, 2, 0);
+    assert_true(f.busy);
+    /* a frame held behind it waits for its own put (the copy happens then) */
+    assert_int_equal(frame(&f, 3, 1, true, false, due), 0);
+    assert_int_equal(completion(&f, false, due, &put), 1);
+    assert_int_equal(put, 1);
+    DUE(0, 3, 1);
+}
+
+static void test_frames_limits_and_new_buffer(void **state)
+{
+    struct gui_frames f = {0};
+    struct gui_frame_done due[GUI_FRAMES_MAX];
+    uint32_t s, x1, y1, x2, y2;
+
+    (void)state;
+    /* an agent that keeps sending frames of the slot being read */
+    for (uint32_t i = 0; i < GUI_FRAMES_MAX; i++)
+        assert_int_equal(frame(&f, i, 0, true, true, due), 0);
+    assert_int_equal(frames_add(&f, 99, 0), -1);
+    assert_int_equal(f.n, GUI_FRAMES_MAX);
+    frames_sent(&f, 1, true, true);
+    /* a new buffer: its frames and held box forgotten, unanswered */
+    frames_new_buffer(&f);
+    assert_int_equal(f.n, 0);
+    assert_false(f.held);
+    assert_int_equal(f.shown_slot, 0);
+    /* the put in flight reads the old buffer: frames of the new one held
+     * behind it are answered after their own put only */
+    assert_int_equal(frame(&f, 7, 1, true, true, due), 0);
+    assert_true(frames_completed(&f, &s, &x1, &y1, &x2, &y2));
+    assert_int_equal(s, 1);
+    assert_int_equal(frames_due(&f, due), 1);
+    DUE(0, 7, 1);
+}
+
+/* Random sequences of frames, damage, exposes, completions and new
+ * buffers, against a model kept here: every frame is answered once (or
+ * forgotten with its buffer), never while the put in flight reads its slot,
+ * and a held box is put from the slot of the newest frame or damage. */
+static void test_frames_random(void **state)
+{
+    struct gui_frames f = {0};
+    struct gui_frame_done due[GUI_FRAMES_MAX];
+    static uint8_t status[200000]; /* by seq: 0 never sent, 1 waiting, 2 answered, 3 forgotten */
+    uint32_t seq = 0, rnd = 12345, reading = GUI_NO_SLOT, newest = GUI_NO_SLOT, n, s;
+    uint32_t x1, y1, x2, y2;
+    bool copy = false;
+
+    (void)state;
+#define RND() (rnd = rnd * 1103515245u + 12345u, (rnd >> 16) & 0x7fff)
+    for (int step = 0; step < 150000; step++) {
+        uint32_t op = RND() % 16;
+        bool put = false;
+        uint32_t put_slot = 0;
+
+        if (op < 8 && f.n < GUI_FRAMES_MAX && seq < sizeof(status)) { /* a frame */
+            s = RND() % 2;
+            assert_int_equal(frames_add(&f, seq, s), 0);
+            status[seq++] = 1;
+            if (frames_request(&f, s, 0, 0, 1, 1, &put_slot))
+                put = true;
+            else
+                newest = s;
+            assert_int_equal(put_slot, put ? s : put_slot);
+        } else if (op < 10) { /* damage */
+            if (frames_request(&f, 0, 0, 0, 1, 1, &put_slot))
+                put = true;
+            else
+                newest = 0;
+        } else if (op < 11) { /* expose */
+            uint32_t shown = f.shown_slot;
+            put = frames_request(&f, GUI_EXPOSE_SLOT, 0, 0, 1, 1, &put_slot);
+            if (put)
+                assert_int_equal(put_slot, shown);
+            else if (newest == GUI_NO_SLOT)
+                newest = shown;
+        } else if (op < 15 && f.busy) { /* completion */
+            reading = GUI_NO_SLOT;
+            if (frames_completed(&f, &s, &x1, &y1, &x2, &y2)) {
+                assert_int_equal(s, newest);
+                put = true;
+                put_slot = s;
+            }
+            newest = GUI_NO_SLOT;
+        } else if (op == 15 && RND() % 8 == 0) { /* a new buffer (copy path or not) */
+            frames_new_buffer(&f);
+            for (uint32_t i = 0; i < seq; i++)
+                if (status[i] == 1)
+                    status[i] = 3;
+            reading = GUI_NO_SLOT; /* the old buffer's */
+            newest = GUI_NO_SLOT;
+            copy = RND() % 2;
+        }
+        if (put) {
+            bool async = RND() % 8 != 0;
+            frames_sent(&f, put_slot, async, !copy);
+            reading = async && !copy ? put_slot : GUI_NO_SLOT;
+        }
+        n = frames_due(&f, due);
+        for (uint32_t i = 0; i < n; i++) {
+            assert_int_equal(status[due[i].seq], 1);
+            status[due[i].seq] = 2;
+            assert_int_not_equal(due[i].slot, reading);
+            assert_int_not_equal(due[i].slot, newest); /* the held box's slot */
+        }
+    }
+    /* drained: everything still waiting is answered */
+    while (f.busy) {
+        if (frames_completed(&f, &s, &x1, &y1, &x2, &y2))
+            frames_sent(&f, s, true, true);
+        n = frames_due(&f, due);
+        for (uint32_t i = 0; i < n; i++)
+            status[due[i].seq] = 2;
+    }
+    n = frames_due(&f, due);
+    for (uint32_t i = 0; i < n; i++)
+        status[due[i].seq] = 2;
+    for (uint32_t i = 0; i < seq; i++)
+        assert_true(status[i] == 2 || status[i] == 3);
+    assert_true(seq > 1000);
+#undef RND
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_frame_pos),  cmocka_unit_test(test_override_redirect),
-        cmocka_unit_test(test_size_hints), cmocka_unit_test(test_title),
+        cmocka_unit_test(test_frame_pos),
+        cmocka_unit_test(test_override_redirect),
+        cmocka_unit_test(test_size_hints),
+        cmocka_unit_test(test_title),
         cmocka_unit_test(test_class),
+        cmocka_unit_test(test_frames_double_buffered),
+        cmocka_unit_test(test_frames_held_replaced),
+        cmocka_unit_test(test_frames_box_and_expose),
+        cmocka_unit_test(test_frames_sync_and_copy),
+        cmocka_unit_test(test_frames_limits_and_new_buffer),
+        cmocka_unit_test(test_frames_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
