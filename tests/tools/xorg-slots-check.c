@@ -132,6 +132,7 @@ int main(void)
     GC gc;
     size_t len;
 
+    setvbuf(stdout, NULL, _IOLBF, 0); /* each line out even if we die */
     dpy = XOpenDisplay(NULL);
     if (!dpy) {
         printf("not ok 1 - cannot open the display\n");
@@ -290,6 +291,7 @@ int main(void)
     rq = req(XORG_SHM_WINDOW, win2, 1, 0);
     r = ask(&rq, &rp, fds, &nfds);
     ok(r == 0, "the connection still answers");
+    XFreeGC(dpy, gc);
     XCloseDisplay(dpy);
     return 0;
 }
