@@ -21,53 +21,34 @@
 # too (one more, in the agent): the copies Xen's grants take, without Xen.
 # The "Xorg" rows run the qube's X server as a template does (Xorg, dummy
 # driver, the bulkheadshm module: the agent's zero path, no copy in the
-# qube), as root only: with two slots per window (GUI_FRAME: dom0 reads one
-# copy while the qube draws into the other; docs/xorg-module.md "Frames"),
-# with one (BULKHEAD_GUI_AGENT_SLOTS=1: both sides on the same memory), and
-# with the agent copying (direct).
+# qube), as root only: with three slots per window (GUI_FRAME: dom0 reads
+# one copy, the next frame waits in another, the qube draws into the third;
+# docs/xorg-module.md "Frames"), with one (BULKHEAD_GUI_AGENT_SLOTS=1: both
+# sides on the same memory, GUI_DAMAGE), and with the agent copying
+# (direct).
 # Figures and where the time goes: docs/gui-protocol.md.
 #
 # Environment: BULKHEAD_BUILD (build/release), SECONDS_PER_RUN (5), SIZE
 # (1920x1080), GUI_AGENT / GUI_DAEMON (other builds of the two, to compare).
 set -u
 cd "$(dirname "$0")/../.."
+. tests/integration/lib/gui.sh
 BUILD=${BULKHEAD_BUILD:-build/release}
 B=$(realpath "$BUILD/bin")
 GB=$(realpath "$BUILD/bench/gui-bench")
 SECS=${SECONDS_PER_RUN:-5}
 SIZE=${SIZE:-1920x1080}
-for p in "$B/gui-agent" "$B/gui-daemon" "$B/gui-probe" "$GB"; do
+GUI_AGENT_BIN=${GUI_AGENT:-$B/gui-agent} GUI_DAEMON_BIN=${GUI_DAEMON:-$B/gui-daemon}
+for p in "$GUI_AGENT_BIN" "$GUI_DAEMON_BIN" "$B/gui-probe" "$GB"; do
     [ -x "$p" ] || { echo "gui bench: skipped, $p is not built"; exit 0; }
 done
 command -v Xvfb > /dev/null || { echo "gui bench: skipped, no Xvfb"; exit 0; }
 
 T=$(mktemp -d /tmp/bulkhead-gui-bench.XXXXXX)
-PIDS=()
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null; done
-    wait 2> /dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
-
-# An Xvfb on a free display (it picks the number and tells it on a pipe).
-start_x() { # start_x NAME -> sets X_<NAME> (":N") and remembers the pid
-    local name=$1 disp
-    Xvfb -displayfd 3 -screen 0 2048x1280x24 -nolisten tcp 3> "$T/$name.display" \
-        > "$T/$name.xlog" 2>&1 &
-    PIDS+=($!)
-    eval "XPID_$name=$!"
-    for _ in $(seq 100); do
-        disp=$(cat "$T/$name.display" 2> /dev/null)
-        [ -n "$disp" ] && break
-        sleep 0.1
-    done
-    [ -n "$disp" ] || { echo "gui bench: Xvfb did not start"; exit 1; }
-    eval "X_$name=:$disp"
-}
-start_x qube
-start_x dom0
+trap gui_cleanup EXIT
+gui_xvfb_start qube 2048x1280 || { echo "gui bench: Xvfb did not start"; exit 1; }
+gui_xvfb_start dom0 2048x1280 || { echo "gui bench: Xvfb did not start"; exit 1; }
+D0=$X_dom0
 export VCHAN_SOCKET_DIR=$T BULKHEAD_VCHAN=socket BULKHEAD_CLIPBOARD_DIR=$T
 
 cpu_ticks() { # utime+stime of a pid, in clock ticks
@@ -76,18 +57,15 @@ cpu_ticks() { # utime+stime of a pid, in clock ticks
 TCK=$(getconf CLK_TCK)
 
 start_agent() { # start_agent [ENV=VALUE...]
-    env VCHAN_DOMAIN=1 "$@" "${GUI_AGENT:-$B/gui-agent}" --display "$X_qube" --gui-domain 0 \
-        > "$T/agent.log" 2>&1 &
-    AGENT=$!
-    PIDS+=($AGENT)
+    gui_agent_start "$T/agent.log" "$X_qube" "$@"
+    AGENT=$GUI_AGENT_PID
 }
 
 # one daemon per row (the copy row needs its own environment)
 start_daemon() { # start_daemon [ENV=VALUE...]
-    env VCHAN_DOMAIN=0 DISPLAY="$X_dom0" "$@" "${GUI_DAEMON:-$B/gui-daemon}" -d 1 -N bench -c 0x3874d8 \
-        -l blue --foreground > "$T/daemon.log" 2>&1 &
-    DAEMON=$!
-    PIDS+=($DAEMON)
+    : > "$T/gui-daemon.bench.log"
+    gui_daemon_start 1 bench 0x3874d8 blue VCHAN_DOMAIN=0 "$@"
+    DAEMON=$(gui_daemon_pid bench)
 }
 
 # one_run LABEL AREA CEILING PACE -> prints the row. PACE: "free" (the
@@ -111,7 +89,7 @@ one_run() {
         > "$T/client.out" 2>&1 &
     local client=$!
     win=$(DISPLAY=$X_dom0 "$B/gui-probe" wait-window --title "[bench] gui-bench" --timeout 30) ||
-        { echo "  $label: the window never reached dom0"; cat "$T/daemon.log" "$T/agent.log";
+        { echo "  $label: the window never reached dom0"; cat "$T/gui-daemon.bench.log" "$T/agent.log";
           kill $client; return 1; }
     a0=$(cpu_ticks $AGENT) d0=$(cpu_ticks $DAEMON)
     q0=$(cpu_ticks $XPID_qube) o0=$(cpu_ticks $XPID_dom0)
@@ -122,7 +100,7 @@ one_run() {
     wait $client
     rep=$("$GB" report "$T/client.log" "$T/obs.log") ||
         { echo "  $label: $(wc -l < "$T/client.log") frames sent, $(wc -l < "$T/obs.log") seen";
-          tail -3 "$T/daemon.log" "$T/agent.log"; return 1; }
+          tail -3 "$T/gui-daemon.bench.log" "$T/agent.log"; return 1; }
     # rep: sent/s reached/s nsent nreached lat_median lat_p95
     echo "$rep" | awk -v l="$label" -v ceil="$3" -v tck="$TCK" \
         -v a=$((a1 - a0)) -v d=$((d1 - d0)) -v q=$((q1 - q0)) -v o=$((o1 - o0)) '{
@@ -177,7 +155,6 @@ if xorg_qube_usable "$BUILD"; then
     stop $DAEMON
     stop $AGENT
     xorg_qube_start xorg "$BUILD" || exit 1
-    PIDS+=($XPID_xorg)
     X_qube=$X_xorg XPID_qube=$XPID_xorg
     # the machine's load moves: these rows against a ceiling measured now
     C_FULL=$(ceiling full) && C_SMALL=$(ceiling 100) || { echo "  the ceiling runs failed"; exit 1; }
@@ -185,12 +162,12 @@ if xorg_qube_usable "$BUILD"; then
         "$C_FULL" "$C_SMALL"
     start_agent
     start_daemon
-    one_run "full, Xorg 2 slots, paced 2" full "$C_FULL" 2 || rc=1
-    one_run "full, Xorg 2 slots, flat out" full "$C_FULL" free || rc=1
-    one_run "100x100, Xorg 2 slots, paced" 100 "$C_SMALL" 2 || rc=1
-    one_run "100x100, Xorg 2 slots, free" 100 "$C_SMALL" free || rc=1
-    grep -q "zero copies (bulkheadshm), two slots" "$T/agent.log" ||
-        { echo "  the agent did not use the zero path with two slots:"; cat "$T/agent.log"; rc=1; }
+    one_run "full, Xorg 3 slots, paced 2" full "$C_FULL" 2 || rc=1
+    one_run "full, Xorg 3 slots, flat out" full "$C_FULL" free || rc=1
+    one_run "100x100, Xorg 3 slots, paced" 100 "$C_SMALL" 2 || rc=1
+    one_run "100x100, Xorg 3 slots, free" 100 "$C_SMALL" free || rc=1
+    grep -q "zero copies (bulkheadshm), 3 slots (frames)" "$T/agent.log" ||
+        { echo "  the agent did not use the zero path with three slots:"; cat "$T/agent.log"; rc=1; }
     stop $DAEMON
     stop $AGENT
     start_agent BULKHEAD_GUI_AGENT_SLOTS=1

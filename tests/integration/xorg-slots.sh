@@ -1,5 +1,5 @@
 #!/bin/bash
-# Integration: the bulkheadshm module's two slots per window pixmap
+# Integration: the bulkheadshm module's slots (copies) of a window pixmap
 # (vm-agent/xorg/slots.c, docs/xorg-module.md "Frames"), in the qube's Xorg
 # as a template runs it (dummy driver). xorg-slots-check asks the module's
 # socket for a window's two copies, locks one as the gui-agent does for a

@@ -225,8 +225,8 @@ int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_se
     if (!a->zero_used) {
         a->zero_used = true;
         log_info("window copies: window 0x%lx is the X server's own shared pixmap: "
-                 "zero copies (bulkheadshm)%s",
-                 w->id, rp.slots > 1 ? ", two slots (frames)" : "");
+                 "zero copies (bulkheadshm), %u slot%s%s",
+                 w->id, rp.slots, rp.slots > 1 ? "s" : "", rp.slots > 1 ? " (frames)" : "");
     }
     return 0;
 }
