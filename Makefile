@@ -8,6 +8,7 @@
 #   make demo            what Bulkhead can show today (Xen + dom0 + a guest under QEMU)
 #   make fuzz            build the libFuzzer targets (clang)
 #   make format          clang-format the tree
+#   make install-dom0    the dom0 session's files (tray, autostart entries) into DESTDIR
 #
 # Every target first makes sure the Debian packages it needs are installed
 # (tools/install-deps, which returns at once when nothing is missing).
