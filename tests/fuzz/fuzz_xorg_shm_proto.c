@@ -18,15 +18,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (xorg_shm_parse_request(data, size, &rq) == 0) {
         assert(rq.window && rq.domid <= 0xffff && (rq.kind == SHM_MEMFD || rq.kind == SHM_GRANT));
-        assert(rq.op >= XORG_SHM_WINDOW && rq.op <= XORG_SHM_RELEASE);
+        assert(rq.op >= XORG_SHM_WINDOW && rq.op <= XORG_SHM_RELEASE && !rq.pad);
+        assert(rq.op == XORG_SHM_WINDOW ? !(rq.flags & ~XORG_SHM_AUTO) : !rq.flags);
         assert(rq.op == XORG_SHM_WINDOW ? rq.slots >= 1 && rq.slots <= XORG_SHM_SLOTS
                                         : rq.slots < XORG_SHM_SLOTS && rq.serial);
     }
     for (unsigned nfds = 0; nfds <= XORG_SHM_SLOTS + 1; nfds++) {
         if (xorg_shm_parse_reply(data, size, nfds, &rp) != 0 || rp.status != 0)
             continue;
-        if (rp.op == XORG_SHM_LOCK) {
-            assert(nfds == 0 && rp.slot < XORG_SHM_SLOTS);
+        if (rp.op == XORG_SHM_LOCK || rp.op == XORG_SHM_FRAME) {
+            assert(nfds == 0 && rp.slot < XORG_SHM_SLOTS && rp.window && rp.serial);
             continue;
         }
         assert(rp.op == XORG_SHM_WINDOW && rp.slots >= 1 && rp.slots <= XORG_SHM_SLOTS);

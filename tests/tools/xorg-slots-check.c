@@ -74,9 +74,25 @@ static int ask(const struct xorg_shm_request *rq, struct xorg_shm_reply *rp, int
     return rp->status;
 }
 
+/* An unasked XORG_SHM_FRAME within ms, or -1 (status otherwise). */
+static int next_push(int ms, struct xorg_shm_reply *rp)
+{
+    struct pollfd p = {.fd = sock, .events = POLLIN};
+
+    if (poll(&p, 1, ms) != 1 || recv(sock, rp, sizeof(*rp), 0) != (ssize_t)sizeof(*rp) ||
+        xorg_shm_parse_reply(rp, sizeof(*rp), 0, rp) < 0 || rp->op != XORG_SHM_FRAME)
+        return -1;
+    return 0;
+}
+
 static struct xorg_shm_request req(uint32_t op, Window win, uint32_t slots, uint64_t serial)
 {
-    struct xorg_shm_request rq = {XORG_SHM_MAGIC, op, (uint32_t)win, SHM_MEMFD, 0, slots, serial};
+    struct xorg_shm_request rq = {.magic = XORG_SHM_MAGIC,
+                                  .op = op,
+                                  .window = (uint32_t)win,
+                                  .kind = SHM_MEMFD,
+                                  .slots = slots,
+                                  .serial = serial};
     return rq;
 }
 
@@ -273,6 +289,47 @@ int main(void)
         ok(0, "two LOCKs lock two different slots");
         ok(0, "each locked frame kept, the third slot drawn in");
         ok(0, "a slot locked twice stays locked after one RELEASE");
+    }
+
+    /* XORG_SHM_AUTO: whole-window drawings are locked and told as they
+     * happen, while a slot stays free */
+    Window win3 = make_window();
+    rq = req(XORG_SHM_WINDOW, win3, 3, 0);
+    rq.flags = XORG_SHM_AUTO;
+    r = ask(&rq, &rp, fds, &nfds);
+    ok(r == 0 && nfds == 3, "a window asked for with XORG_SHM_AUTO");
+    if (r == 0 && nfds == 3) {
+        const uint32_t *t[3];
+        struct xorg_shm_reply f1, f2, f3;
+        uint64_t serial3 = rp.serial;
+        for (int i = 0; i < 3; i++)
+            t[i] = mmap(NULL, rp.bytes, PROT_READ, MAP_SHARED, fds[i], 0);
+        put_whole(win3, gc, RED);
+        int p1 = next_push(2000, &f1);
+        put_whole(win3, gc, BLUE);
+        int p2 = next_push(2000, &f2);
+        ok(p1 == 0 && p2 == 0 && f1.window == win3 && f1.serial == serial3 && f1.slot != f2.slot &&
+               f2.draws > f1.draws,
+           "each whole-window drawing comes as a frame, locked in a slot of its own");
+        ok(p1 == 0 && p2 == 0 && px(t[f1.slot], 3, 3) == RED && px(t[f2.slot], 3, 3) == BLUE,
+           "... holding that drawing");
+        put_whole(win3, gc, GREEN);
+        fill(win3, gc, YELLOW, 1, 1, 2, 2);
+        int p3 = next_push(300, &f3);
+        int third = 3 - (int)f1.slot - (int)f2.slot;
+        ok(p3 < 0 && p1 == 0 && p2 == 0 && px(t[f1.slot], 3, 3) == RED &&
+               px(t[f2.slot], 3, 3) == BLUE && px(t[third], 3, 3) == GREEN &&
+               px(t[third], 1, 1) == YELLOW,
+           "with one slot left free, no more frames: drawing goes on into it");
+        rq = req(XORG_SHM_RELEASE, win3, f1.slot, serial3);
+        send(sock, &rq, sizeof(rq), 0);
+        put_whole(win3, gc, WHITE);
+        p3 = next_push(2000, &f3);
+        ok(p3 == 0 && px(t[f3.slot], 3, 3) == WHITE && px(t[f2.slot], 3, 3) == BLUE,
+           "a RELEASE makes room for the next frame");
+    } else {
+        for (int i = 0; i < 4; i++)
+            ok(0, "(no auto frames)");
     }
 
     /* malformed: an error, and the connection still answers */

@@ -59,7 +59,7 @@ static void test_vm_names(void **state)
     (void)state;
     assert_true(qrexec_valid_vm_name("work"));
     assert_true(qrexec_valid_vm_name("sys-net"));
-    assert_true(qrexec_valid_vm_name("a234567890123456789012345678901")); /* 31 */
+    assert_true(qrexec_valid_vm_name("a234567890123456789012345678901"));   /* 31 */
     assert_false(qrexec_valid_vm_name("a2345678901234567890123456789012")); /* 32 */
     assert_false(qrexec_valid_vm_name(""));
     assert_false(qrexec_valid_vm_name("1work"));
@@ -168,12 +168,12 @@ static void test_rpc_config(void **state)
                      "skip-service-descriptor=1\nexit-on-service-eof = false\n"
                      "exit-on-client-eof = true\r\n";
     static const char *bad[] = {
-        "colour = red\n",            /* unknown key */
-        "wait-for-session = yes\n",  /* not a boolean */
-        "force-user = user\n",       /* unquoted */
-        "force-user = 'us er'\n",    /* bad name */
-        "force-user = 'x\"\n",       /* mismatched quotes */
-        "just words\n",              /* no = */
+        "colour = red\n",           /* unknown key */
+        "wait-for-session = yes\n", /* not a boolean */
+        "force-user = user\n",      /* unquoted */
+        "force-user = 'us er'\n",   /* bad name */
+        "force-user = 'x\"\n",      /* mismatched quotes */
+        "just words\n",             /* no = */
     };
     (void)state;
 
@@ -215,8 +215,7 @@ int main(void)
         cmocka_unit_test(test_sanitize_service), cmocka_unit_test(test_split_service),
         cmocka_unit_test(test_vm_names),         cmocka_unit_test(test_targets),
         cmocka_unit_test(test_vm_cmdline),       cmocka_unit_test(test_dom0_cmdline),
-        cmocka_unit_test(test_rpc_config),
-        cmocka_unit_test(test_tcp_endpoint),
+        cmocka_unit_test(test_rpc_config),       cmocka_unit_test(test_tcp_endpoint),
     };
     return cmocka_run_group_tests_name("qrexec_names", tests, NULL, NULL);
 }

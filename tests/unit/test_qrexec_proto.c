@@ -70,10 +70,9 @@ static void test_exec_params_roundtrip(void **state)
     size_t len;
     (void)state;
 
-    const uint8_t *b =
-        body_of(qrexec_build_exec(msg, sizeof(msg), QREXEC_MSG_EXEC_CMDLINE, 7, 514,
-                                  "user:QUBESRPC qubes.Filecopy+ work"),
-                QREXEC_MSG_EXEC_CMDLINE, QREXEC_LINK_DAEMON_TO_AGENT, &len);
+    const uint8_t *b = body_of(qrexec_build_exec(msg, sizeof(msg), QREXEC_MSG_EXEC_CMDLINE, 7, 514,
+                                                 "user:QUBESRPC qubes.Filecopy+ work"),
+                               QREXEC_MSG_EXEC_CMDLINE, QREXEC_LINK_DAEMON_TO_AGENT, &len);
     assert_int_equal(qrexec_parse_exec_params(b, len, &p), 0);
     assert_int_equal(p.connect_domain, 7);
     assert_int_equal(p.connect_port, 514);
@@ -128,9 +127,9 @@ static void test_request_id_rules(void **state)
     memset(b, 'A', sizeof(b));
     assert_int_equal(qrexec_parse_request_id(b, 32, id), -EBADMSG); /* unterminated */
     assert_int_equal(qrexec_parse_request_id(b, 31, id), -EBADMSG); /* short */
-    assert_int_equal(qrexec_build_service_refused(msg, sizeof(msg),
-                                                  "0123456789012345678901234567890123"),
-                     -EINVAL);
+    assert_int_equal(
+        qrexec_build_service_refused(msg, sizeof(msg), "0123456789012345678901234567890123"),
+        -EINVAL);
 }
 
 static void test_service_connect_roundtrip(void **state)
@@ -139,9 +138,8 @@ static void test_service_connect_roundtrip(void **state)
     size_t len;
     (void)state;
 
-    const uint8_t *b =
-        body_of(qrexec_build_service_connect(msg, sizeof(msg), 5, 515, "SOCKET7"),
-                QREXEC_MSG_SERVICE_CONNECT, QREXEC_LINK_DAEMON_TO_AGENT, &len);
+    const uint8_t *b = body_of(qrexec_build_service_connect(msg, sizeof(msg), 5, 515, "SOCKET7"),
+                               QREXEC_MSG_SERVICE_CONNECT, QREXEC_LINK_DAEMON_TO_AGENT, &len);
     assert_int_equal(len, 40);
     assert_int_equal(qrexec_parse_service_connect(b, len, &c), 0);
     assert_int_equal(c.connect_domain, 5);
@@ -284,8 +282,8 @@ static void test_data_exit_terminated(void **state)
     assert_int_equal(code, -2);
     assert_int_equal(qrexec_parse_exit_code(b, 3, &code), -EBADMSG);
 
-    b = body_of(qrexec_build_terminated(msg, sizeof(msg), 4, 517),
-                QREXEC_MSG_CONNECTION_TERMINATED, QREXEC_LINK_AGENT_TO_DAEMON, &len);
+    b = body_of(qrexec_build_terminated(msg, sizeof(msg), 4, 517), QREXEC_MSG_CONNECTION_TERMINATED,
+                QREXEC_LINK_AGENT_TO_DAEMON, &len);
     assert_int_equal(qrexec_parse_terminated(b, len, &t), 0);
     assert_int_equal(t.domain, 4);
     assert_int_equal(t.port, 517);

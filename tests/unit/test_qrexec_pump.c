@@ -84,8 +84,13 @@ static pid_t start_service(const char *cmd, uint32_t version)
             _exit(100);
         if (qrexec_spawn(argv, NULL, 0, &c) < 0)
             _exit(101);
-        struct qrexec_pump p = {.v = v, .version = ver, .service = true, .in_fd = c.stdout_fd,
-                                .in2_fd = c.stderr_fd, .out_fd = c.stdin_fd, .err_fd = -1,
+        struct qrexec_pump p = {.v = v,
+                                .version = ver,
+                                .service = true,
+                                .in_fd = c.stdout_fd,
+                                .in2_fd = c.stderr_fd,
+                                .out_fd = c.stdin_fd,
+                                .err_fd = -1,
                                 .pid = c.pid};
         r = qrexec_pump_run(&p, NULL);
         vchan_close(v);
@@ -105,7 +110,9 @@ static int run_client(uint32_t version, int *code, pid_t service)
     v = vchan_server_init(5, port, 65536, 65536);
     assert_non_null(v);
     assert_int_equal(qrexec_vchan_handshake(v, true, version, 2, QREXEC_LINK_DATA, &ver), 0);
-    struct qrexec_pump p = {.v = v, .version = ver, .service = false,
+    struct qrexec_pump p = {.v = v,
+                            .version = ver,
+                            .service = false,
                             .in_fd = open(path("in"), O_RDONLY),
                             .in2_fd = -1,
                             .out_fd = open(path("out"), O_WRONLY | O_CREAT | O_TRUNC, 0600),

@@ -37,7 +37,11 @@ static void socket_names(void **state)
 
 static void requests(void **state)
 {
-    struct xorg_shm_request rq = {XORG_SHM_MAGIC, XORG_SHM_WINDOW, 0x400001, SHM_MEMFD, 0, 1, 0};
+    struct xorg_shm_request rq = {.magic = XORG_SHM_MAGIC,
+                                  .op = XORG_SHM_WINDOW,
+                                  .window = 0x400001,
+                                  .kind = SHM_MEMFD,
+                                  .slots = 1};
     struct xorg_shm_request out, bad;
     char big[sizeof(rq) + 1] = {0};
 
@@ -76,6 +80,18 @@ static void requests(void **state)
     bad.slots = XORG_SHM_SLOTS;
     assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
     bad.slots = 0, bad.serial = 0;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
+    /* flags: XORG_SHM_AUTO on WINDOW only; no other bits; pad 0 */
+    bad = rq, bad.flags = XORG_SHM_AUTO;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), 0);
+    bad.flags = 2;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
+    bad = rq, bad.pad = 1;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
+    bad = rq, bad.op = XORG_SHM_LOCK, bad.slots = 0, bad.serial = 3, bad.flags = XORG_SHM_AUTO;
+    assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
+    /* FRAME is the module's, never asked */
+    bad = rq, bad.op = XORG_SHM_FRAME, bad.slots = 0, bad.serial = 3;
     assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
     bad = rq, bad.op = 0;
     assert_int_equal(xorg_shm_parse_request(&bad, sizeof(bad), &out), -EINVAL);
@@ -134,8 +150,16 @@ static void replies(void **state)
     /* LOCK: the slot locked, no descriptors, a serial */
     memset(&bad, 0, sizeof(bad));
     bad.magic = XORG_SHM_MAGIC, bad.op = XORG_SHM_LOCK, bad.slot = 1, bad.serial = 9;
+    bad.window = 0x400001;
     assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 0, &out), 0);
     assert_int_equal(out.slot, 1);
+    /* FRAME (unasked): like a LOCK answer, and it names its window */
+    bad.op = XORG_SHM_FRAME, bad.draws = 5;
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 0, &out), 0);
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
+    bad.window = 0;
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 0, &out), -EINVAL);
+    bad.window = 0x400001, bad.op = XORG_SHM_LOCK;
     assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
     bad.slot = XORG_SHM_SLOTS;
     assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 0, &out), -EINVAL);

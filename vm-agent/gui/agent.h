@@ -60,6 +60,7 @@ struct aframe {
     struct gui_rect rect;
     bool locked;
 };
+struct xorg_shm_reply;
 
 /* LOCK requests the module has not answered, in the order sent (it
  * answers in order): whose they were, even if the window went since. */
@@ -82,10 +83,13 @@ struct awin {
     struct abuf *bufs[AGENT_MAX_PENDING_BUFFERS];
     unsigned nbufs, acked;
     uint32_t flags; /* GUI_FLAG_* last sent */
-    /* frames out (at most GUI_FRAMES_OUT, oldest first) and the last seq */
-    struct aframe out[GUI_FRAMES_OUT];
+    /* frames asked for or out, oldest first (our LOCKs: at most
+     * GUI_FRAMES_OUT; the module's own locks may add one), the last seq,
+     * and the module's count of drawings in the newest frame sent */
+    struct aframe out[GUI_MAX_SLOTS];
     unsigned nout;
     uint32_t frame_seq;
+    uint64_t sent_draws;
 };
 
 struct agent {
@@ -171,9 +175,11 @@ void zero_read(struct agent *a);
 bool frames_take(struct agent *a, struct awin *w, struct abuf *b, const struct gui_rect *r);
 /* Whether the window has room for another frame. */
 bool frames_room(const struct awin *w, const struct abuf *b);
-/* The module's answer to LOCK number ticket (slot, or status < 0). */
-void frames_locked(struct agent *a, Window win, uint64_t serial, uint64_t ticket, int status,
-                   uint32_t slot);
+/* The module locked a slot for a whole-window drawing (XORG_SHM_FRAME). */
+void frames_pushed(struct agent *a, const struct xorg_shm_reply *rp);
+/* The module's answer to LOCK number ticket for win's pixmap serial. */
+void frames_locked(struct agent *a, Window win, uint64_t serial, uint64_t ticket,
+                   const struct xorg_shm_reply *rp);
 void frames_done(struct agent *a, struct awin *w, const struct gui_frame_done *d);
 /* The window's buffer changed or it went: dom0 dropped its frames. */
 void frames_forget(struct agent *a, struct awin *w);

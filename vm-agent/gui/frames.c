@@ -9,8 +9,16 @@
  * question waits for the next frame (what was drawn between the question
  * and the lock is in the slot too, and is sent again then: harmless).
  * A window has at most GUI_FRAMES_OUT frames asked for or out, and always
- * one slot nobody reads to draw in; GUI_FRAME_DONE releases a slot. */
+ * one slot nobody reads to draw in; GUI_FRAME_DONE releases a slot.
+ *
+ * A drawing that overwrites the whole window (a video frame, a GL buffer
+ * swap) is locked by the module itself as it happens (XORG_SHM_FRAME): no
+ * frame is drawn over while its damage event travels to us. Its damage
+ * event still comes and asks for a lock: the module's count of drawings
+ * in its answer tells whether anything was drawn since the last frame
+ * sent; if not, that frame shows it all and the lock is released unsent. */
 #include "vm-agent/gui/agent.h"
+#include "vm-agent/xorg/xorg_shm_proto.h"
 
 #include <string.h>
 
@@ -33,8 +41,38 @@ bool frames_take(struct agent *a, struct awin *w, struct abuf *b, const struct g
     return true;
 }
 
-void frames_locked(struct agent *a, Window win, uint64_t serial, uint64_t ticket, int status,
-                   uint32_t slot)
+static void send_frame(struct agent *a, struct awin *w, struct aframe *f, uint64_t draws)
+{
+    struct gui_frame m = {.seq = f->seq, .slot = f->slot, .rect = f->rect};
+
+    f->locked = true;
+    w->sent_draws = draws;
+    agent_send(a, GUI_FRAME, (uint32_t)w->id, &m, sizeof(m));
+}
+
+void frames_pushed(struct agent *a, const struct xorg_shm_reply *rp)
+{
+    struct awin *w = windows_find(a, rp->window);
+    struct abuf *b = w && w->nbufs ? w->bufs[w->nbufs - 1] : NULL;
+
+    /* gone, another pixmap, nothing new, or no room: nobody reads it */
+    if (!b || !b->zero || b->serial != rp->serial || rp->draws <= w->sent_draws ||
+        w->nout == GUI_MAX_SLOTS) {
+        zero_release(a, rp->window, rp->serial, rp->slot);
+        return;
+    }
+    /* the whole window as it is (its damage events still come: see
+     * frames_locked for what they turn into) */
+    struct aframe *f = &w->out[w->nout++];
+    *f = (struct aframe){.seq = ++w->frame_seq,
+                         .slot = rp->slot,
+                         .serial = rp->serial,
+                         .rect = {0, 0, b->width, b->height}};
+    send_frame(a, w, f, rp->draws);
+}
+
+void frames_locked(struct agent *a, Window win, uint64_t serial, uint64_t ticket,
+                   const struct xorg_shm_reply *rp)
 {
     struct awin *w = windows_find(a, win);
     unsigned i = 0;
@@ -43,21 +81,21 @@ void frames_locked(struct agent *a, Window win, uint64_t serial, uint64_t ticket
         i++;
     if (!w || i == w->nout) {
         /* the window or its buffer went meanwhile: nobody reads the slot */
-        if (status == 0)
-            zero_release(a, win, serial, slot);
+        if (rp->status == 0)
+            zero_release(a, win, serial, rp->slot);
         return;
     }
-    if (status < 0) {
-        /* -ESTALE: another pixmap, whose new buffer shows the window whole */
+    /* -ESTALE: another pixmap, whose new buffer shows the window whole;
+     * nothing drawn since the last frame sent: that one shows it all */
+    if (rp->status < 0 || rp->draws <= w->sent_draws) {
+        if (rp->status == 0)
+            zero_release(a, win, serial, rp->slot);
         memmove(w->out + i, w->out + i + 1, (w->nout - i - 1) * sizeof(w->out[0]));
         w->nout--;
         return;
     }
-    struct aframe *f = &w->out[i];
-    struct gui_frame m = {.seq = f->seq, .slot = slot, .rect = f->rect};
-    f->slot = slot;
-    f->locked = true;
-    agent_send(a, GUI_FRAME, (uint32_t)w->id, &m, sizeof(m));
+    w->out[i].slot = rp->slot;
+    send_frame(a, w, &w->out[i], rp->draws);
 }
 
 void frames_done(struct agent *a, struct awin *w, const struct gui_frame_done *d)
@@ -75,6 +113,7 @@ void frames_done(struct agent *a, struct awin *w, const struct gui_frame_done *d
 
 void frames_forget(struct agent *a, struct awin *w)
 {
+    w->sent_draws = 0; /* a new pixmap counts from 0 */
     /* locks still asked for are released when their answer comes */
     for (unsigned i = 0; i < w->nout; i++)
         if (w->out[i].locked)

@@ -265,12 +265,11 @@ static void session(struct agent *a)
         /* the module's socket: answers to frames' LOCKs (zerocopy.c) */
         struct pollfd p[3] = {{.fd = vchan_fd(a->vc), .events = POLLIN},
                               {.fd = xfd, .events = POLLIN},
-                              {.fd = a->nlocks ? a->zero_fd : -1, .events = POLLIN}};
+                              {.fd = a->zero_fd, .events = POLLIN}};
         if (!XPending(a->dpy) && poll(p, 3, (int)left) < 0 && errno != EINTR)
             fatal("poll");
-        /* read even when X kept us from polling: answers must not wait */
-        if (a->nlocks)
-            zero_read(a);
+        /* read even when X kept us from polling: frames must not wait */
+        zero_read(a);
         if (p[1].revents & (POLLHUP | POLLERR))
             fatalx("the X server went away");
         if (p[0].revents)

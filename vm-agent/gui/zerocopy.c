@@ -107,7 +107,7 @@ static int receive(struct agent *a, struct xorg_shm_reply *rp, int fds[XORG_SHM_
     return 0;
 }
 
-static void lock_answered(struct agent *a, const struct xorg_shm_reply *rp);
+static int unasked(struct agent *a, const struct xorg_shm_reply *rp);
 
 /* One question, waited for; 0 and the answer's descriptors, or a negative
  * status (the module's, or -EPIPE when the socket is no good any more).
@@ -122,11 +122,10 @@ static int ask(struct agent *a, const struct xorg_shm_request *rq, struct xorg_s
             return -EPIPE;
         if (rp->op == rq->op)
             break;
-        if (rp->op != XORG_SHM_LOCK || !a->nlocks) {
+        if (unasked(a, rp) < 0) {
             close_fds(fds, *nfds);
             return -EPIPE;
         }
-        lock_answered(a, rp);
     }
     return rp->status;
 }
@@ -169,6 +168,8 @@ int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_se
      * X server draws into the other (vm-agent/xorg/slots.c); one when
      * BULKHEAD_GUI_AGENT_SLOTS=1 (the benchmark compares) */
     rq.slots = a->frames ? a->zero_slots : 1;
+    /* and whole-window drawings locked as frames by the module itself */
+    rq.flags = rq.slots > 1 ? XORG_SHM_AUTO : 0;
     r = ask(a, &rq, &rp, fds, &nfds);
     if (r == -EPIPE) {
         zero_off(a, "stopped answering");
@@ -254,12 +255,26 @@ static void lock_answered(struct agent *a, const struct xorg_shm_reply *rp)
 
     a->lock_head = (a->lock_head + 1) % AGENT_MAX_LOCKS;
     a->nlocks--;
-    frames_locked(a, l.win, l.serial, l.ticket, rp->status, rp->slot);
+    frames_locked(a, l.win, l.serial, l.ticket, rp);
+}
+
+/* What comes besides the answer waited for: LOCK answers (in the order
+ * asked) and frames the module locked itself. */
+static int unasked(struct agent *a, const struct xorg_shm_reply *rp)
+{
+    if (rp->op == XORG_SHM_FRAME) {
+        frames_pushed(a, rp);
+        return 0;
+    }
+    if (rp->op != XORG_SHM_LOCK || !a->nlocks)
+        return -1;
+    lock_answered(a, rp);
+    return 0;
 }
 
 void zero_read(struct agent *a)
 {
-    while (a->zero_fd >= 0 && a->nlocks) {
+    while (a->zero_fd >= 0) {
         struct xorg_shm_reply rp;
         int fds[XORG_SHM_SLOTS + 1];
         unsigned nfds;
@@ -267,12 +282,12 @@ void zero_read(struct agent *a)
 
         if (r == -EAGAIN)
             return;
-        if (r < 0 || rp.op != XORG_SHM_LOCK) {
-            close_fds(fds, nfds);
+        if (r < 0 || unasked(a, &rp) < 0) {
+            if (r == 0)
+                close_fds(fds, nfds);
             zero_off(a, "answered what was not asked");
             return;
         }
-        lock_answered(a, &rp);
     }
 }
 

@@ -28,15 +28,22 @@ struct bhs_slot {
 /* The shared memory under one window pixmap. */
 struct bhs_buf {
     struct bhs_slot slot[XORG_SHM_SLOTS];
-    unsigned nslots;  /* 1, or more once the agent asked for frames */
-    unsigned current; /* the slot the pixmap's pixels point at */
-    unsigned locked;  /* bit per slot: dom0 reads it; never drawn into */
+    unsigned nslots;               /* 1, or more once the agent asked for frames */
+    unsigned current;              /* the slot the pixmap's pixels point at */
+    unsigned locked;               /* bit per slot: dom0 reads it; never drawn into */
     uint8_t locks[XORG_SHM_SLOTS]; /* LOCKs not yet released, per slot */
-    bool replaces;    /* the request being run overwrites what it draws */
-    unsigned torn;    /* drawings into a locked slot (no free one) */
+    bool replaces;                 /* the request being run overwrites what it draws */
+    unsigned torn;                 /* drawings into a locked slot (no free one) */
+    uint64_t draws;                /* drawings so far (with slots): frames are told by it */
     PixmapPtr pixmap;
     DamagePtr damage; /* with two slots: told before each drawing */
-    int domid;        /* SHM_GRANT: granted to */
+    /* the agent that asked for the slots (XORG_SHM_AUTO: told of each
+     * whole-window drawing, locked as a frame) */
+    bool auto_frames;
+    int agent_fd;
+    uint64_t agent_conn;
+    uint32_t window;
+    int domid; /* SHM_GRANT: granted to */
     uint32_t width, height, stride, depth;
     uint64_t serial;
 };
@@ -68,5 +75,8 @@ void bhs_slots_hook_requests(void);
 void bhs_socket_start(void);
 /* Answers what agents asked meanwhile (from inside a client's requests). */
 void bhs_socket_service(void);
+/* Tells b's agent that slot holds a frame (XORG_SHM_FRAME); -1 if it
+ * cannot be told (gone, not reading). */
+int bhs_socket_push(const struct bhs_buf *b, unsigned slot);
 
 #endif

@@ -73,6 +73,7 @@ static void before_drawing(DamagePtr damage, RegionPtr region, void *closure)
     unsigned cur = b->current;
 
     DamageEmpty(damage); /* we keep our own regions */
+    b->draws++;
     if (b->locked & (1u << cur)) {
         unsigned to = cur;
 
@@ -183,6 +184,24 @@ static struct bhs_buf *whole_window(ClientPtr client, XID id, XID gc, int x, int
     return b;
 }
 
+/* A whole-window drawing is a finished frame (a video frame, a GL buffer
+ * swap): for an agent that asked (XORG_SHM_AUTO) it is locked at once and
+ * the agent told, while a slot stays free to draw the next one in. Were
+ * the agent to lock it when the damage event reaches it, the next frame
+ * could already be drawn over it. */
+static void auto_frame(struct bhs_buf *b)
+{
+    unsigned free_slots = 0;
+
+    for (unsigned i = 0; i < b->nslots; i++)
+        free_slots += !(b->locked & (1u << i));
+    if (free_slots < 2)
+        return; /* dom0 has enough: this frame is drawn over if it must */
+    unsigned slot = bhs_slots_lock(b);
+    if (bhs_socket_push(b, slot) < 0)
+        bhs_slots_release(b, slot);
+}
+
 static int run_replacing(struct bhs_buf *b, int (*proc)(ClientPtr), ClientPtr client)
 {
     int r;
@@ -191,8 +210,11 @@ static int run_replacing(struct bhs_buf *b, int (*proc)(ClientPtr), ClientPtr cl
         b->replaces = true;
     r = proc(client);
     /* drawing never frees a pixmap: b is still there */
-    if (b)
+    if (b) {
         b->replaces = false;
+        if (r == Success && b->auto_frames)
+            auto_frame(b);
+    }
     bhs_socket_service();
     return r;
 }

@@ -27,13 +27,16 @@
 static int listen_fd = -1;
 static long extra_uid = -1;
 static int peers[MAX_PEERS];
+static uint64_t peer_conn[MAX_PEERS], next_conn = 1; /* a descriptor number is reused */
 static unsigned npeers;
 
 static void drop(int fd)
 {
     for (unsigned i = 0; i < npeers; i++)
-        if (peers[i] == fd)
-            peers[i] = peers[--npeers];
+        if (peers[i] == fd) {
+            npeers--;
+            peers[i] = peers[npeers], peer_conn[i] = peer_conn[npeers];
+        }
     RemoveNotifyFd(fd);
     close(fd);
 }
@@ -76,9 +79,21 @@ static int window_reply(const struct bhs_buf *b, struct xorg_shm_reply *rp, int 
     return n;
 }
 
+/* The agent asking for a window's slots is the one told of its frames. */
+static void remember_agent(struct bhs_buf *b, int fd, const struct xorg_shm_request *rq)
+{
+    for (unsigned i = 0; i < npeers; i++)
+        if (peers[i] == fd)
+            b->agent_conn = peer_conn[i];
+    b->agent_fd = fd;
+    b->window = rq->window;
+    b->auto_frames = (rq->flags & XORG_SHM_AUTO) && b->nslots > 1;
+}
+
 static void answer(int fd, const struct xorg_shm_request *rq, int status)
 {
-    struct xorg_shm_reply rp = {.magic = XORG_SHM_MAGIC, .status = status, .op = rq->op};
+    struct xorg_shm_reply rp = {
+        .magic = XORG_SHM_MAGIC, .status = status, .op = rq->op, .window = rq->window};
     struct bhs_buf *b = NULL;
     int fds[XORG_SHM_SLOTS + 1], nfds = 0, own = -1;
     union {
@@ -101,11 +116,16 @@ static void answer(int fd, const struct xorg_shm_request *rq, int status)
         rp.serial = b->serial;
         if (rq->op == XORG_SHM_LOCK) {
             rp.slot = b->nslots > 1 ? bhs_slots_lock(b) : 0;
-        } else if ((nfds = window_reply(b, &rp, fds)) < 0) {
+            rp.draws = b->draws;
+        } else if ((nfds = window_reply(b, &rp, fds)) >= 0) {
+            remember_agent(b, fd, rq);
+        }
+        if (nfds < 0) {
             memset(&rp, 0, sizeof(rp));
-            rp.magic = XORG_SHM_MAGIC, rp.op = rq->op, rp.status = -ENODATA;
+            rp.magic = XORG_SHM_MAGIC, rp.op = rq->op, rp.window = rq->window;
+            rp.status = -ENODATA;
             nfds = 0;
-        } else if (rp.kind == SHM_GRANT) {
+        } else if (nfds > 0 && rp.kind == SHM_GRANT) {
             own = fds[nfds - 1]; /* the refs memfd is ours to close */
         }
     }
@@ -139,6 +159,24 @@ static void on_client(int fd, int ready, void *data)
         return drop(fd);
     memset(&rq, 0, sizeof(rq));
     answer(fd, &rq, xorg_shm_parse_request(buf, (size_t)n, &rq));
+}
+
+int bhs_socket_push(const struct bhs_buf *b, unsigned slot)
+{
+    struct xorg_shm_reply rp = {.magic = XORG_SHM_MAGIC,
+                                .op = XORG_SHM_FRAME,
+                                .window = b->window,
+                                .slot = slot,
+                                .serial = b->serial,
+                                .draws = b->draws};
+
+    for (unsigned i = 0; i < npeers; i++)
+        if (peers[i] == b->agent_fd && peer_conn[i] == b->agent_conn)
+            return send(b->agent_fd, &rp, sizeof(rp), MSG_DONTWAIT | MSG_NOSIGNAL) ==
+                           (ssize_t)sizeof(rp)
+                       ? 0
+                       : -1;
+    return -1;
 }
 
 void bhs_socket_service(void)
@@ -184,6 +222,7 @@ static void on_listen(int fd, int ready, void *data)
         close(c);
         return;
     }
+    peer_conn[npeers] = next_conn++;
     peers[npeers++] = c;
 }
 

@@ -43,9 +43,11 @@ int xorg_shm_parse_request(const void *buf, size_t len, struct xorg_shm_request 
     if (r.magic != XORG_SHM_MAGIC || (r.kind != SHM_MEMFD && r.kind != SHM_GRANT) ||
         r.domid > 0xffff || r.window == 0)
         return -EINVAL;
+    if (r.pad || (r.op != XORG_SHM_WINDOW && r.flags))
+        return -EINVAL;
     switch (r.op) {
     case XORG_SHM_WINDOW:
-        if (r.slots < 1 || r.slots > XORG_SHM_SLOTS || r.serial)
+        if (r.slots < 1 || r.slots > XORG_SHM_SLOTS || r.serial || (r.flags & ~XORG_SHM_AUTO))
             return -EINVAL;
         break;
     case XORG_SHM_LOCK:
@@ -96,8 +98,8 @@ int xorg_shm_parse_reply(const void *buf, size_t len, unsigned nfds, struct xorg
         *out = r;
         return 0;
     }
-    if (r.op == XORG_SHM_LOCK) {
-        if (nfds || r.slot >= XORG_SHM_SLOTS || !r.serial)
+    if (r.op == XORG_SHM_LOCK || r.op == XORG_SHM_FRAME) {
+        if (nfds || r.slot >= XORG_SHM_SLOTS || !r.serial || !r.window)
             return -EINVAL;
     } else if (r.op != XORG_SHM_WINDOW || check_window(&r, nfds) < 0) {
         return -EINVAL;

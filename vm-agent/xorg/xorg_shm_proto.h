@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XORG_SHM_MAGIC 0x42485332u /* "BHS2": this layout */
+#define XORG_SHM_MAGIC 0x42485333u /* "BHS3": this layout */
 #define XORG_SHM_SLOTS 3           /* copies of a window pixmap at most */
 
 /* What the agent asks. */
@@ -37,7 +37,15 @@ enum xorg_shm_op {
     /* dom0 is done with slot `slot` (of the pixmap with this serial). Not
      * answered. */
     XORG_SHM_RELEASE = 3,
+    /* module -> agent, unasked (a window asked for with XORG_SHM_AUTO):
+     * a drawing just overwrote the whole window (a video frame, a GL
+     * buffer swap) and the module locked the slot holding it, as for a
+     * LOCK; the agent sends it to dom0 and releases it as usual. */
+    XORG_SHM_FRAME = 4,
 };
+
+/* WINDOW flags */
+#define XORG_SHM_AUTO 1u /* lock whole-window drawings as frames (XORG_SHM_FRAME) */
 
 struct xorg_shm_request {
     uint32_t magic;
@@ -46,6 +54,8 @@ struct xorg_shm_request {
     uint32_t kind;   /* SHM_MEMFD or SHM_GRANT: what the agent's daemon imports */
     uint32_t domid;  /* SHM_GRANT: the domain the pages are granted to */
     uint32_t slots;  /* WINDOW: 1 .. XORG_SHM_SLOTS; RELEASE: the slot; else 0 */
+    uint32_t flags;  /* WINDOW: XORG_SHM_AUTO or 0; else 0 */
+    uint32_t pad;    /* 0 */
     uint64_t serial; /* LOCK, RELEASE: the pixmap meant (0 for WINDOW) */
 };
 
@@ -55,13 +65,16 @@ struct xorg_shm_reply {
     uint32_t op;    /* the request's */
     uint32_t kind;
     uint32_t width, height, stride, depth;
-    uint32_t nrefs; /* of one slot. GRANT: the pages; MEMFD: 1 */
-    uint32_t slots; /* WINDOW: copies there are (1 .. XORG_SHM_SLOTS); LOCK: 0 */
-    uint32_t slot;  /* LOCK: the slot now locked */
-    uint32_t pad;
+    uint32_t nrefs;                 /* of one slot. GRANT: the pages; MEMFD: 1 */
+    uint32_t slots;                 /* WINDOW: copies there are (1 .. XORG_SHM_SLOTS); LOCK: 0 */
+    uint32_t slot;                  /* LOCK, FRAME: the slot now locked */
+    uint32_t window;                /* FRAME: whose; else the request's */
     uint64_t bytes;                 /* of one slot, whole pages */
     uint64_t index[XORG_SHM_SLOTS]; /* GRANT: gntalloc's mmap offset of each slot */
     uint64_t serial;
+    /* LOCK, FRAME: drawings into the pixmap so far: the same count as a
+     * frame before means nothing new (with slots; else 0) */
+    uint64_t draws;
 };
 
 /* WINDOW's descriptors (SCM_RIGHTS), in order: one per slot (the memfd,
@@ -84,7 +97,7 @@ size_t xorg_shm_socket_name(const char *display, char *out, size_t outlen);
 /* Pure checks of what arrived, both ends: 0 or a negative errno. */
 int xorg_shm_parse_request(const void *buf, size_t len, struct xorg_shm_request *out);
 /* nfds: descriptors that came with it. A reply whose status is not 0 must
- * come alone, and so must a LOCK reply. */
+ * come alone, and so must a LOCK reply and a FRAME. */
 int xorg_shm_parse_reply(const void *buf, size_t len, unsigned nfds, struct xorg_shm_reply *out);
 
 #endif
