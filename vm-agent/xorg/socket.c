@@ -29,11 +29,12 @@ static void drop(int fd)
     close(fd);
 }
 
-/* A sealed memfd holding the grant references: more than one message takes. */
+/* A sealed memfd holding the grant references we tell: more than one
+ * message takes. */
 static int refs_fd(const struct bhs_buf *b)
 {
     int fd = memfd_create("bulkheadshm-refs", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    size_t len = (size_t)b->shm.nrefs * sizeof(uint32_t);
+    size_t len = (size_t)b->nrefs * sizeof(uint32_t);
 
     if (fd < 0)
         return -1;
@@ -62,7 +63,7 @@ static void answer(int fd, const struct xorg_shm_request *rq, int status)
     if (!status) {
         rp.kind = b->shm.kind;
         rp.width = b->width, rp.height = b->height, rp.stride = b->stride, rp.depth = b->depth;
-        rp.nrefs = b->shm.nrefs, rp.bytes = b->shm.bytes, rp.index = b->shm.index;
+        rp.nrefs = b->nrefs, rp.bytes = b->bytes, rp.index = b->shm.index;
         rp.serial = b->serial;
         fds[nfds++] = b->shm.fd;
         if (b->shm.kind == SHM_GRANT && (fds[nfds++] = refs_fd(b)) < 0) {
