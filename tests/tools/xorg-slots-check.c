@@ -96,10 +96,10 @@ static struct xorg_shm_request req(uint32_t op, Window win, uint32_t slots, uint
     return rq;
 }
 
-static Window make_window(void)
+static Window make_window_border(unsigned border)
 {
     XSetWindowAttributes sa = {.background_pixel = WHITE, .event_mask = StructureNotifyMask};
-    Window win = XCreateWindow(dpy, DefaultRootWindow(dpy), 0, 0, W, H, 0, CopyFromParent,
+    Window win = XCreateWindow(dpy, DefaultRootWindow(dpy), 0, 0, W, H, border, CopyFromParent,
                                InputOutput, CopyFromParent, CWBackPixel | CWEventMask, &sa);
     XEvent ev;
 
@@ -131,9 +131,20 @@ static void fill(Window win, GC gc, uint32_t colour, int x, int y, int w, int h)
     XSync(dpy, False);
 }
 
+static Window make_window(void)
+{
+    return make_window_border(0);
+}
+
 static uint32_t px(const uint32_t *slot, int x, int y)
 {
     return slot[(size_t)y * W + (size_t)x] & 0xffffff;
+}
+
+/* at a stride of `stride` bytes (a bordered window's rows are longer) */
+static uint32_t pxs(const uint32_t *slot, uint32_t stride, int x, int y)
+{
+    return slot[(size_t)y * (stride / 4) + (size_t)x] & 0xffffff;
 }
 
 int main(void)
@@ -330,6 +341,38 @@ int main(void)
     } else {
         for (int i = 0; i < 4; i++)
             ok(0, "(no auto frames)");
+    }
+
+    /* a bordered window (every Xt shell has one): the module lays each
+     * slot out so that the window's first pixel starts the shared memory;
+     * frames and slot moves work inside the border the same */
+    Window win4 = make_window_border(5);
+    rq = req(XORG_SHM_WINDOW, win4, 3, 0);
+    rq.flags = XORG_SHM_AUTO;
+    r = ask(&rq, &rp, fds, &nfds);
+    ok(r == 0 && nfds == 3 && rp.width == W && rp.height == H && rp.stride == (W + 10) * 4,
+       "a window with a 5-pixel border: its rows at the pixmap's stride");
+    if (r == 0 && nfds == 3) {
+        const uint32_t *t[3];
+        struct xorg_shm_reply f;
+        uint32_t st = rp.stride;
+        for (int i = 0; i < 3; i++)
+            t[i] = mmap(NULL, rp.bytes, PROT_READ, MAP_SHARED, fds[i], 0);
+        put_whole(win4, gc, BLUE);
+        int p = next_push(2000, &f);
+        ok(p == 0 && pxs(t[f.slot], st, 0, 0) == BLUE && pxs(t[f.slot], st, W - 1, H - 1) == BLUE,
+           "... its frame holds the window from the memory's first byte");
+        fill(win4, gc, GREEN, 0, 0, 2, 2);
+        int found = -1;
+        for (int i = 0; i < 3; i++)
+            if (i != (int)f.slot && pxs(t[i], st, 0, 0) == GREEN)
+                found = i;
+        ok(p == 0 && found >= 0 && pxs(t[found], st, W - 1, H - 1) == BLUE &&
+               pxs(t[f.slot], st, 0, 0) == BLUE,
+           "... and a partial drawing moves to a slot brought up to date");
+    } else {
+        ok(0, "(no bordered window)");
+        ok(0, "(no bordered window)");
     }
 
     /* malformed: an error, and the connection still answers */

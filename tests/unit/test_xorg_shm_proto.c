@@ -172,8 +172,15 @@ static void replies(void **state)
     assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
     bad = good_memfd(), bad.bytes = 120 * 1024 + 1;
     assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
-    bad = good_memfd(), bad.stride = 804;
+    bad = good_memfd(), bad.stride = 796;
     assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
+    bad = good_memfd(), bad.stride = 802;
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
+    bad = good_memfd(), bad.stride = 16385 * 4, bad.bytes = 16385 * 4 * 150 + 1024;
+    assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
+    /* a bordered window: its pixmap's longer rows */
+    r = good_memfd(), r.stride = 808;
+    assert_int_equal(xorg_shm_parse_reply(&r, sizeof(r), 1, &out), 0);
     bad = good_memfd(), bad.depth = 16;
     assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 1, &out), -EINVAL);
     bad = good_memfd(), bad.width = 0;
@@ -192,12 +199,53 @@ static void replies(void **state)
     assert_int_equal(xorg_shm_parse_reply(&bad, sizeof(bad), 0, &out), -EINVAL);
 }
 
+/* A bordered window's pixels start a page, its pixmap's lead before it. */
+static void layouts(void **state)
+{
+    struct xorg_shm_layout l;
+
+    (void)state;
+    /* no border: the pixmap is the window */
+    assert_int_equal(xorg_shm_layout(200, 150, 0, &l), 0);
+    assert_int_equal(l.width, 200);
+    assert_int_equal(l.stride, 800);
+    assert_int_equal(l.lead, 0);
+    assert_int_equal(l.lead_map, 0);
+    assert_int_equal(l.shared_bytes, 120 * 1024);
+    assert_int_equal(l.told_bytes, 120 * 1024);
+    /* xterm's 1-pixel border: 202x152 pixmap, the window at (1, 1) */
+    assert_int_equal(xorg_shm_layout(202, 152, 1, &l), 0);
+    assert_int_equal(l.width, 200);
+    assert_int_equal(l.height, 150);
+    assert_int_equal(l.stride, 808);
+    assert_int_equal(l.lead, 812);
+    assert_int_equal(l.lead_map, 4096);
+    /* the window's rows at the pixmap's stride, whole pages */
+    assert_int_equal(l.told_bytes, 30 * 4096);
+    /* ... and the rest of the pixmap after them (bottom border) */
+    assert_true(l.shared_bytes >= (size_t)808 * 152 - 812);
+    assert_true(l.told_bytes <= l.shared_bytes);
+    /* a wide border spans pages before the window */
+    assert_int_equal(xorg_shm_layout(1000, 1000, 10, &l), 0);
+    assert_int_equal(l.lead, 10 * 4000 + 40);
+    assert_int_equal(l.lead_map, 10 * 4096);
+    assert_true(l.told_bytes <= l.shared_bytes);
+    /* nothing inside the border, or more than the protocol's largest */
+    assert_int_equal(xorg_shm_layout(2, 2, 1, &l), -EINVAL);
+    assert_int_equal(xorg_shm_layout(0, 10, 0, &l), -EINVAL);
+    assert_int_equal(xorg_shm_layout(16385, 10, 0, &l), -EINVAL);
+    assert_int_equal(xorg_shm_layout(100, 6145, 0, &l), -EINVAL);
+    assert_int_equal(xorg_shm_layout(100, 6146, 1, &l), 0);
+    assert_int_equal(xorg_shm_layout(10, 10, 0x80000000u, &l), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(socket_names),
         cmocka_unit_test(requests),
         cmocka_unit_test(replies),
+        cmocka_unit_test(layouts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

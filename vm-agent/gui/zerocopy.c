@@ -181,7 +181,7 @@ int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_se
         if (!a->zero_missed) {
             a->zero_missed = true;
             log_info("window copies: window 0x%lx is not shared by the X server (%s): copied "
-                     "(logged once)",
+                     "(logged once; the X server's log says why: \"bulkheadshm:\" lines)",
                      w->id, strerror(-r));
         }
         return r;

@@ -18,14 +18,21 @@
 
 #include <stdbool.h>
 
-/* One copy of a window's pixels, and where it differs from the copy the
- * X server draws into now (empty for that one). */
+/* One copy of a window's pixmap (xorg_shm_layout): the pixmap's pixels
+ * start at `pixels`, the window's (after its border) at shm.addr, a page,
+ * which is where what the agent is told starts; `stale` is where it
+ * differs from the copy the X server draws into now (empty for that one). */
 struct bhs_slot {
     struct shm_export shm;
+    void *map; /* everything mapped: private lead pages, then shm */
+    size_t map_bytes;
+    char *pixels; /* the pixmap's first pixel */
     RegionRec stale;
 };
 
-/* The shared memory under one window pixmap. */
+/* The shared memory under one window pixmap: the agent is told width x
+ * height at `stride` from each slot's shm.addr, `bytes` (`nrefs` grant
+ * references: the first ones of each slot's shm.refs). */
 struct bhs_buf {
     struct bhs_slot slot[XORG_SHM_SLOTS];
     unsigned nslots;               /* 1, or more once the agent asked for frames */
@@ -43,20 +50,26 @@ struct bhs_buf {
     int agent_fd;
     uint64_t agent_conn;
     uint32_t window;
-    int domid; /* SHM_GRANT: granted to */
+    int domid;       /* SHM_GRANT: granted to */
+    uint32_t border; /* the window border it is laid out for */
     uint32_t width, height, stride, depth;
+    uint64_t bytes;
+    uint32_t nrefs;
     uint64_t serial;
 };
 
 /* pixmaps.c */
-/* The buffer of a top-level window's pixmap; 0 or a negative errno as in
- * the reply's status. For XORG_SHM_WINDOW it also makes later pixmaps use
- * the request's kind and gives the pixmap the slots asked for. */
+/* The buffer of a top-level window's pixmap, moved into shared memory of
+ * the asked kind and laid out for its border first if need be; 0 or a
+ * negative errno as in the reply's status. For XORG_SHM_WINDOW it also
+ * makes later pixmaps use the request's kind and gives the pixmap the
+ * slots asked for. */
 int bhs_window_buffer(const struct xorg_shm_request *rq, struct bhs_buf **out);
 /* The buffer under a pixmap of ours, or NULL. */
 struct bhs_buf *bhs_pixmap_buf(PixmapPtr p);
-/* A new shared copy of b's size and kind (slot memory). */
-int bhs_slot_alloc(const struct bhs_buf *b, struct shm_export *e);
+/* A new slot of b's layout and kind (not filled). */
+int bhs_slot_alloc(const struct bhs_buf *b, struct bhs_slot *sl);
+void bhs_slot_free(struct bhs_slot *sl);
 
 /* slots.c */
 /* Gives b n slots in all (copies of the current one) and the damage

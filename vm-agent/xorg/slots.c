@@ -41,15 +41,16 @@
 /* Copies the stale region of slot `to` from the current slot. */
 static void copy_stale(struct bhs_buf *b, unsigned to)
 {
-    const uint8_t *src = b->slot[b->current].shm.addr;
-    uint8_t *dst = b->slot[to].shm.addr;
+    const uint8_t *src = (const uint8_t *)b->slot[b->current].pixels;
+    uint8_t *dst = (uint8_t *)b->slot[to].pixels;
+    int pw = (int)(b->stride / 4), ph = (int)(b->height + 2 * b->border);
     int n = RegionNumRects(&b->slot[to].stale);
     const BoxRec *box = RegionRects(&b->slot[to].stale);
 
     for (int i = 0; i < n; i++) {
         int x1 = box[i].x1 < 0 ? 0 : box[i].x1, y1 = box[i].y1 < 0 ? 0 : box[i].y1;
-        int x2 = box[i].x2 > (int)b->width ? (int)b->width : box[i].x2;
-        int y2 = box[i].y2 > (int)b->height ? (int)b->height : box[i].y2;
+        int x2 = box[i].x2 > pw ? pw : box[i].x2;
+        int y2 = box[i].y2 > ph ? ph : box[i].y2;
 
         for (int y = y1; y < y2 && x2 > x1; y++) {
             size_t off = (size_t)y * b->stride + (size_t)x1 * 4;
@@ -58,12 +59,15 @@ static void copy_stale(struct bhs_buf *b, unsigned to)
     }
 }
 
+/* The window inside its border: what dom0 shows (the border is never
+ * drawn by clients and never read by dom0). */
 static bool covers_all(const struct bhs_buf *b, RegionPtr r)
 {
     const BoxRec *e = RegionExtents(r);
+    int bw = (int)b->border;
 
-    return RegionNumRects(r) == 1 && e->x1 <= 0 && e->y1 <= 0 && e->x2 >= (int)b->width &&
-           e->y2 >= (int)b->height;
+    return RegionNumRects(r) == 1 && e->x1 <= bw && e->y1 <= bw && e->x2 >= bw + (int)b->width &&
+           e->y2 >= bw + (int)b->height;
 }
 
 /* Damage's report, before the drawing of region (pixmap coordinates). */
@@ -90,7 +94,7 @@ static void before_drawing(DamagePtr damage, RegionPtr region, void *closure)
             RegionEmpty(&b->slot[to].stale);
             RegionEmpty(&b->slot[cur].stale);
             b->current = cur = to;
-            b->pixmap->devPrivate.ptr = b->slot[to].shm.addr;
+            b->pixmap->devPrivate.ptr = b->slot[to].pixels;
         }
     }
     for (unsigned i = 0; i < b->nslots; i++)
@@ -107,9 +111,10 @@ int bhs_slots_add(struct bhs_buf *b, unsigned n)
         return -1;
     for (unsigned i = had; i < n; i++) {
         struct bhs_slot *sl = &b->slot[i];
-        if (bhs_slot_alloc(b, &sl->shm) < 0)
+        if (bhs_slot_alloc(b, sl) < 0)
             break; /* fewer copies: still frames with two */
-        memcpy(sl->shm.addr, b->slot[b->current].shm.addr, (size_t)b->stride * b->height);
+        memcpy(sl->pixels, b->slot[b->current].pixels,
+               (size_t)b->stride * (b->height + 2 * b->border));
         RegionNull(&sl->stale);
         b->nslots = i + 1;
     }
@@ -117,7 +122,7 @@ int bhs_slots_add(struct bhs_buf *b, unsigned n)
         b->damage = DamageCreate(before_drawing, NULL, DamageReportRawRegion, TRUE, s, b);
         if (!b->damage) {
             while (b->nslots > 1)
-                shm_export_destroy(&b->slot[--b->nslots].shm);
+                bhs_slot_free(&b->slot[--b->nslots]);
             return -1;
         }
         RegionNull(&b->slot[0].stale);

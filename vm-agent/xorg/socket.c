@@ -41,12 +41,12 @@ static void drop(int fd)
     close(fd);
 }
 
-/* A sealed memfd holding every slot's grant references: more than one
+/* A sealed memfd holding the grant references we tell, every slot's: more than one
  * message takes. */
 static int refs_fd(const struct bhs_buf *b)
 {
     int fd = memfd_create("bulkheadshm-refs", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    size_t len = (size_t)b->slot[0].shm.nrefs * sizeof(uint32_t);
+    size_t len = (size_t)b->nrefs * sizeof(uint32_t);
 
     if (fd < 0)
         return -1;
@@ -69,7 +69,7 @@ static int window_reply(const struct bhs_buf *b, struct xorg_shm_reply *rp, int 
 
     rp->kind = b->slot[0].shm.kind;
     rp->slots = b->nslots;
-    rp->nrefs = b->slot[0].shm.nrefs, rp->bytes = b->slot[0].shm.bytes;
+    rp->nrefs = b->nrefs, rp->bytes = b->bytes;
     for (unsigned i = 0; i < b->nslots; i++) {
         rp->index[i] = b->slot[i].shm.index;
         fds[n++] = b->slot[i].shm.fd;

@@ -8,8 +8,32 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Each slot at most this: a 16384 x 6144 window (the protocol's largest). */
-#define XORG_SHM_MAX_BYTES ((uint64_t)16384 * 6144 * 4)
+/* Each at most this: a 16384 x 6144 window (the protocol's largest). */
+#define XORG_SHM_MAX_BYTES  ((uint64_t)16384 * 6144 * 4)
+#define XORG_SHM_MAX_STRIDE (16384 * 4)
+
+static size_t whole_pages(size_t n)
+{
+    return (n + SHM_PAGE_SIZE - 1) / SHM_PAGE_SIZE * SHM_PAGE_SIZE;
+}
+
+int xorg_shm_layout(uint32_t pw, uint32_t ph, uint32_t bw, struct xorg_shm_layout *out)
+{
+    struct xorg_shm_layout l;
+
+    /* in 64 bits: nothing here can wrap */
+    if ((uint64_t)bw * 2 >= pw || (uint64_t)bw * 2 >= ph || pw - 2 * bw > 16384 ||
+        ph - 2 * bw > 6144 || pw > XORG_SHM_MAX_STRIDE / 4)
+        return -EINVAL;
+    l.width = pw - 2 * bw, l.height = ph - 2 * bw, l.stride = pw * 4;
+    l.lead = (size_t)bw * l.stride + (size_t)bw * 4;
+    l.lead_map = whole_pages(l.lead);
+    /* from the window's first pixel to the pixmap's end */
+    l.shared_bytes = whole_pages((size_t)l.stride * ph - l.lead);
+    l.told_bytes = whole_pages((size_t)l.stride * l.height);
+    *out = l;
+    return 0;
+}
 
 size_t xorg_shm_socket_name(const char *display, char *out, size_t outlen)
 {
@@ -68,8 +92,10 @@ int xorg_shm_parse_request(const void *buf, size_t len, struct xorg_shm_request 
 /* A WINDOW reply's geometry and descriptors. */
 static int check_window(const struct xorg_shm_reply *r, unsigned nfds)
 {
+    /* a bordered window's rows are its pixmap's, longer than its width */
     if (r->width == 0 || r->height == 0 || r->width > 16384 || r->height > 6144 ||
-        (r->depth != 24 && r->depth != 32) || r->stride != r->width * 4)
+        (r->depth != 24 && r->depth != 32) || r->stride % 4 || r->stride < r->width * 4 ||
+        r->stride > XORG_SHM_MAX_STRIDE)
         return -EINVAL;
     if (r->bytes % SHM_PAGE_SIZE || r->bytes > XORG_SHM_MAX_BYTES ||
         r->bytes < (uint64_t)r->stride * r->height)

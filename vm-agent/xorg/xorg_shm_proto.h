@@ -11,9 +11,11 @@
  *     descriptors as said below.
  * The pixels are x8r8g8b8 rows of stride bytes from offset 0 (memfd) or
  * from the start of the allocation (grants): the window's Composite
- * pixmap itself, which the X server draws into, or with two slots the two
- * copies it alternates between. serial names the pixmap: the same serial
- * is the same memory. See docs/xorg-module.md. */
+ * pixmap itself, which the X server draws into (or with slots the copies
+ * it moves between), from the window's first pixel inside its border
+ * (stride is the pixmap's: more than width * 4 for a bordered window;
+ * xorg_shm_layout). serial names the pixmap: the same serial is the same
+ * memory. See docs/xorg-module.md. */
 #ifndef BULKHEAD_XORG_SHM_PROTO_H
 #define BULKHEAD_XORG_SHM_PROTO_H
 
@@ -85,10 +87,28 @@ struct xorg_shm_reply {
  * those of the window's pixmap. */
 
 /* Statuses: -ENOENT no such window; -ENODATA its pixels are not in shared
- * memory (not redirected, unmapped, not 24/32 bits, a border, or sharing
- * failed); -EXDEV shared, but as another kind or domain than asked (later
- * pixmaps take the asked one); -ESTALE (LOCK) the window has another pixmap
- * than serial; -EINVAL a malformed request. */
+ * memory (not top-level, not redirected, unmapped, not 24/32 bits, or
+ * sharing failed: the X server's log says which, once each); -EXDEV
+ * shared, but as another kind or domain than asked (today's module moves
+ * the pixmap instead); -ESTALE (LOCK) the window has another pixmap than
+ * serial; -EINVAL a malformed request. */
+
+/* Where a window's pixels go in the shared memory of its pixmap: a
+ * width + 2 * border by height + 2 * border pixmap at 32 bpp whose
+ * window part (inside the border) starts a page, since the GUI protocol
+ * has no offset. The pixmap's first `lead` bytes (the top border rows and
+ * the first row's left border) sit in `lead_map` bytes of private pages
+ * mapped just before the shared ones, its rest in `shared_bytes`; the
+ * agent is told `told_bytes` of them (stride * height, whole pages). */
+struct xorg_shm_layout {
+    uint32_t width, height, stride; /* the window's, at the pixmap's stride */
+    size_t lead, lead_map, shared_bytes, told_bytes;
+};
+
+/* Pure: pw x ph the pixmap (border included), bw the border; 0, or
+ * -EINVAL when the window part is empty or larger than the protocol's
+ * 16384 x 6144. */
+int xorg_shm_layout(uint32_t pw, uint32_t ph, uint32_t bw, struct xorg_shm_layout *out);
 
 /* The abstract socket's name (leading NUL included) for display ":N";
  * returns its length, 0 if the display has no number. */

@@ -264,17 +264,36 @@ if [ -x /usr/bin/gui-daemon ]; then
             gui-probe check-rect $(($1 + 8)) $(($2 + 8)) $(($3 - 16)) $(($4 - 16)) "$inside"
     done
     PHASE gui-windows "$t"
-    # how the qubes' windows reach dom0 (the agent's choice of copy path, and
-    # what the Xorg module said)
+    # how the qubes' windows reach dom0: the agent's choice of copy path
     for q in work personal; do
         timeout 60 qvm-run -p -u root --no-color-output "$q" 'journalctl -b --no-pager -o cat -u bulkhead-xorg |
-            grep "window copies"; grep -hi bulkheadshm /home/user/.local/share/xorg/Xorg*.log | tail -n 5' 2>&1 |
-            sed "s/^/  $q-gui| /"
+            grep "window copies"' > "/tmp/copies-$q.log" 2>&1
+        sed "s/^/  $q-gui| /" "/tmp/copies-$q.log"
+        timeout 60 qvm-run -p -u root --no-color-output "$q" 'grep -hi bulkheadshm \
+            /home/user/.local/share/xorg/Xorg*.log | grep -v -e LoadModule -e Loading -e vendor' 2>&1 |
+            sed "s/^/  $q-xorg| /"
     done
     if grep -qi "grant" /tmp/guid.log; then
         ok "window buffers crossed as grant references ($(grep -i -m1 grant /tmp/guid.log))"
     else
         fail "window buffers crossed as grant references (gui-daemon said: $(tail -n 3 /tmp/guid.log | tr '\n' ' '))"
+    fi
+    # the Xorg module's grant pages are the window itself: the agent logs
+    # the zero path once; a window it had to copy ("not shared"), a module
+    # that stopped answering, or a copying path set up ("from now on the
+    # private path") would each be logged too
+    z="work's windows reach dom0 with no copy in work: the agent says 'zero copies (bulkheadshm)'"
+    if grep -q "zero copies (bulkheadshm)" /tmp/copies-work.log &&
+        ! grep -q -e "not shared by the X server" -e "stopped answering" -e "from now on the" \
+            /tmp/copies-work.log; then
+        ok "$z ($(grep -m1 -o 'window 0x[0-9a-f]* is the X.*' /tmp/copies-work.log))"
+    else
+        fail "$z (the agent: $(tr '\n' ' ' < /tmp/copies-work.log))"
+        # the evidence: what the module said about each pixmap it did not
+        # share, and the grant limits it ran into
+        timeout 60 qvm-run -p -u root --no-color-output work 'echo "gntalloc limit: $(cat /sys/module/xen_gntalloc/parameters/limit)";
+            journalctl -b --no-pager -o cat -u bulkhead-xorg | grep -i -e bulkheadshm -e "(EE)" | tail -n 20' 2>&1 |
+            sed "s/^/  work-xorg| /"
     fi
     win=$(gui-probe wait-window --title "[work] hello-work" --timeout 5 2> /dev/null)
     xdotool windowfocus --sync "$win" type --delay 50 "typed-in-dom0" 2> /dev/null
