@@ -9,7 +9,7 @@
  *    two copies.
  *  - an X server without MIT-SHM descriptor passing: plain PutImage
  *    requests (the pixels travel through the X socket).
- * A buffer has one or two slots (protocol 1.1), each mapped and attached
+ * A buffer has 1 to GUI_MAX_SLOTS slots (protocol 1.1), each mapped and attached
  * on its own (one copy segment serves all: the copy is made at put time).
  * GUI_DAMAGE draws from slot 0; GUI_FRAME from its slot, and is answered
  * with GUI_FRAME_DONE once no put in flight or held reads that slot (the

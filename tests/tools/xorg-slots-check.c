@@ -1,4 +1,4 @@
-/* xorg-slots-check: what the bulkheadshm module's two slots promise, seen
+/* xorg-slots-check: what the bulkheadshm module's slots promise, seen
  * from its socket and from the pixels (vm-agent/xorg/slots.c). Run against
  * a qube's Xorg with the module ($DISPLAY), nothing else redirecting
  * windows; prints TAP lines (without the plan) and exits 0.

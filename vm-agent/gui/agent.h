@@ -162,9 +162,9 @@ void zero_init(struct agent *a);
  * if it cannot (then copy). */
 int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_serial);
 /* Asks the module to lock the slot the window's pixmap (serial) is drawn
- * in now; the answer comes to frames_locked() (zero_read). 0, or -1 if it
- * cannot be asked now (too many questions out, no module). */
-int zero_lock(struct agent *a, Window win, uint64_t serial);
+ * in now; the answer comes to frames_locked() (zero_read) with *ticket.
+ * 0, or -1 if it cannot be asked now (too many questions out, no module). */
+int zero_lock(struct agent *a, Window win, uint64_t serial, uint64_t *ticket);
 void zero_release(struct agent *a, Window win, uint64_t serial, uint32_t slot);
 /* Reads the module's answers that have come (its socket is readable). */
 void zero_read(struct agent *a);
@@ -173,8 +173,6 @@ void zero_read(struct agent *a);
 /* The window's damage box r as a frame, if a frame may go out now: true
  * if it was taken (the box is the frame's now). */
 bool frames_take(struct agent *a, struct awin *w, struct abuf *b, const struct gui_rect *r);
-/* Whether the window has room for another frame. */
-bool frames_room(const struct awin *w, const struct abuf *b);
 /* The module locked a slot for a whole-window drawing (XORG_SHM_FRAME). */
 void frames_pushed(struct agent *a, const struct xorg_shm_reply *rp);
 /* The module's answer to LOCK number ticket for win's pixmap serial. */

@@ -27,17 +27,19 @@ static unsigned frames_max(const struct abuf *b)
     return b->slots - 1 < GUI_FRAMES_OUT ? b->slots - 1 : GUI_FRAMES_OUT;
 }
 
-bool frames_room(const struct awin *w, const struct abuf *b)
+static bool frames_room(const struct awin *w, const struct abuf *b)
 {
     return w->nout < frames_max(b);
 }
 
 bool frames_take(struct agent *a, struct awin *w, struct abuf *b, const struct gui_rect *r)
 {
-    if (!frames_room(w, b) || zero_lock(a, w->id, b->serial) < 0)
+    uint64_t ticket;
+
+    if (!frames_room(w, b) || zero_lock(a, w->id, b->serial, &ticket) < 0)
         return false;
-    w->out[w->nout++] = (struct aframe){
-        .seq = ++w->frame_seq, .serial = b->serial, .ticket = a->next_ticket - 1, .rect = *r};
+    w->out[w->nout++] =
+        (struct aframe){.seq = ++w->frame_seq, .serial = b->serial, .ticket = ticket, .rect = *r};
     return true;
 }
 

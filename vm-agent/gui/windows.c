@@ -415,12 +415,6 @@ void windows_flush_damage(struct agent *a)
         if (!b->zero) {
             buffers_copy(a, w, &r);
             n++;
-        } else if (b->slots > 1 && !frames_room(w, b)) {
-            /* dom0 has all the frames it may: this damage waits for a
-             * GUI_FRAME_DONE and goes out with the next frame */
-            w->dx0 = r.x, w->dy0 = r.y;
-            w->dx1 = r.x + (int)r.width, w->dy1 = r.y + (int)r.height;
-            continue;
         }
         w->dx0 = r.x, w->dy0 = r.y;
         w->dx1 = r.x + (int)r.width, w->dy1 = r.y + (int)r.height;
@@ -438,7 +432,8 @@ void windows_flush_damage(struct agent *a)
                              (uint32_t)(w->dy1 - w->dy0)};
         struct abuf *b = w->bufs[w->nbufs - 1];
         if (b->zero && b->slots > 1) {
-            /* else still dirty: waits for room */
+            /* without room (dom0 has all the frames it may) it stays dirty
+             * and goes out with the next frame after a GUI_FRAME_DONE */
             if (frames_take(a, w, b, &r))
                 w->dirty = false;
             continue;

@@ -232,7 +232,7 @@ int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_se
     return 0;
 }
 
-int zero_lock(struct agent *a, Window win, uint64_t serial)
+int zero_lock(struct agent *a, Window win, uint64_t serial, uint64_t *ticket)
 {
     struct xorg_shm_request rq = request(a, XORG_SHM_LOCK, win);
 
@@ -243,8 +243,8 @@ int zero_lock(struct agent *a, Window win, uint64_t serial)
         zero_off(a, "stopped reading");
         return -1;
     }
-    a->locks[(a->lock_head + a->nlocks++) % AGENT_MAX_LOCKS] =
-        (struct alock){win, serial, a->next_ticket++};
+    *ticket = a->next_ticket++;
+    a->locks[(a->lock_head + a->nlocks++) % AGENT_MAX_LOCKS] = (struct alock){win, serial, *ticket};
     return 0;
 }
 

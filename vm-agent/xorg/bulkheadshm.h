@@ -43,7 +43,7 @@ struct bhs_buf {
     unsigned torn;                 /* drawings into a locked slot (no free one) */
     uint64_t draws;                /* drawings so far (with slots): frames are told by it */
     PixmapPtr pixmap;
-    DamagePtr damage; /* with two slots: told before each drawing */
+    DamagePtr damage; /* with slots: told before each drawing */
     /* the agent that asked for the slots (XORG_SHM_AUTO: told of each
      * whole-window drawing, locked as a frame) */
     bool auto_frames;

@@ -3,7 +3,7 @@
  *
  * With one shared pixmap, the qube draws frame k+1 into the very memory
  * dom0's X server is still copying frame k from: frames are lost (or
- * torn) exactly when both sides are busy. With two slots the gui-agent
+ * torn) exactly when both sides are busy. With slots the gui-agent
  * locks the slot holding a finished frame (XORG_SHM_LOCK) and sends it to
  * dom0; the next drawing into the window first moves the pixmap to a slot
  * not locked, and the agent releases the locked one when dom0 is done.
@@ -11,7 +11,7 @@
  * waiting for it) while the X server draws into the third: dom0's X
  * server never waits for the qube.
  *
- * Moving needs the other slot to hold the window as it is: each slot
+ * Moving needs the new slot to hold the window as it is: each slot
  * keeps the region where it differs from the current one ("stale"), and
  * the move copies that region, unless the drawing about to happen
  * overwrites the whole window anyway: a full-window PutImage, ShmPutImage
