@@ -3,27 +3,35 @@
  * gui-bench client --title T --size WxH [--area N] --seconds S
  *           --start-file F --log FILE [--done-file D] [--feedback FIFO --ahead N]
  *     In the qube's X server: maps a WxH window and paints frames, each an
- *     XShmPutImage of one of four precomputed images and an XSync; frame
- *     k's first pixel holds k. --area N: only an NxN square at (0,0)
+ *     XShmPutImage of one of four precomputed images and an XSync; the first
+ *     pixel of frame k's first and last rows holds k. --area N: only an NxN square at (0,0)
  *     changes. Flat out by default; with --feedback, paced the way an
  *     application synced to its compositor paints: frame k only once dom0
  *     showed frame k - N (the observer writes what it saw into FIFO).
  *     Starts counting once F exists, ends with the marker frame 0xffffff,
  *     keeps its window until D exists. Logs "k t_ns": CLOCK_MONOTONIC just
  *     before frame k was sent to the X server.
- * gui-bench observe --window WIN --ready-file F --log FILE [--done-file D]
- *           [--feedback FIFO] [--timeout S]
- *     In dom0's X server: watches the daemon's window with XDamage; on each
- *     notification reads the content's first pixel (past the 2-pixel frame)
- *     with a 1x1 GetImage and logs "k t_ns" for each new value until the
- *     marker. Creates F once it watches, D at the end.
+ * gui-bench observe --window WIN --size WxH [--area N] --ready-file F
+ *           --log FILE --puts-log FILE [--done-file D] [--feedback FIFO]
+ *           [--timeout S]
+ *     In dom0's X server: watches the daemon's window with XDamage raw
+ *     rectangles. Each rectangle that is exactly the client's update area
+ *     (past the 2-pixel frame) is one put of a frame into dom0's window,
+ *     the event the ceiling counts: its time goes to the puts log. Once no
+ *     more events wait, reads the first column of the update area with a
+ *     GetImage and logs "k t_ns" for each new value until the marker, then
+ *     "reads R torn T": reads whose first and last rows held different
+ *     frames. That reader misses frames: its GetImage waits behind the
+ *     daemon's next put, so a frame put and overwritten meanwhile never
+ *     reads. Creates F once it watches, D at the end.
  * gui-bench ceiling --size WxH [--area N] --seconds S
  *     In dom0's X server: the limit, the same XShmPutImage + XSync loop
  *     straight into a window; prints frames per second.
- * gui-bench report CLIENT_LOG OBSERVER_LOG
- *     Prints: frames/s sent, frames/s that reached dom0, frames sent,
- *     frames that reached dom0, latency from the client sending a frame to
- *     dom0 showing it (median and p95, ms).
+ * gui-bench report CLIENT_LOG OBSERVER_LOG PUTS_LOG
+ *     Prints: frames/s sent, frames/s put into dom0's window, frames/s the
+ *     reader saw, frames put, latency from the client sending a frame to
+ *     dom0 showing it (median and p95, ms, of the frames the reader saw),
+ *     share of the reads that found a torn frame (%).
  * Display from $DISPLAY. Exit 0, or 1 with a message. */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,7 +71,7 @@ static void die(const char *what)
 }
 
 struct opts {
-    const char *title, *start_file, *ready_file, *done_file, *log, *feedback;
+    const char *title, *start_file, *ready_file, *done_file, *log, *puts_log, *feedback;
     unsigned width, height, area, ahead;
     double seconds, timeout;
     Window window;
@@ -100,6 +108,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
             o->done_file = v;
         else if (!strcmp(a, "--log"))
             o->log = v;
+        else if (!strcmp(a, "--puts-log"))
+            o->puts_log = v;
         else if (!strcmp(a, "--window"))
             o->window = (Window)strtoul(v, NULL, 0);
         else
@@ -179,7 +189,11 @@ static void shm_img_new(Display *d, unsigned w, unsigned h, unsigned seed, struc
 
 static void put_frame(Display *d, Window win, GC gc, struct shm_img *s, uint32_t k)
 {
+    /* the first and the last row carry k: a frame whose two differ on
+     * dom0 was torn (drawn over while dom0 copied it) */
     ((uint32_t *)s->img->data)[0] = k;
+    ((uint32_t *)(s->img->data + (size_t)s->img->bytes_per_line * (size_t)(s->img->height - 1)))[0] =
+        k;
     XShmPutImage(d, win, gc, s->img, 0, 0, 0, 0, (unsigned)s->img->width, (unsigned)s->img->height,
                  False);
     XSync(d, False);
@@ -241,35 +255,56 @@ static int cmd_client(struct opts *o)
     return 0;
 }
 
-static uint32_t read_counter(Display *d, Window win)
+/* The frame number dom0 shows, 0 if unreadable, TORN if the first and last
+ * rows of the update area differ (one request: X runs it whole) */
+#define TORN 0xffffffffu
+static uint32_t read_counter(Display *d, Window win, unsigned ph)
 {
-    XImage *img = XGetImage(d, win, FRAME_EDGE, FRAME_EDGE, 1, 1, AllPlanes, ZPixmap);
+    XImage *img = XGetImage(d, win, FRAME_EDGE, FRAME_EDGE, 1, ph, AllPlanes, ZPixmap);
     uint32_t v;
 
     if (!img)
         return 0;
     v = (uint32_t)XGetPixel(img, 0, 0) & 0xffffff;
+    if (v != ((uint32_t)XGetPixel(img, 0, (int)ph - 1) & 0xffffff))
+        v = TORN;
     XDestroyImage(img);
     return v;
+}
+
+static void write_log(const char *path, const uint32_t *k, const int64_t *t, size_t n)
+{
+    FILE *f = fopen(path, "w");
+
+    if (!f)
+        die("observe: cannot write a log");
+    for (size_t i = 0; i < n; i++)
+        if (!k)
+            fprintf(f, "%lld\n", (long long)t[i]);
+        else if (k[i] != MARKER && k[i] != 0)
+            fprintf(f, "%u %lld\n", k[i], (long long)t[i]);
+    fclose(f);
 }
 
 static int cmd_observe(struct opts *o)
 {
     Display *d = open_display();
     int ev_base, err_base;
-    Damage dmg;
-    size_t cap = 1 << 20, n = 0;
+    size_t cap = 1 << 20, n = 0, np = 0;
     uint32_t *k = malloc(cap * sizeof(*k)), last = 0;
-    int64_t *t = malloc(cap * sizeof(*t)), deadline;
+    int64_t *t = malloc(cap * sizeof(*t)), *tp = malloc(cap * sizeof(*tp)), deadline;
+    unsigned pw = o->area ? o->area : o->width, ph = o->area ? o->area : o->height;
+    bool fresh = false;
+    unsigned long reads = 0, torn = 0;
     int fb = -1;
     FILE *f;
 
-    if (!o->window || !o->ready_file || !o->log || !k || !t)
-        die("observe: --window, --ready-file and --log are needed");
+    if (!o->window || !o->width || !o->ready_file || !o->log || !o->puts_log || !k || !t || !tp)
+        die("observe: --window, --size, --ready-file, --log and --puts-log are needed");
     signal(SIGPIPE, SIG_IGN);
     if (!XDamageQueryExtension(d, &ev_base, &err_base))
         die("observe: no Damage extension");
-    dmg = XDamageCreate(d, o->window, XDamageReportNonEmpty);
+    XDamageCreate(d, o->window, XDamageReportRawRectangles);
     XSync(d, False);
     if (o->feedback && (fb = open(o->feedback, O_WRONLY | O_CLOEXEC)) < 0)
         die("observe: cannot open the feedback pipe");
@@ -278,23 +313,34 @@ static int cmd_observe(struct opts *o)
         die("observe: cannot create the ready file");
     fclose(f);
     deadline = now_ns() + (int64_t)((o->timeout > 0 ? o->timeout : 120) * 1e9);
-    while (last != MARKER && n < cap) {
+    while (last != MARKER && n < cap && np < cap) {
         struct pollfd p = {.fd = ConnectionNumber(d), .events = POLLIN};
         XEvent ev;
 
-        if (!XPending(d)) {
+        if (XPending(d)) {
+            XNextEvent(d, &ev);
+            if (ev.type != ev_base + XDamageNotify)
+                continue;
+            const XDamageNotifyEvent *de = (const XDamageNotifyEvent *)&ev;
+            if (de->area.x == FRAME_EDGE && de->area.y == FRAME_EDGE && de->area.width == pw &&
+                de->area.height == ph)
+                tp[np++] = now_ns();
+            fresh = true;
+            continue;
+        }
+        if (!fresh) { /* nothing drawn since the last read */
             if (now_ns() >= deadline)
                 die("observe: the marker frame never came");
             poll(&p, 1, 100);
             continue;
         }
-        XNextEvent(d, &ev);
-        if (ev.type != ev_base + XDamageNotify)
-            continue;
-        XDamageSubtract(d, dmg, None, None);
-        uint32_t v = read_counter(d, o->window);
+        fresh = false;
+        uint32_t v = read_counter(d, o->window, ph);
         int64_t when = now_ns();
-        if (v != last) {
+        reads++;
+        if (v == TORN)
+            torn++;
+        else if (v != last) {
             k[n] = v;
             t[n++] = when;
             last = v;
@@ -305,12 +351,12 @@ static int cmd_observe(struct opts *o)
             }
         }
     }
-    f = fopen(o->log, "w");
+    write_log(o->log, k, t, n);
+    write_log(o->puts_log, NULL, tp, np);
+    f = fopen(o->log, "a");
     if (!f)
         die("observe: cannot write the log");
-    for (size_t i = 0; i < n; i++)
-        if (k[i] != MARKER && k[i] != 0)
-            fprintf(f, "%u %lld\n", k[i], (long long)t[i]);
+    fprintf(f, "reads %lu torn %lu\n", reads, torn);
     fclose(f);
     if (o->done_file && (f = fopen(o->done_file, "w")))
         fclose(f);
@@ -357,18 +403,20 @@ static int cmp_i64(const void *a, const void *b)
 
 static int cmd_report(int argc, char **argv)
 {
-    FILE *cf, *of;
-    size_t cap = 1 << 20, nc = 0, no = 0, nl = 0;
+    FILE *cf, *of, *pf;
+    size_t cap = 1 << 20, nc = 0, no = 0, nl = 0, np = 0;
     int64_t *ct = calloc(cap + 1, sizeof(*ct)), *lat = malloc(cap * sizeof(*lat));
-    int64_t first = 0, last = 0, sent_first = 0, sent_last = 0;
-    unsigned long long kk;
+    int64_t first = 0, last = 0, sent_first = 0, sent_last = 0, put_first = 0, put_last = 0;
+    unsigned long long kk, k_first = 0, k_last = 0;
+    unsigned long reads, torn;
     long long tt;
 
-    if (argc != 2 || !ct || !lat)
-        die("report CLIENT_LOG OBSERVER_LOG");
+    if (argc != 3 || !ct || !lat)
+        die("report CLIENT_LOG OBSERVER_LOG PUTS_LOG");
     cf = fopen(argv[0], "r");
     of = fopen(argv[1], "r");
-    if (!cf || !of)
+    pf = fopen(argv[2], "r");
+    if (!cf || !of || !pf)
         die("report: cannot read the logs");
     while (fscanf(cf, "%llu %lld", &kk, &tt) == 2)
         if (kk <= cap) {
@@ -381,22 +429,45 @@ static int cmd_report(int argc, char **argv)
     while (fscanf(of, "%llu %lld", &kk, &tt) == 2) {
         if (kk == 0 || kk > nc || !ct[kk])
             continue;
-        if (!no)
+        if (!no) {
             first = tt;
+            k_first = kk;
+        }
         last = tt;
+        k_last = kk;
         no++;
         lat[nl++] = tt - ct[kk];
     }
+    if (fscanf(of, "reads %lu torn %lu", &reads, &torn) != 2 || !reads)
+        die("report: the observer log lacks its reads line");
+    /* the puts between the first and the last counted frame the reader saw:
+     * not the client's first frame or its end marker */
+    while (fscanf(pf, "%lld", &tt) == 1)
+        if (tt >= first && tt <= last) {
+            if (!np)
+                put_first = tt;
+            put_last = tt;
+            np++;
+        }
     fclose(cf);
     fclose(of);
-    if (no < 2 || nc < 2)
+    fclose(pf);
+    if (no < 2 || nc < 2 || np < 2)
         die("report: too few frames");
+    /* between the two reads only frames k_first + 1 .. k_last can have been
+     * put: more puts would count some frame twice */
+    if (np - 1 > k_last - k_first) {
+        fprintf(stderr, "gui-bench: %zu puts for the %llu frames sent between two reads\n", np - 1,
+                k_last - k_first);
+        return 1;
+    }
     qsort(lat, nl, sizeof(*lat), cmp_i64);
-    /* sent/s, reached/s, frames reached, median and p95 latency (ms) */
-    printf("%.1f %.1f %zu %zu %.2f %.2f\n",
+    /* sent/s, put/s, seen/s, frames put, median and p95 latency (ms), % torn */
+    printf("%.1f %.1f %.1f %zu %.2f %.2f %.1f\n",
            (double)(nc - 1) / ((double)(sent_last - sent_first) / 1e9),
-           (double)(no - 1) / ((double)(last - first) / 1e9), nc, no, (double)lat[nl / 2] / 1e6,
-           (double)lat[nl * 95 / 100] / 1e6);
+           (double)(np - 1) / ((double)(put_last - put_first) / 1e9),
+           (double)(no - 1) / ((double)(last - first) / 1e9), np, (double)lat[nl / 2] / 1e6,
+           (double)lat[nl * 95 / 100] / 1e6, 100.0 * (double)torn / (double)reads);
     return 0;
 }
 
