@@ -191,9 +191,10 @@ static void put_frame(Display *d, Window win, GC gc, struct shm_img *s, uint32_t
 {
     /* the first and the last row carry k: a frame whose two differ on
      * dom0 was torn (drawn over while dom0 copied it) */
+    size_t last_row = (size_t)s->img->bytes_per_line * (size_t)(s->img->height - 1);
+
     ((uint32_t *)s->img->data)[0] = k;
-    ((uint32_t *)(s->img->data + (size_t)s->img->bytes_per_line * (size_t)(s->img->height - 1)))[0] =
-        k;
+    ((uint32_t *)(s->img->data + last_row))[0] = k;
     XShmPutImage(d, win, gc, s->img, 0, 0, 0, 0, (unsigned)s->img->width, (unsigned)s->img->height,
                  False);
     XSync(d, False);
