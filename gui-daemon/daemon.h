@@ -44,6 +44,8 @@ struct gui_options {
     bool foreground;
 };
 
+#define GUI_COPY_DEPTH 2 /* puts of a window in flight on the copy path */
+
 /* A window buffer the agent shared, as dom0's X server sees it: one to
  * GUI_MAX_SLOTS slots, each a whole copy of the window (protocol 1.1). */
 struct gui_buf {
@@ -53,23 +55,27 @@ struct gui_buf {
     struct shm_import im[GUI_MAX_SLOTS];
     uint64_t bytes;                   /* of all slots: what GUI_BUFFERS_MAX_BYTES counts */
     xcb_shm_seg_t seg[GUI_MAX_SLOTS]; /* each slot's memfd attached to X (not on the copy path) */
-    bool copy;                        /* a rectangle is copied into copy_addr before drawing */
-    xcb_shm_seg_t copy_seg;           /* copy_addr attached to X: one for all slots */
-    void *copy_addr;
+    bool copy;                        /* a rectangle is copied into a copy segment before drawing */
+    /* the copy path's segments attached to X, each serving all slots: one
+     * per put in flight (GUI_COPY_DEPTH), used in turn */
+    xcb_shm_seg_t copy_seg[GUI_COPY_DEPTH];
+    void *copy_addr[GUI_COPY_DEPTH];
     size_t copy_bytes;
+    uint32_t copy_next; /* the segment the next put copies into */
 };
 
 /* Puts of one window and the GUI_FRAMEs not yet answered (frames.c: pure,
- * no X). One MIT-SHM put per window is in flight; what arrives meanwhile
- * is held as one box, put when the X server says the first is done. A
- * frame is answered (GUI_FRAME_DONE) once no put in flight or held reads
- * its slot. */
+ * no X). Up to depth MIT-SHM puts per window are in flight (1; 2 on the
+ * copy path); what arrives meanwhile is held as one box, put when the X
+ * server says one is done. A frame is answered (GUI_FRAME_DONE) once no
+ * put in flight or held reads its slot. */
 #define GUI_NO_SLOT     GUI_MAX_SLOTS /* a put that reads no slot of the buffer */
 #define GUI_EXPOSE_SLOT UINT32_MAX    /* frames_request: the slot last shown */
 #define GUI_FRAMES_MAX  8             /* unanswered frames a window may have */
 struct gui_frames {
-    bool busy;          /* a put in flight (MIT-SHM, completion asked for) */
-    uint32_t busy_slot; /* the slot it reads, or GUI_NO_SLOT (copy path, old buffer) */
+    uint32_t depth;     /* puts allowed in flight (0 counts as 1) */
+    uint32_t busy;      /* puts in flight (MIT-SHM, completion asked for) */
+    uint32_t busy_slot; /* the slot they read, or GUI_NO_SLOT (copy path, old buffer) */
     bool held;          /* a box waits for the put in flight */
     uint32_t held_slot; /* the slot it will be put from */
     uint32_t hx1, hy1, hx2, hy2;
@@ -193,7 +199,7 @@ bool draw_completion(struct gui_daemon *d, const xcb_generic_event_t *ev);
 void draw_gui_frame(struct gui_daemon *d, struct gui_window *w,
                     const struct gui_frame *untrusted_f);
 
-/* frames.c: the one-put-in-flight and frame-answer rules (pure) */
+/* frames.c: the puts-in-flight and frame-answer rules (pure) */
 /* A rectangle to put from slot (GUI_EXPOSE_SLOT: the slot last shown).
  * True: put it now, from *slot_out; false: merged into the held box, whose
  * slot becomes this one (a newer frame's: that slot holds the whole
@@ -201,9 +207,10 @@ void draw_gui_frame(struct gui_daemon *d, struct gui_window *w,
 bool frames_request(struct gui_frames *f, uint32_t slot, uint32_t x, uint32_t y, uint32_t w,
                     uint32_t h, uint32_t *slot_out);
 /* A put from slot was sent; async: its completion will come; reads_slot:
- * the X server reads the slot until then (false on the copy path). */
+ * the X server reads the slot until then (false on the copy path; true
+ * only with depth 1). */
 void frames_sent(struct gui_frames *f, uint32_t slot, bool async, bool reads_slot);
-/* The put in flight completed. True if a held box is to be put now
+/* The oldest put in flight completed. True if a held box is to be put now
  * (*x1..*y2 and *slot; the caller cuts it to the buffer and window). */
 bool frames_completed(struct gui_frames *f, uint32_t *slot, uint32_t *x1, uint32_t *y1,
                       uint32_t *x2, uint32_t *y2);
@@ -212,10 +219,10 @@ int frames_add(struct gui_frames *f, uint32_t seq, uint32_t slot);
 /* Takes the frames whose slot no put in flight or held reads, oldest
  * first, into out (room for GUI_FRAMES_MAX); returns how many. */
 uint32_t frames_due(struct gui_frames *f, struct gui_frame_done *out);
-/* A new buffer: unanswered frames and the held box are forgotten (the
- * agent forgets its frames of older buffers); a put in flight reads the
- * old buffer, no slot of the new one. */
-void frames_new_buffer(struct gui_frames *f);
+/* A new buffer, whose puts may have depth in flight: unanswered frames
+ * and the held box are forgotten (the agent forgets its frames of older
+ * buffers); puts in flight read the old buffer, no slot of the new one. */
+void frames_new_buffer(struct gui_frames *f, uint32_t depth);
 
 /* input.c */
 void input_init(struct gui_daemon *d);

@@ -6,11 +6,12 @@
  *  - GRANT (or BULKHEAD_GUI_FORCE_COPY=1, or an X server refusing the
  *    qube's memfd): the mapping cannot be handed to X, so the damaged
  *    rectangle is first copied into our own memfd segment attached to X:
- *    two copies.
+ *    two copies. Two such segments, used in turn with two puts in flight,
+ *    so our copy of one frame overlaps X's put of the one before.
  *  - an X server without MIT-SHM descriptor passing: plain PutImage
  *    requests (the pixels travel through the X socket).
  * A buffer has 1 to GUI_MAX_SLOTS slots (protocol 1.1), each mapped and attached
- * on its own (one copy segment serves all: the copy is made at put time).
+ * on its own (the copy segments serve all: the copy is made at put time).
  * GUI_DAMAGE draws from slot 0; GUI_FRAME from its slot, and is answered
  * with GUI_FRAME_DONE once no put in flight or held reads that slot (the
  * rules in frames.c); exposes repaint from the slot shown last.
@@ -76,7 +77,8 @@ static int attach(struct gui_daemon *d, int fd, bool read_only, xcb_shm_seg_t *s
     return 0;
 }
 
-static int copy_segment(struct gui_daemon *d, struct gui_buf *b)
+/* Copy segment i of b: a memfd of one slot's size, mapped and attached. */
+static int copy_segment(struct gui_daemon *d, struct gui_buf *b, uint32_t i)
 {
     int fd = memfd_create("gui-daemon-copy", MFD_CLOEXEC);
     int rc;
@@ -87,14 +89,14 @@ static int copy_segment(struct gui_daemon *d, struct gui_buf *b)
         close(fd);
         return -errno;
     }
-    b->copy_addr = mmap(NULL, b->im[0].bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (b->copy_addr == MAP_FAILED) {
-        b->copy_addr = NULL;
+    b->copy_addr[i] = mmap(NULL, b->im[0].bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (b->copy_addr[i] == MAP_FAILED) {
+        b->copy_addr[i] = NULL;
         close(fd);
         return -errno;
     }
     b->copy_bytes = b->im[0].bytes;
-    rc = attach(d, fd, true, &b->copy_seg);
+    rc = attach(d, fd, true, &b->copy_seg[i]);
     close(fd);
     return rc;
 }
@@ -126,10 +128,12 @@ void draw_buffer_free(struct gui_daemon *d, struct gui_buf *b)
         return;
     d->buf_bytes -= b->bytes;
     detach_slots(d, b);
-    if (b->copy_seg)
-        xcb_shm_detach(d->x, b->copy_seg);
-    if (b->copy_addr)
-        munmap(b->copy_addr, b->copy_bytes);
+    for (uint32_t i = 0; i < GUI_COPY_DEPTH; i++) {
+        if (b->copy_seg[i])
+            xcb_shm_detach(d->x, b->copy_seg[i]);
+        if (b->copy_addr[i])
+            munmap(b->copy_addr[i], b->copy_bytes);
+    }
     for (uint32_t s = 0; s < b->slots; s++)
         shm_import_unmap(&b->im[s]);
     memset(b, 0, sizeof(*b));
@@ -185,8 +189,9 @@ void draw_buffer(struct gui_daemon *d, struct gui_window *w, const struct gui_bu
             nb.copy = false;
         } else {
             nb.copy = true;
-            if (copy_segment(d, &nb) < 0)
-                fatalx("cannot attach a shared-memory segment to the X server");
+            for (uint32_t i = 0; i < GUI_COPY_DEPTH; i++)
+                if (copy_segment(d, &nb, i) < 0)
+                    fatalx("cannot attach a shared-memory segment to the X server");
             if (!said_copy)
                 log_info("drawing through a copy of each damaged rectangle (%s)",
                          kind == SHM_GRANT ? "grant mapping" : "memfd, copy path");
@@ -197,7 +202,7 @@ void draw_buffer(struct gui_daemon *d, struct gui_window *w, const struct gui_bu
     w->buf = nb;
     /* the held box and unanswered frames are of the old buffer; the agent
      * forgets those frames and damages the new buffer whole */
-    frames_new_buffer(&w->frames);
+    frames_new_buffer(&w->frames, nb.copy ? GUI_COPY_DEPTH : 1);
     d->buf_bytes += nb.bytes;
 }
 
@@ -223,19 +228,27 @@ static void put_now(struct gui_daemon *d, struct gui_window *w, uint32_t slot, u
     if (slot >= b->slots)
         slot = 0; /* cannot happen: frames.c only names slots of this buffer */
     src = b->im[slot].addr;
-    seg = b->copy ? b->copy_seg : b->seg[slot];
+    seg = b->seg[slot];
 
-    if (b->copy && b->copy_addr) {
+    /* frames.c lets at most GUI_COPY_DEPTH puts out and they complete in
+     * order: the segment taken in turn is not read by one in flight */
+    if (b->copy && b->copy_addr[b->copy_next]) {
+        uint8_t *dst = b->copy_addr[b->copy_next];
         for (uint32_t row = sy; row < sy + sh; row++) {
             size_t off = (size_t)row * b->stride + (size_t)sx * 4;
-            memcpy((uint8_t *)b->copy_addr + off, src + off, (size_t)sw * 4);
+            memcpy(dst + off, src + off, (size_t)sw * 4);
         }
+        seg = b->copy_seg[b->copy_next];
+        b->copy_next = (b->copy_next + 1) % GUI_COPY_DEPTH;
     }
     if (seg) {
         xcb_shm_put_image(d->x, w->xid, d->gc, (uint16_t)(b->stride / 4), (uint16_t)b->height,
                           (uint16_t)sx, (uint16_t)sy, (uint16_t)sw, (uint16_t)sh, (int16_t)(sx + B),
                           (int16_t)(sy + B), d->screen->root_depth, XCB_IMAGE_FORMAT_Z_PIXMAP,
                           d->shm_event ? 1 : 0, seg, 0);
+        /* X starts copying now, not after we have read (and perhaps copied)
+         * every other message waiting */
+        xcb_flush(d->x);
         /* on the copy path the slot was read by the memcpy above: the X
          * server reads only our copy */
         frames_sent(&w->frames, slot, d->shm_event != 0, !b->copy);

@@ -4,7 +4,10 @@
  *
  * Why one put in flight: puts of one window do not queue up in the X
  * server; a qube painting faster than dom0's X server copies costs one copy
- * per copy dom0 can do, not one per frame. Why answers wait: the agent
+ * per copy dom0 can do, not one per frame. The copy path allows two (its
+ * depth), each from its own copy segment: the daemon copies frame k+1
+ * while the X server puts frame k, instead of each waiting for the other.
+ * Why answers wait: the agent
  * draws the next frame into a slot only after GUI_FRAME_DONE for it, so
  * dom0 must be done reading that slot (no put in flight from it, none
  * held for it) before it answers. Every recorded frame is answered exactly
@@ -21,10 +24,16 @@ static uint32_t max_u32(uint32_t a, uint32_t b)
     return a > b ? a : b;
 }
 
+/* puts that may be in flight at once (a zeroed struct: one) */
+static uint32_t limit(const struct gui_frames *f)
+{
+    return f->depth ? f->depth : 1;
+}
+
 bool frames_request(struct gui_frames *f, uint32_t slot, uint32_t x, uint32_t y, uint32_t w,
                     uint32_t h, uint32_t *slot_out)
 {
-    if (!f->busy) {
+    if (f->busy < limit(f)) {
         *slot_out = slot == GUI_EXPOSE_SLOT ? f->shown_slot : slot;
         return true;
     }
@@ -48,16 +57,22 @@ bool frames_request(struct gui_frames *f, uint32_t slot, uint32_t x, uint32_t y,
 void frames_sent(struct gui_frames *f, uint32_t slot, bool async, bool reads_slot)
 {
     f->shown_slot = slot;
-    f->busy = async;
-    f->busy_slot = async && reads_slot ? slot : GUI_NO_SLOT;
+    if (!async)
+        return; /* done as sent: nothing in flight reads anything */
+    /* a put that reads a slot is sent only with none in flight (depth 1) */
+    f->busy++;
+    f->busy_slot = reads_slot ? slot : GUI_NO_SLOT;
 }
 
 bool frames_completed(struct gui_frames *f, uint32_t *slot, uint32_t *x1, uint32_t *y1,
                       uint32_t *x2, uint32_t *y2)
 {
-    f->busy = false;
-    f->busy_slot = GUI_NO_SLOT;
-    if (!f->held)
+    if (f->busy)
+        f->busy--;
+    if (!f->busy)
+        f->busy_slot = GUI_NO_SLOT;
+    /* puts of an older buffer with a deeper pipeline may still be out */
+    if (!f->held || f->busy >= limit(f))
         return false;
     f->held = false;
     *slot = f->held_slot;
@@ -88,8 +103,9 @@ uint32_t frames_due(struct gui_frames *f, struct gui_frame_done *out)
     return due;
 }
 
-void frames_new_buffer(struct gui_frames *f)
+void frames_new_buffer(struct gui_frames *f, uint32_t depth)
 {
+    f->depth = depth;
     f->n = 0;
     f->held = false;
     f->busy_slot = GUI_NO_SLOT;

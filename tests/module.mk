@@ -153,7 +153,7 @@ fuzz: $(FUZZ_DIR)/fuzz_gui_proto
 FUZZ_BINS += $(FUZZ_DIR)/fuzz_xorg_shm_proto
 $(FUZZ_DIR)/fuzz_xorg_shm_proto: tests/fuzz/fuzz_xorg_shm_proto.c vm-agent/xorg/xorg_shm_proto.c | deps
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $^
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) # -MMD's headers join $^ on a rebuild
 fuzz: $(FUZZ_DIR)/fuzz_xorg_shm_proto
 
 # gui-bench: client, observer, ceiling and report of tests/bench/gui-bench.sh (helper A)

@@ -320,12 +320,23 @@ EOF
         "'$P' check-rect 700 500 20 30 0000ff && '$P' check-rect 720 500 20 30 ff00ff"
     t "$name: answered with seq 3, slot 1" \
         wait_for "$T/frames.out" "GOT GUI_FRAME_DONE win=0x400 len=8 seq=3 slot=1"
+    # a burst, sent without waiting: puts pile up in flight (two on the copy
+    # path) and held; the newest (slot 1, all blue) is what stays
+    for seq in 10 11 12 13 14 15; do printf 'frame 0x400 %s %s 0 0 40 30\n' $seq $((seq % 2)); done >&7
+    echo "take-dones 6" >&7
+    t "$name: a burst of frames ends showing the newest" \
+        eventually "$P" check-rect 700 500 40 30 0000ff
+    t "$name: each frame of the burst is answered, once" eventually sh -c \
+        "for seq in 10 11 12 13 14 15; do
+             [ \$(grep -c \"GUI_FRAME_DONE win=0x400 len=8 seq=\$seq slot=\$((seq % 2))\$\" \
+                 '$T/frames.out') = 1 ] || exit 1
+         done; [ \$(grep -c GUI_FRAME_DONE '$T/frames.out') = 9 ]"
     printf 'unmap 0x400\nmap 0x400 0 0\n' >&7
     t "$name: an expose repaints from the slot shown last" \
         eventually "$P" check-rect 700 500 40 30 0000ff
     printf 'damage 0x400 0 0 40 30\nsleep 200\n' >&7
     t "$name: GUI_DAMAGE still draws slot 0, and is not answered" eventually sh -c \
-        "'$P' check-rect 700 500 40 30 ff00ff && [ \$(grep -c GUI_FRAME_DONE '$T/frames.out') = 3 ]"
+        "'$P' check-rect 700 500 40 30 ff00ff && [ \$(grep -c GUI_FRAME_DONE '$T/frames.out') = 9 ]"
     # a window destroyed behind the daemon's back: a put on it gets an X
     # error, no completion; the frame is answered all the same
     xdotool windowclose "$fw"

@@ -31,6 +31,8 @@
  *                                       oldest GUI_FRAME_DONE not yet taken;
  *                                       exit 1 if none comes or it says
  *                                       another seq or slot
+ *   take-dones N [MS]                   waits for the next N GUI_FRAME_DONEs,
+ *                                       in any order
  *   clipboard TEXT | clipboard-size N   GUI_CLIPBOARD_DATA
  *   raw TYPE WIN LEN [HEX]              a header claiming LEN, then HEX as is
  *   begin ... end                       the messages between, in one write
@@ -214,32 +216,49 @@ static void expect(const char *name)
     }
 }
 
-/* expect-done SEQ SLOT [MS] */
-static void expect_done(uint32_t seq, uint32_t slot, long ms)
+/* Waits (ms) until count GUI_FRAME_DONEs are queued; exit 1 if they do not
+ * come. what: for the message. */
+static void wait_dones(uint32_t count, long ms, const char *what)
 {
     struct timespec t0, t;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (;;) {
-        if (ndone) {
-            struct gui_frame_done got = dones[0];
-            memmove(dones, dones + 1, --ndone * sizeof(dones[0]));
-            if (got.seq != seq || got.slot != slot) {
-                printf("WRONG GUI_FRAME_DONE seq=%u slot=%u, expected seq=%u slot=%u\n", got.seq,
-                       got.slot, seq, slot);
-                exit(1);
-            }
-            return;
-        }
+    while (ndone < count) {
         long left;
         clock_gettime(CLOCK_MONOTONIC, &t);
         left = ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
         if (left <= 0 || vchan_is_open(v) == VCHAN_CLOSED) {
-            printf("TIMEOUT waiting for GUI_FRAME_DONE seq=%u slot=%u\n", seq, slot);
+            printf("TIMEOUT waiting for %s\n", what);
             exit(1);
         }
         read_one((int)left);
     }
+}
+
+/* expect-done SEQ SLOT [MS] */
+static void expect_done(uint32_t seq, uint32_t slot, long ms)
+{
+    char what[64];
+    struct gui_frame_done got;
+
+    snprintf(what, sizeof(what), "GUI_FRAME_DONE seq=%u slot=%u", seq, slot);
+    wait_dones(1, ms, what);
+    got = dones[0];
+    memmove(dones, dones + 1, --ndone * sizeof(dones[0]));
+    if (got.seq != seq || got.slot != slot) {
+        printf("WRONG GUI_FRAME_DONE seq=%u slot=%u, expected seq=%u slot=%u\n", got.seq, got.slot,
+               seq, slot);
+        exit(1);
+    }
+}
+
+/* take-dones N [MS]: the next N answers, in whatever order they come (each
+ * was printed as it came) */
+static void take_dones(uint32_t count, long ms)
+{
+    wait_dones(count, ms, "GUI_FRAME_DONEs");
+    memmove(dones, dones + count, (ndone - count) * sizeof(dones[0]));
+    ndone -= count;
 }
 
 static void fill(struct shm_export *e, uint32_t w, uint32_t h, uint32_t rgb)
@@ -447,6 +466,8 @@ static void command(char *line)
         send_msg(GUI_FRAME, num(a[1]), &m, sizeof(m));
     } else if (IS("expect-done")) {
         expect_done(num(a[1]), num(a[2]), a[3] ? (long)num(a[3]) : 10000);
+    } else if (IS("take-dones")) {
+        take_dones(num(a[1]), a[2] ? (long)num(a[2]) : 10000);
     } else if (IS("damage")) {
         struct gui_rect m = {(int32_t)num(a[2]), (int32_t)num(a[3]), num(a[4]), num(a[5])};
         send_msg(GUI_DAMAGE, num(a[1]), &m, sizeof(m));

@@ -292,9 +292,8 @@ static void test_frames_limits_and_new_buffer(void **state)
         assert_int_equal(frame(&f, i, 0, true, true, due), 0);
     assert_int_equal(frames_add(&f, 99, 0), -1);
     assert_int_equal(f.n, GUI_FRAMES_MAX);
-    frames_sent(&f, 1, true, true);
     /* a new buffer: its frames and held box forgotten, unanswered */
-    frames_new_buffer(&f);
+    frames_new_buffer(&f, 1);
     assert_int_equal(f.n, 0);
     assert_false(f.held);
     assert_int_equal(f.shown_slot, 0);
@@ -307,17 +306,55 @@ static void test_frames_limits_and_new_buffer(void **state)
     DUE(0, 7, 1);
 }
 
+/* The copy path: two puts in flight (each from its own copy segment), a
+ * third frame held until the first completes; each answered once copied. */
+static void test_frames_copy_depth(void **state)
+{
+    struct gui_frames f = {0};
+    struct gui_frame_done due[GUI_FRAMES_MAX];
+    uint32_t put;
+
+    (void)state;
+    frames_new_buffer(&f, GUI_COPY_DEPTH);
+    assert_int_equal(frame(&f, 1, 0, true, false, due), 1);
+    DUE(0, 1, 0);
+    assert_int_equal(frame(&f, 2, 1, true, false, due), 1);
+    DUE(0, 2, 1);
+    assert_int_equal(f.busy, 2);
+    /* a third waits: its slot is copied only when its put goes out */
+    assert_int_equal(frame(&f, 3, 2, true, false, due), 0);
+    assert_true(f.held);
+    assert_int_equal(completion(&f, false, due, &put), 1);
+    assert_int_equal(put, 2);
+    DUE(0, 3, 2);
+    assert_int_equal(f.busy, 2);
+    /* a new buffer that puts from its slots directly waits for both puts
+     * of the old one to complete */
+    frames_new_buffer(&f, 1);
+    assert_int_equal(frame(&f, 4, 1, true, true, due), 0);
+    assert_int_equal(completion(&f, true, due, &put), 0);
+    assert_int_equal(put, GUI_NO_SLOT);
+    assert_int_equal(completion(&f, true, due, &put), 0);
+    assert_int_equal(put, 1);
+    assert_int_equal(f.busy_slot, 1);
+    assert_int_equal(completion(&f, true, due, &put), 1);
+    DUE(0, 4, 1);
+    assert_int_equal(f.busy, 0);
+}
+
 /* Random sequences of frames, damage, exposes, completions and new
- * buffers, against a model kept here: every frame is answered once (or
- * forgotten with its buffer), never while the put in flight reads its slot,
- * and a held box is put from the slot of the newest frame or damage. */
+ * buffers (direct or copy path), against a model kept here: every frame is
+ * answered once (or forgotten with its buffer), never while a put in
+ * flight reads its slot, no more puts in flight than the buffer's depth
+ * (counting an older buffer's), and a held box is put from the slot of the
+ * newest frame or damage as soon as one fewer is in flight. */
 static void test_frames_random(void **state)
 {
     struct gui_frames f = {0};
     struct gui_frame_done due[GUI_FRAMES_MAX];
     static uint8_t status[200000]; /* by seq: 0 never sent, 1 waiting, 2 answered, 3 forgotten */
     uint32_t seq = 0, rnd = 12345, reading = GUI_NO_SLOT, newest = GUI_NO_SLOT, n, s;
-    uint32_t x1, y1, x2, y2;
+    uint32_t x1, y1, x2, y2, inflight = 0, depth = 1;
     bool copy = false;
 
     (void)state;
@@ -348,28 +385,36 @@ static void test_frames_random(void **state)
                 assert_int_equal(put_slot, shown);
             else if (newest == GUI_NO_SLOT)
                 newest = shown;
-        } else if (op < 15 && f.busy) { /* completion */
-            reading = GUI_NO_SLOT;
-            if (frames_completed(&f, &s, &x1, &y1, &x2, &y2)) {
+        } else if (op < 15 && inflight) { /* completion of the oldest put */
+            inflight--;
+            reading = GUI_NO_SLOT; /* a put that reads a slot is alone */
+            bool release = newest != GUI_NO_SLOT && inflight < depth;
+            assert_int_equal(frames_completed(&f, &s, &x1, &y1, &x2, &y2), release);
+            if (release) {
                 assert_int_equal(s, newest);
                 put = true;
                 put_slot = s;
+                newest = GUI_NO_SLOT;
             }
-            newest = GUI_NO_SLOT;
         } else if (op == 15 && RND() % 8 == 0) { /* a new buffer (copy path or not) */
-            frames_new_buffer(&f);
+            copy = RND() % 2;
+            depth = copy ? GUI_COPY_DEPTH : 1;
+            frames_new_buffer(&f, depth);
             for (uint32_t i = 0; i < seq; i++)
                 if (status[i] == 1)
                     status[i] = 3;
             reading = GUI_NO_SLOT; /* the old buffer's */
             newest = GUI_NO_SLOT;
-            copy = RND() % 2;
         }
         if (put) {
             bool async = RND() % 8 != 0;
+            assert_true(inflight < depth);
+            assert_true(copy || inflight == 0);
             frames_sent(&f, put_slot, async, !copy);
+            inflight += async;
             reading = async && !copy ? put_slot : GUI_NO_SLOT;
         }
+        assert_int_equal(f.busy, inflight);
         n = frames_due(&f, due);
         for (uint32_t i = 0; i < n; i++) {
             assert_int_equal(status[due[i].seq], 1);
@@ -408,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_frames_box_and_expose),
         cmocka_unit_test(test_frames_sync_and_copy),
         cmocka_unit_test(test_frames_limits_and_new_buffer),
+        cmocka_unit_test(test_frames_copy_depth),
         cmocka_unit_test(test_frames_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
