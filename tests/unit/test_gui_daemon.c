@@ -185,6 +185,15 @@ static uint32_t completion(struct gui_frames *f, bool reads, struct gui_frame_do
         assert_int_equal(due[i].slot, slot_);                                                      \
     } while (0)
 
+/* The start both double-buffered cases share: frame 1 of slot 0 is put,
+ * unanswered while the X server reads slot 0; frame 2 of slot 1 waits for
+ * that put. */
+static void put_one_hold_one(struct gui_frames *f, struct gui_frame_done *due)
+{
+    assert_int_equal(frame(f, 1, 0, true, true, due), 0);
+    assert_int_equal(frame(f, 2, 1, true, true, due), 0);
+}
+
 static void test_frames_double_buffered(void **state)
 {
     struct gui_frames f = {0};
@@ -192,10 +201,7 @@ static void test_frames_double_buffered(void **state)
     uint32_t put;
 
     (void)state;
-    /* frame 1 of slot 0 is put: unanswered while the X server reads slot 0 */
-    assert_int_equal(frame(&f, 1, 0, true, true, due), 0);
-    /* frame 2 of slot 1 waits for that put */
-    assert_int_equal(frame(&f, 2, 1, true, true, due), 0);
+    put_one_hold_one(&f, due);
     /* the put completes: slot 0 is free (frame 1 answered), slot 1 is put */
     assert_int_equal(completion(&f, true, due, &put), 1);
     DUE(0, 1, 0);
@@ -215,8 +221,7 @@ static void test_frames_held_replaced(void **state)
     uint32_t put;
 
     (void)state;
-    assert_int_equal(frame(&f, 1, 0, true, true, due), 0);
-    assert_int_equal(frame(&f, 2, 1, true, true, due), 0);
+    put_one_hold_one(&f, due);
     /* a newer frame from slot 0 replaces the held one of slot 1: nobody
      * will read slot 1, so frame 2 is answered at once */
     assert_int_equal(frame(&f, 3, 0, true, true, due), 1);
