@@ -44,7 +44,7 @@ struct gui_options {
     bool foreground;
 };
 
-#define GUI_COPY_DEPTH 2 /* puts of a window in flight on the copy path */
+#define GUI_COPY_DEPTH 2 /* puts of a window in flight on the copy path (2+ slots) */
 
 /* A window buffer the agent shared, as dom0's X server sees it: one to
  * GUI_MAX_SLOTS slots, each a whole copy of the window (protocol 1.1). */
@@ -57,7 +57,9 @@ struct gui_buf {
     xcb_shm_seg_t seg[GUI_MAX_SLOTS]; /* each slot's memfd attached to X (not on the copy path) */
     bool copy;                        /* a rectangle is copied into a copy segment before drawing */
     /* the copy path's segments attached to X, each serving all slots: one
-     * per put in flight (GUI_COPY_DEPTH), used in turn */
+     * per put in flight, used in turn; copy_segs of them (GUI_COPY_DEPTH,
+     * or 1 for a 1-slot buffer: dom0 copies no more than the limit counts) */
+    uint32_t copy_segs;
     xcb_shm_seg_t copy_seg[GUI_COPY_DEPTH];
     void *copy_addr[GUI_COPY_DEPTH];
     size_t copy_bytes;

@@ -189,7 +189,9 @@ void draw_buffer(struct gui_daemon *d, struct gui_window *w, const struct gui_bu
             nb.copy = false;
         } else {
             nb.copy = true;
-            for (uint32_t i = 0; i < GUI_COPY_DEPTH; i++)
+            /* no more copy memory than the slots the limit counted */
+            nb.copy_segs = nb.slots < GUI_COPY_DEPTH ? nb.slots : GUI_COPY_DEPTH;
+            for (uint32_t i = 0; i < nb.copy_segs; i++)
                 if (copy_segment(d, &nb, i) < 0)
                     fatalx("cannot attach a shared-memory segment to the X server");
             if (!said_copy)
@@ -202,7 +204,7 @@ void draw_buffer(struct gui_daemon *d, struct gui_window *w, const struct gui_bu
     w->buf = nb;
     /* the held box and unanswered frames are of the old buffer; the agent
      * forgets those frames and damages the new buffer whole */
-    frames_new_buffer(&w->frames, nb.copy ? GUI_COPY_DEPTH : 1);
+    frames_new_buffer(&w->frames, nb.copy ? nb.copy_segs : 1);
     d->buf_bytes += nb.bytes;
 }
 
@@ -230,25 +232,25 @@ static void put_now(struct gui_daemon *d, struct gui_window *w, uint32_t slot, u
     src = b->im[slot].addr;
     seg = b->seg[slot];
 
-    /* frames.c lets at most GUI_COPY_DEPTH puts out and they complete in
-     * order: the segment taken in turn is not read by one in flight */
+    /* frames.c lets at most copy_segs puts out and they complete in order:
+     * the segment taken in turn is not read by one in flight */
     if (b->copy && b->copy_addr[b->copy_next]) {
         uint8_t *dst = b->copy_addr[b->copy_next];
+        /* the put before this one goes to X now, to be copied there while
+         * we copy this one, not after */
+        xcb_flush(d->x);
         for (uint32_t row = sy; row < sy + sh; row++) {
             size_t off = (size_t)row * b->stride + (size_t)sx * 4;
             memcpy(dst + off, src + off, (size_t)sw * 4);
         }
         seg = b->copy_seg[b->copy_next];
-        b->copy_next = (b->copy_next + 1) % GUI_COPY_DEPTH;
+        b->copy_next = (b->copy_next + 1) % b->copy_segs;
     }
     if (seg) {
         xcb_shm_put_image(d->x, w->xid, d->gc, (uint16_t)(b->stride / 4), (uint16_t)b->height,
                           (uint16_t)sx, (uint16_t)sy, (uint16_t)sw, (uint16_t)sh, (int16_t)(sx + B),
                           (int16_t)(sy + B), d->screen->root_depth, XCB_IMAGE_FORMAT_Z_PIXMAP,
                           d->shm_event ? 1 : 0, seg, 0);
-        /* X starts copying now, not after we have read (and perhaps copied)
-         * every other message waiting */
-        xcb_flush(d->x);
         /* on the copy path the slot was read by the memcpy above: the X
          * server reads only our copy */
         frames_sent(&w->frames, slot, d->shm_event != 0, !b->copy);

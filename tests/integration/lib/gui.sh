@@ -51,7 +51,8 @@ gui_xid() { sed -n "s/^bulkhead-local-init: qube $1 (domain \([0-9]*\)) starting
 gui_x_wait() {
     local name=$1 disp
     eval "XPID_$name=$2"
-    gui_wait test -s "$T/$name.display"
+    # a server that died at start names nothing: no use waiting for it
+    gui_wait sh -c "test -s '$T/$name.display' || ! kill -0 $2"
     disp=$(cat "$T/$name.display" 2> /dev/null)
     [ -n "$disp" ] || { echo "gui: the X server $name did not start (see $3)" >&2; return 1; }
     eval "X_$name=:$disp"
