@@ -296,10 +296,44 @@ int main(void)
            "a slot locked twice stays locked after one RELEASE");
         rq = req(XORG_SHM_RELEASE, win2, (uint32_t)x2, serial2);
         send(sock, &rq, sizeof(rq), 0);
+
+        /* the same agent asking for the window again keeps its locks */
+        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
+        r = ask(&rq, &rp, fds, &nfds);
+        int l = (int)rp.slot;
+        rq = req(XORG_SHM_WINDOW, win2, 3, 0);
+        r2 = ask(&rq, &rp, fds, &nfds);
+        for (unsigned i = 0; r2 == 0 && i < nfds; i++)
+            close(fds[i]);
+        put_whole(win2, gc, RED);
+        ok(r == 0 && r2 == 0 && px(t[l], 1, 1) == WHITE,
+           "the same agent asking for a window again keeps its locked slot as it was");
+        /* a CopyArea from a pixmap smaller than the window writes only part
+         * of it (with no background to tile the rest, as GL and video
+         * windows have): the rest must come from the frame before */
+        XSetWindowBackgroundPixmap(dpy, win2, None);
+        Pixmap small = XCreatePixmap(dpy, win2, 10, 10, (unsigned)DefaultDepth(dpy, 0));
+        XSetForeground(dpy, gc, BLUE);
+        XFillRectangle(dpy, small, gc, 0, 0, 10, 10);
+        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
+        r = ask(&rq, &rp, fds, &nfds);
+        int m = (int)rp.slot, n = 3 - l - m;
+        XCopyArea(dpy, small, win2, gc, 0, 0, W, H, 0, 0);
+        XSync(dpy, False);
+        ok(r == 0 && l != m && px(t[m], 1, 1) == RED && px(t[n], 1, 1) == BLUE &&
+               px(t[n], W - 1, H - 1) == RED,
+           "a copy from a pixmap smaller than the window keeps the rest of the window");
+        XFreePixmap(dpy, small);
+        for (int i = 0; i < 2; i++) {
+            rq = req(XORG_SHM_RELEASE, win2, (uint32_t)(i ? m : l), serial2);
+            send(sock, &rq, sizeof(rq), 0);
+        }
     } else {
         ok(0, "two LOCKs lock two different slots");
         ok(0, "each locked frame kept, the third slot drawn in");
         ok(0, "a slot locked twice stays locked after one RELEASE");
+        ok(0, "the same agent asking for a window again keeps its locked slot as it was");
+        ok(0, "a copy from a pixmap smaller than the window keeps the rest of the window");
     }
 
     /* XORG_SHM_AUTO: whole-window drawings are locked and told as they

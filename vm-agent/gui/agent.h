@@ -85,7 +85,8 @@ struct awin {
     uint32_t flags; /* GUI_FLAG_* last sent */
     /* frames asked for or out, oldest first (our LOCKs: at most
      * GUI_FRAMES_OUT; the module's own locks may add one), the last seq,
-     * and the module's count of drawings in the newest frame sent */
+     * and the module's count of drawings in the newest whole-window frame
+     * sent (it shows everything drawn up to then) */
     struct aframe out[GUI_MAX_SLOTS];
     unsigned nout;
     uint32_t frame_seq;

@@ -43,12 +43,18 @@ bool frames_take(struct agent *a, struct awin *w, struct abuf *b, const struct g
     return true;
 }
 
-static void send_frame(struct agent *a, struct awin *w, struct aframe *f, uint64_t draws)
+static void send_frame(struct agent *a, struct awin *w, const struct abuf *b, struct aframe *f,
+                       uint64_t draws)
 {
     struct gui_frame m = {.seq = f->seq, .slot = f->slot, .rect = f->rect};
 
     f->locked = true;
-    w->sent_draws = draws;
+    /* only a whole-window frame shows everything drawn so far: a partial
+     * one shows its box, and a later lock with the same count may still
+     * have another box to send */
+    if (f->rect.x == 0 && f->rect.y == 0 && f->rect.width == b->width &&
+        f->rect.height == b->height)
+        w->sent_draws = draws;
     agent_send(a, GUI_FRAME, (uint32_t)w->id, &m, sizeof(m));
 }
 
@@ -70,7 +76,7 @@ void frames_pushed(struct agent *a, const struct xorg_shm_reply *rp)
                          .slot = rp->slot,
                          .serial = rp->serial,
                          .rect = {0, 0, b->width, b->height}};
-    send_frame(a, w, f, rp->draws);
+    send_frame(a, w, b, f, rp->draws);
 }
 
 void frames_locked(struct agent *a, Window win, uint64_t serial, uint64_t ticket,
@@ -88,7 +94,7 @@ void frames_locked(struct agent *a, Window win, uint64_t serial, uint64_t ticket
         return;
     }
     /* -ESTALE: another pixmap, whose new buffer shows the window whole;
-     * nothing drawn since the last frame sent: that one shows it all */
+     * nothing drawn since the last whole-window frame: that one shows it */
     if (rp->status < 0 || rp->draws <= w->sent_draws) {
         if (rp->status == 0)
             zero_release(a, win, serial, rp->slot);
@@ -97,7 +103,7 @@ void frames_locked(struct agent *a, Window win, uint64_t serial, uint64_t ticket
         return;
     }
     w->out[i].slot = rp->slot;
-    send_frame(a, w, &w->out[i], rp->draws);
+    send_frame(a, w, w->bufs[w->nbufs - 1], &w->out[i], rp->draws);
 }
 
 void frames_done(struct agent *a, struct awin *w, const struct gui_frame_done *d)

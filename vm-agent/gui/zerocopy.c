@@ -186,7 +186,9 @@ int zero_buffer(struct agent *a, struct awin *w, struct abuf *b, uint64_t cur_se
         }
         return r;
     }
-    if (rp.kind != a->buf_kind) {
+    /* a pixmap an earlier agent asked slots for keeps them: a 1.0 daemon
+     * would read slot 0 only, so such a window is copied */
+    if (rp.kind != a->buf_kind || (rp.slots > 1 && !a->frames)) {
         close_fds(fds, nfds);
         return -EXDEV;
     }

@@ -381,9 +381,6 @@ int bhs_window_buffer(const struct xorg_shm_request *rq, struct bhs_buf **out)
         if (!b)
             return -ENODATA;
     }
-    /* a new agent: whatever an earlier one locked is free */
-    b->locked = 0;
-    memset(b->locks, 0, sizeof(b->locks));
     /* without more copies the agent still gets the one there is */
     if (rq->slots > b->nslots)
         (void)bhs_slots_add(b, rq->slots);

@@ -174,12 +174,14 @@ static struct bhs_buf *whole_window(ClientPtr client, XID id, XID gc, int x, int
     PixmapPtr p;
     struct bhs_buf *b;
 
+    if (x > 0 || y > 0) /* most drawings: no lookup needed to say no */
+        return NULL;
     if (dixLookupResourceByType((void **)&win, id, RT_WINDOW, client, DixWriteAccess) != Success ||
         !win->parent || win->parent->parent)
         return NULL;
     p = win->drawable.pScreen->GetWindowPixmap(win);
     b = p ? bhs_pixmap_buf(p) : NULL;
-    if (!b || b->nslots < 2 || x > 0 || y > 0 || x + w < (int)b->width || y + h < (int)b->height)
+    if (!b || b->nslots < 2 || x + w < (int)b->width || y + h < (int)b->height)
         return NULL;
     if (dixLookupResourceByType((void **)&g, gc, RT_GC, client, DixUseAccess) != Success)
         return NULL;
@@ -235,13 +237,27 @@ static int put_image(ClientPtr client)
     return run_replacing(b, put_image_proc, client);
 }
 
+/* True if pixmap id holds all of (x, y) w x h: a CopyArea from it writes
+ * every pixel of its destination (from a window, or past a pixmap's edge,
+ * parts would be left as they were, which the stale copy must supply). */
+static bool pixmap_covers(ClientPtr client, XID id, int x, int y, int w, int h)
+{
+    PixmapPtr p;
+
+    return dixLookupResourceByType((void **)&p, id, RT_PIXMAP, client, DixReadAccess) == Success &&
+           x >= 0 && y >= 0 && x + w <= p->drawable.width && y + h <= p->drawable.height;
+}
+
 static int copy_area(ClientPtr client)
 {
     REQUEST(xCopyAreaReq);
     struct bhs_buf *b = NULL;
 
     /* from itself it would read what is being moved away */
-    if (client->req_len == sizeof(xCopyAreaReq) / 4 && stuff->srcDrawable != stuff->dstDrawable)
+    if (client->req_len == sizeof(xCopyAreaReq) / 4 && stuff->srcDrawable != stuff->dstDrawable &&
+        stuff->dstX <= 0 && stuff->dstY <= 0 &&
+        pixmap_covers(client, stuff->srcDrawable, stuff->srcX, stuff->srcY, stuff->width,
+                      stuff->height))
         b = whole_window(client, stuff->dstDrawable, stuff->gc, stuff->dstX, stuff->dstY,
                          stuff->width, stuff->height);
     return run_replacing(b, copy_area_proc, client);

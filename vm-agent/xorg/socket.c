@@ -82,9 +82,18 @@ static int window_reply(const struct bhs_buf *b, struct xorg_shm_reply *rp, int 
 /* The agent asking for a window's slots is the one told of its frames. */
 static void remember_agent(struct bhs_buf *b, int fd, const struct xorg_shm_request *rq)
 {
+    uint64_t conn = 0;
+
     for (unsigned i = 0; i < npeers; i++)
         if (peers[i] == fd)
-            b->agent_conn = peer_conn[i];
+            conn = peer_conn[i];
+    /* a new agent: whatever an earlier one locked is free; the same agent
+     * asking again keeps its frames' locks (it releases them itself) */
+    if (conn != b->agent_conn) {
+        b->locked = 0;
+        memset(b->locks, 0, sizeof(b->locks));
+    }
+    b->agent_conn = conn;
     b->agent_fd = fd;
     b->window = rq->window;
     b->auto_frames = (rq->flags & XORG_SHM_AUTO) && b->nslots > 1;
