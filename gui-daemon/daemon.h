@@ -98,9 +98,11 @@ struct gui_window {
     bool fullscreen;
     uint32_t transient_for; /* a known window of this qube, or 0 */
     struct gui_buf buf;
-    unsigned conf_seq;        /* X sequence number of our last ConfigureWindow of it */
-    uint32_t pending_acks;    /* GUI_BUFFER taken, ack not yet queued */
-    struct gui_frames frames; /* puts in flight and held, frames to answer (draw.c) */
+    unsigned conf_seq;                /* X sequence number of our last ConfigureWindow of it */
+    uint32_t pending_acks;            /* GUI_BUFFER taken, ack not yet queued */
+    struct gui_frames frames;         /* puts in flight and held, frames to answer (draw.c) */
+    uint32_t put_seq[GUI_COPY_DEPTH]; /* X sequence numbers of the puts in flight, oldest first */
+    uint32_t nputs;
 };
 
 struct gui_daemon {

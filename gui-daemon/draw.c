@@ -247,13 +247,16 @@ static void put_now(struct gui_daemon *d, struct gui_window *w, uint32_t slot, u
         b->copy_next = (b->copy_next + 1) % b->copy_segs;
     }
     if (seg) {
-        xcb_shm_put_image(d->x, w->xid, d->gc, (uint16_t)(b->stride / 4), (uint16_t)b->height,
-                          (uint16_t)sx, (uint16_t)sy, (uint16_t)sw, (uint16_t)sh, (int16_t)(sx + B),
-                          (int16_t)(sy + B), d->screen->root_depth, XCB_IMAGE_FORMAT_Z_PIXMAP,
-                          d->shm_event ? 1 : 0, seg, 0);
+        xcb_void_cookie_t c = xcb_shm_put_image(
+            d->x, w->xid, d->gc, (uint16_t)(b->stride / 4), (uint16_t)b->height, (uint16_t)sx,
+            (uint16_t)sy, (uint16_t)sw, (uint16_t)sh, (int16_t)(sx + B), (int16_t)(sy + B),
+            d->screen->root_depth, XCB_IMAGE_FORMAT_Z_PIXMAP, d->shm_event ? 1 : 0, seg, 0);
         /* on the copy path the slot was read by the memcpy above: the X
          * server reads only our copy */
         frames_sent(&w->frames, slot, d->shm_event != 0, !b->copy);
+        /* its sequence, to know the put an X error answers instead */
+        if (d->shm_event && w->nputs < GUI_COPY_DEPTH)
+            w->put_seq[w->nputs++] = c.sequence;
         return;
     }
     /* no MIT-SHM: rows through the socket, a few at a time; done once sent */
@@ -367,9 +370,19 @@ static void draw_border(struct gui_daemon *d, struct gui_window *w)
     xcb_poly_fill_rectangle(d->x, w->xid, gc_label, 4, r);
 }
 
+/* The window whose oldest put in flight was sent as request seq. */
+static struct gui_window *window_of_put(struct gui_daemon *d, uint32_t seq)
+{
+    for (uint32_t i = 0; i < d->nwin; i++)
+        if (d->win[i]->nputs && d->win[i]->put_seq[0] == seq)
+            return d->win[i];
+    return NULL;
+}
+
 /* The window whose put ev completes: its ShmCompletion, or the X error that
- * took the place of one (a put on a window the window manager destroyed
- * gets no completion, and the window's frames would wait forever). */
+ * took the place of one, whichever error it is (a put on a window the
+ * window manager destroyed gets no completion, and the window's frames
+ * would wait forever). Puts complete in the order sent. */
 static struct gui_window *completed_put(struct gui_daemon *d, const xcb_generic_event_t *ev,
                                         bool *is_completion)
 {
@@ -382,10 +395,8 @@ static struct gui_window *completed_put(struct gui_daemon *d, const xcb_generic_
     }
     if (ev->response_type == 0) {
         const xcb_generic_error_t *e = (const xcb_generic_error_t *)ev;
-        if (e->major_code == shm_major && e->minor_code == XCB_SHM_PUT_IMAGE) {
-            struct gui_window *w = windows_find_x(d, e->resource_id);
-            return w && w->frames.busy ? w : NULL;
-        }
+        if (e->major_code == shm_major && e->minor_code == XCB_SHM_PUT_IMAGE)
+            return window_of_put(d, e->full_sequence);
     }
     return NULL;
 }
@@ -398,6 +409,8 @@ bool draw_completion(struct gui_daemon *d, const xcb_generic_event_t *ev)
 
     if (!w)
         return is_completion; /* not ours, or the window is gone */
+    if (w->nputs)             /* the oldest put is done */
+        memmove(w->put_seq, w->put_seq + 1, --w->nputs * sizeof(w->put_seq[0]));
     /* the held box as it was checked, cut to what the buffer and the window
      * are now (the window may have shrunk since; a new buffer drops it) */
     if (frames_completed(&w->frames, &slot, &x1, &y1, &x2, &y2) && w->buf.valid &&
