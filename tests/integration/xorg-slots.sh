@@ -22,7 +22,7 @@ cleanup() {
     [ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
-CHECKS=37 # xorg-slots-check's
+CHECKS=38 # xorg-slots-check's
 echo "1..$((CHECKS + 1))"
 xorg_qube_start qube "$BUILD" || exit 1
 out=$(DISPLAY=$X_qube "$BUILD/bin/xorg-slots-check")

@@ -328,12 +328,41 @@ int main(void)
             rq = req(XORG_SHM_RELEASE, win2, (uint32_t)(i ? m : l), serial2);
             send(sock, &rq, sizeof(rq), 0);
         }
+
+        /* many scattered drawings while a slot is locked: the other slots'
+         * stale regions become their extents past a few dozen boxes, and
+         * the next move still brings its slot up to date */
+        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
+        r = ask(&rq, &rp, fds, &nfds);
+        int k = (int)rp.slot;
+        for (int i = 0; i < 100; i++) {
+            XSetForeground(dpy, gc, YELLOW);
+            XFillRectangle(dpy, win2, gc, (i * 37) % (W - 2), (i * 53) % (H - 2), 1, 1);
+        }
+        XSync(dpy, False);
+        rq = req(XORG_SHM_RELEASE, win2, (uint32_t)k, serial2);
+        send(sock, &rq, sizeof(rq), 0);
+        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
+        r2 = ask(&rq, &rp, fds, &nfds);
+        int j = (int)rp.slot;
+        fill(win2, gc, GREEN, W - 1, H - 1, 1, 1);
+        int dots = 0, drawn = -1;
+        for (int i = 0; i < 3; i++)
+            if (i != j && px(t[i], W - 1, H - 1) == GREEN)
+                drawn = i;
+        for (int i = 0; drawn >= 0 && i < 100; i++)
+            dots += px(t[drawn], (i * 37) % (W - 2), (i * 53) % (H - 2)) == YELLOW;
+        ok(r == 0 && r2 == 0 && j != k && drawn >= 0 && dots == 100,
+           "after a hundred scattered drawings the next slot is brought up to date");
+        rq = req(XORG_SHM_RELEASE, win2, (uint32_t)j, serial2);
+        send(sock, &rq, sizeof(rq), 0);
     } else {
         ok(0, "two LOCKs lock two different slots");
         ok(0, "each locked frame kept, the third slot drawn in");
         ok(0, "a slot locked twice stays locked after one RELEASE");
         ok(0, "the same agent asking for a window again keeps its locked slot as it was");
         ok(0, "a copy from a pixmap smaller than the window keeps the rest of the window");
+        ok(0, "after a hundred scattered drawings the next slot is brought up to date");
     }
 
     /* XORG_SHM_AUTO: whole-window drawings are locked and told as they

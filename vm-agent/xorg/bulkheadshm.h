@@ -40,7 +40,6 @@ struct bhs_buf {
     unsigned locked;               /* bit per slot: dom0 reads it; never drawn into */
     uint8_t locks[XORG_SHM_SLOTS]; /* LOCKs not yet released, per slot */
     bool replaces;                 /* the request being run overwrites what it draws */
-    unsigned torn;                 /* drawings into a locked slot (no free one) */
     uint64_t draws;                /* drawings so far (with slots): frames are told by it */
     PixmapPtr pixmap;
     DamagePtr damage; /* with slots: told before each drawing */

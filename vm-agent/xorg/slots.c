@@ -31,6 +31,7 @@
 #include <dixstruct.h>
 #include <extnsionst.h>
 #include <gcstruct.h>
+#include <os.h>
 #include <scrnintstr.h>
 #include <windowstr.h>
 
@@ -70,6 +71,22 @@ static bool covers_all(const struct bhs_buf *b, RegionPtr r)
            e->y2 >= bw + (int)b->height;
 }
 
+/* Pixels a stale region covers, by its boxes. */
+static uint64_t stale_area(RegionPtr r)
+{
+    const BoxRec *box = RegionRects(r);
+    uint64_t area = 0;
+
+    for (int i = 0; i < RegionNumRects(r); i++)
+        area += (uint64_t)(box[i].x2 - box[i].x1) * (uint64_t)(box[i].y2 - box[i].y1);
+    return area;
+}
+
+/* More boxes than this and a stale region becomes its extents: a window
+ * nobody locks (no agent any more) would grow one box per drawing, each
+ * union and the copy at the next move costing more and more. */
+#define STALE_MAX_BOXES 32
+
 /* Damage's report, before the drawing of region (pixmap coordinates). */
 static void before_drawing(DamagePtr damage, RegionPtr region, void *closure)
 {
@@ -83,11 +100,19 @@ static void before_drawing(DamagePtr damage, RegionPtr region, void *closure)
 
         /* the free slot with the least to bring up to date */
         for (unsigned i = 0; i < b->nslots; i++)
-            if (!(b->locked & (1u << i)) && (to == cur || RegionNumRects(&b->slot[i].stale) <
-                                                              RegionNumRects(&b->slot[to].stale)))
+            if (!(b->locked & (1u << i)) &&
+                (to == cur || stale_area(&b->slot[i].stale) < stale_area(&b->slot[to].stale)))
                 to = i;
         if (to == cur) {
-            b->torn++; /* all read by dom0: the agent leaves one free */
+            /* all read by dom0: the agent leaves one free, so only a
+             * lock racing a pushed frame gets here, for a moment */
+            static bool said;
+            if (!said)
+                LogMessage(X_WARNING,
+                           "bulkheadshm: window 0x%x has every slot locked: drawing "
+                           "into one dom0 reads (logged once)\n",
+                           (unsigned)b->window);
+            said = true;
         } else {
             if (!(b->replaces && covers_all(b, region)))
                 copy_stale(b, to);
@@ -97,9 +122,16 @@ static void before_drawing(DamagePtr damage, RegionPtr region, void *closure)
             b->pixmap->devPrivate.ptr = b->slot[to].pixels;
         }
     }
-    for (unsigned i = 0; i < b->nslots; i++)
-        if (i != cur)
-            RegionUnion(&b->slot[i].stale, &b->slot[i].stale, region);
+    for (unsigned i = 0; i < b->nslots; i++) {
+        RegionPtr stale = &b->slot[i].stale;
+        if (i == cur)
+            continue;
+        RegionUnion(stale, stale, region);
+        if (RegionNumRects(stale) > STALE_MAX_BOXES) {
+            BoxRec all = *RegionExtents(stale);
+            RegionReset(stale, &all);
+        }
+    }
 }
 
 int bhs_slots_add(struct bhs_buf *b, unsigned n)
