@@ -96,6 +96,28 @@ static struct xorg_shm_request req(uint32_t op, Window win, uint32_t slots, uint
     return rq;
 }
 
+/* LOCK of the slot win is drawn in now (as the agent asks): the status,
+ * and in *slot the slot locked. */
+static int lock_slot(Window win, uint64_t serial, int *slot)
+{
+    struct xorg_shm_request rq = req(XORG_SHM_LOCK, win, 0, serial);
+    struct xorg_shm_reply rp = {0};
+    int fds[4];
+    unsigned nfds;
+    int r = ask(&rq, &rp, fds, &nfds);
+
+    *slot = (int)rp.slot;
+    return r;
+}
+
+/* RELEASE (never answered); true if sent whole. */
+static bool release_slot(Window win, uint32_t slot, uint64_t serial)
+{
+    struct xorg_shm_request rq = req(XORG_SHM_RELEASE, win, slot, serial);
+
+    return send(sock, &rq, sizeof(rq), 0) == (ssize_t)sizeof(rq);
+}
+
 static Window make_window_border(unsigned border)
 {
     XSetWindowAttributes sa = {.background_pixel = WHITE, .event_mask = StructureNotifyMask};
@@ -189,10 +211,10 @@ int main(void)
        "both slots hold the window's pixels");
     uint64_t serial = rp.serial;
 
-    rq = req(XORG_SHM_LOCK, win, 0, serial);
-    r = ask(&rq, &rp, fds, &nfds);
-    int s = rp.slot, o = 1 - s;
-    ok(r == 0 && rp.slot <= 1, "LOCK locks the slot drawn in now");
+    int s, got;
+    r = lock_slot(win, serial, &s);
+    int o = 1 - s;
+    ok(r == 0 && s >= 0 && s <= 1, "LOCK locks the slot drawn in now");
     put_whole(win, gc, BLUE);
     ok(px(slot[s], 5, 5) == RED && px(slot[s], W - 1, H - 1) == RED,
        "a whole-window drawing leaves the locked slot as it was");
@@ -203,11 +225,9 @@ int main(void)
        "a partial drawing goes to the unlocked slot too");
 
     /* dom0 is done with s; the next frame is o */
-    rq = req(XORG_SHM_RELEASE, win, (uint32_t)s, serial);
-    ok(send(sock, &rq, sizeof(rq), 0) == (ssize_t)sizeof(rq), "RELEASE (not answered)");
-    rq = req(XORG_SHM_LOCK, win, 0, serial);
-    r = ask(&rq, &rp, fds, &nfds);
-    ok(r == 0 && (int)rp.slot == o, "the next LOCK locks the other slot");
+    ok(release_slot(win, (uint32_t)s, serial), "RELEASE (not answered)");
+    r = lock_slot(win, serial, &got);
+    ok(r == 0 && got == o, "the next LOCK locks the other slot");
     fill(win, gc, YELLOW, 50, 50, 10, 10);
     ok(px(slot[s], 55, 55) == YELLOW, "a partial drawing moves back to the released slot");
     ok(px(slot[s], 15, 15) == GREEN && px(slot[s], 5, 5) == BLUE &&
@@ -216,11 +236,9 @@ int main(void)
     ok(px(slot[o], 55, 55) == BLUE && px(slot[o], 15, 15) == GREEN,
        "the locked slot did not change");
     /* a self-copy reads the pixels it moves: must find them up to date */
-    rq = req(XORG_SHM_RELEASE, win, (uint32_t)o, serial);
-    send(sock, &rq, sizeof(rq), 0);
-    rq = req(XORG_SHM_LOCK, win, 0, serial);
-    r = ask(&rq, &rp, fds, &nfds);
-    ok(r == 0 && (int)rp.slot == s, "LOCK of the slot drawn in");
+    release_slot(win, (uint32_t)o, serial);
+    r = lock_slot(win, serial, &got);
+    ok(r == 0 && got == s, "LOCK of the slot drawn in");
     XCopyArea(dpy, win, win, gc, 50, 50, 10, 10, 100, 60);
     XSync(dpy, False);
     ok(px(slot[o], 105, 65) == YELLOW && px(slot[o], 55, 55) == YELLOW &&
@@ -228,21 +246,17 @@ int main(void)
        "a copy within the window while locked reads the current pixels");
 
     /* both locked: drawing goes on (into the current one) and nothing breaks */
-    rq = req(XORG_SHM_LOCK, win, 0, serial);
-    r = ask(&rq, &rp, fds, &nfds);
+    r = lock_slot(win, serial, &got);
     fill(win, gc, GREEN, 0, 0, 5, 5);
     ok(r == 0 && XPending(dpy) >= 0, "drawing with both slots locked goes on");
-    for (int i = 0; i < 2; i++) {
-        rq = req(XORG_SHM_RELEASE, win, (uint32_t)i, serial);
-        send(sock, &rq, sizeof(rq), 0);
-    }
+    for (int i = 0; i < 2; i++)
+        release_slot(win, (uint32_t)i, serial);
 
     /* a resize is a new pixmap: the old serial is refused */
     XResizeWindow(dpy, win, W + 10, H);
     XSync(dpy, False);
-    rq = req(XORG_SHM_LOCK, win, 0, serial);
-    r = ask(&rq, &rp, fds, &nfds);
-    ok(r == -ESTALE, "LOCK of a pixmap the window no longer has: -ESTALE");
+    ok(lock_slot(win, serial, &got) == -ESTALE,
+       "LOCK of a pixmap the window no longer has: -ESTALE");
 
     /* one slot when asked for one */
     win2 = make_window();
@@ -263,13 +277,11 @@ int main(void)
         for (int i = 0; i < 3; i++)
             t[i] = mmap(NULL, rp.bytes, PROT_READ, MAP_SHARED, fds[i], 0);
         put_whole(win2, gc, RED);
-        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
-        r = ask(&rq, &rp, fds, &nfds);
-        int a = (int)rp.slot;
+        int a;
+        r = lock_slot(win2, serial2, &a);
         locked |= 1u << a;
         put_whole(win2, gc, BLUE);
-        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
-        int r2 = ask(&rq, &rp, fds, &nfds), b = (int)rp.slot;
+        int b, r2 = lock_slot(win2, serial2, &b);
         locked |= 1u << b;
         put_whole(win2, gc, GREEN);
         int c = 3 - a - b;
@@ -280,27 +292,21 @@ int main(void)
         /* two LOCKs with nothing drawn between lock one slot twice: the
          * first RELEASE must leave it locked for the second frame */
         for (int i = 0; i < 2; i++) {
-            rq = req(XORG_SHM_RELEASE, win2, (uint32_t)(i ? b : a), serial2);
-            send(sock, &rq, sizeof(rq), 0);
+            release_slot(win2, (uint32_t)(i ? b : a), serial2);
         }
-        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
-        r = ask(&rq, &rp, fds, &nfds);
-        int x1 = (int)rp.slot;
-        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
-        r2 = ask(&rq, &rp, fds, &nfds);
-        int x2 = (int)rp.slot;
-        rq = req(XORG_SHM_RELEASE, win2, (uint32_t)x1, serial2);
-        send(sock, &rq, sizeof(rq), 0);
+        int x1;
+        r = lock_slot(win2, serial2, &x1);
+        int x2;
+        r2 = lock_slot(win2, serial2, &x2);
+        release_slot(win2, (uint32_t)x1, serial2);
         put_whole(win2, gc, WHITE);
         ok(r == 0 && r2 == 0 && x1 == x2 && px(t[x1], 1, 1) == GREEN,
            "a slot locked twice stays locked after one RELEASE");
-        rq = req(XORG_SHM_RELEASE, win2, (uint32_t)x2, serial2);
-        send(sock, &rq, sizeof(rq), 0);
+        release_slot(win2, (uint32_t)x2, serial2);
 
         /* the same agent asking for the window again keeps its locks */
-        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
-        r = ask(&rq, &rp, fds, &nfds);
-        int l = (int)rp.slot;
+        int l;
+        r = lock_slot(win2, serial2, &l);
         rq = req(XORG_SHM_WINDOW, win2, 3, 0);
         r2 = ask(&rq, &rp, fds, &nfds);
         for (unsigned i = 0; r2 == 0 && i < nfds; i++)
@@ -315,9 +321,9 @@ int main(void)
         Pixmap small = XCreatePixmap(dpy, win2, 10, 10, (unsigned)DefaultDepth(dpy, 0));
         XSetForeground(dpy, gc, BLUE);
         XFillRectangle(dpy, small, gc, 0, 0, 10, 10);
-        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
-        r = ask(&rq, &rp, fds, &nfds);
-        int m = (int)rp.slot, n = 3 - l - m;
+        int m;
+        r = lock_slot(win2, serial2, &m);
+        int n = 3 - l - m;
         XCopyArea(dpy, small, win2, gc, 0, 0, W, H, 0, 0);
         XSync(dpy, False);
         ok(r == 0 && l != m && px(t[m], 1, 1) == RED && px(t[n], 1, 1) == BLUE &&
@@ -325,26 +331,22 @@ int main(void)
            "a copy from a pixmap smaller than the window keeps the rest of the window");
         XFreePixmap(dpy, small);
         for (int i = 0; i < 2; i++) {
-            rq = req(XORG_SHM_RELEASE, win2, (uint32_t)(i ? m : l), serial2);
-            send(sock, &rq, sizeof(rq), 0);
+            release_slot(win2, (uint32_t)(i ? m : l), serial2);
         }
 
         /* many scattered drawings while a slot is locked: the other slots'
          * stale regions become their extents past a few dozen boxes, and
          * the next move still brings its slot up to date */
-        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
-        r = ask(&rq, &rp, fds, &nfds);
-        int k = (int)rp.slot;
+        int k;
+        r = lock_slot(win2, serial2, &k);
         for (int i = 0; i < 100; i++) {
             XSetForeground(dpy, gc, YELLOW);
             XFillRectangle(dpy, win2, gc, (i * 37) % (W - 2), (i * 53) % (H - 2), 1, 1);
         }
         XSync(dpy, False);
-        rq = req(XORG_SHM_RELEASE, win2, (uint32_t)k, serial2);
-        send(sock, &rq, sizeof(rq), 0);
-        rq = req(XORG_SHM_LOCK, win2, 0, serial2);
-        r2 = ask(&rq, &rp, fds, &nfds);
-        int j = (int)rp.slot;
+        release_slot(win2, (uint32_t)k, serial2);
+        int j;
+        r2 = lock_slot(win2, serial2, &j);
         fill(win2, gc, GREEN, W - 1, H - 1, 1, 1);
         int dots = 0, drawn = -1;
         for (int i = 0; i < 3; i++)
@@ -354,8 +356,7 @@ int main(void)
             dots += px(t[drawn], (i * 37) % (W - 2), (i * 53) % (H - 2)) == YELLOW;
         ok(r == 0 && r2 == 0 && j != k && drawn >= 0 && dots == 100,
            "after a hundred scattered drawings the next slot is brought up to date");
-        rq = req(XORG_SHM_RELEASE, win2, (uint32_t)j, serial2);
-        send(sock, &rq, sizeof(rq), 0);
+        release_slot(win2, (uint32_t)j, serial2);
     } else {
         ok(0, "two LOCKs lock two different slots");
         ok(0, "each locked frame kept, the third slot drawn in");
@@ -395,8 +396,7 @@ int main(void)
                px(t[f2.slot], 3, 3) == BLUE && px(t[third], 3, 3) == GREEN &&
                px(t[third], 1, 1) == YELLOW,
            "with one slot left free, no more frames: drawing goes on into it");
-        rq = req(XORG_SHM_RELEASE, win3, f1.slot, serial3);
-        send(sock, &rq, sizeof(rq), 0);
+        release_slot(win3, f1.slot, serial3);
         put_whole(win3, gc, WHITE);
         p3 = next_push(2000, &f3);
         ok(p3 == 0 && px(t[f3.slot], 3, 3) == WHITE && px(t[f2.slot], 3, 3) == BLUE,
