@@ -8,8 +8,9 @@
 # screen with gui-probe and driven with xdotool: pixels, repaint, resize
 # (Composite's new pixmap), unmap and map (another new pixmap), keys; the
 # agent says it uses the zero path; the same server with the agent forced
-# to copy shows the same pixels; a peer of another uid gets nothing from
-# the module's socket. Root only (Xorg).
+# to copy shows the same pixels; a window painted while no agent ran shows
+# once one starts; a peer of another uid gets nothing from the module's
+# socket. Root only (Xorg).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib/tap.sh
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/../.."
 xorg_qube_test gui-xorg Xvfb xdotool
 daemon_start() { gui_daemon_start 1 work 0xcc0000 1 VCHAN_DOMAIN=0; }
 
-echo "1..15"
+echo "1..16"
 xorg_qube_start qube "$BUILD" || exit 1
 t "the qube's Xorg (dummy driver) loaded bulkheadshm and serves its socket" \
     grep -q "bulkheadshm: agent socket @bulkhead-xorg-shm:${X_qube#:}" "$T/qube.xorg.log"
@@ -69,6 +70,19 @@ t "BULKHEAD_GUI_AGENT_COPY=direct on the same Xorg: the same window, copied" \
                    probe check-rect 110 130 10 10 0000ff &&
                    grep -q "window copies: the direct path" "$T/agent-direct.log"'
 
+# a window painted while no agent ran, and never drawn again: the next
+# agent shares its pixmap with nothing drawn since, and its first frame
+# must still show what is there
+kill "$GUI_AGENT_PID"
+wait "$(gui_daemon_pid work)"
+gui_client_start q "$X_qube" --title Quiet --size 120x80 --pos 400,300 --color 336699 \
+    --marker 0000ff
+gui_wait env DISPLAY="$X_qube" "$B/gui-probe" check-rect 430 330 60 40 336699
+gui_agent_start "$T/agent-late.log" "$X_qube"
+daemon_start
+t "a window painted before the agent started, and not since, shows its pixels" \
+    gui_wait eval 'probe check-rect 430 330 60 40 336699 && probe check-rect 410 310 10 10 0000ff'
+
 # the module answers only its own uid and root: "nobody" is turned away
 if [ -x /usr/bin/python3 ] && id nobody > /dev/null 2>&1; then
     cat > "$T/ask.py" << 'P'
@@ -86,9 +100,9 @@ P
                    "${X_qube#:}" 0x1 2> /dev/null)" != answered ] &&
               grep -q "bulkheadshm: refused a peer of uid $(id -u nobody)" "$T/qube.xorg.log"'
 else
-    echo "ok 13 # SKIP no python3 or no user nobody"
     echo "ok 14 # SKIP no python3 or no user nobody"
-    n=14
+    echo "ok 15 # SKIP no python3 or no user nobody"
+    n=15
 fi
 t "no sanitizer or protocol error in the daemon's or agents' logs; the server is up" \
     eval '! grep -l "AddressSanitizer\|runtime error\|protocol error" "$T"/*.log | grep -q . &&

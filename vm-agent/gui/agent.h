@@ -91,6 +91,7 @@ struct awin {
     unsigned nout;
     uint32_t frame_seq;
     uint64_t sent_draws;
+    bool sent_whole; /* such a frame was sent for this pixmap: sent_draws holds */
 };
 
 struct agent {

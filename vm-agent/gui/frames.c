@@ -53,9 +53,20 @@ static void send_frame(struct agent *a, struct awin *w, const struct abuf *b, st
      * one shows its box, and a later lock with the same count may still
      * have another box to send */
     if (f->rect.x == 0 && f->rect.y == 0 && f->rect.width == b->width &&
-        f->rect.height == b->height)
+        f->rect.height == b->height) {
         w->sent_draws = draws;
+        w->sent_whole = true;
+    }
     agent_send(a, GUI_FRAME, (uint32_t)w->id, &m, sizeof(m));
+}
+
+/* A lock whose count says nothing was drawn since the last whole-window
+ * frame of this pixmap sent: that frame shows it all. Before any, even a
+ * count of 0 is news (what the pixmap held when shared, drawn before the
+ * module counted). */
+static bool redundant(const struct awin *w, uint64_t draws)
+{
+    return w->sent_whole && draws <= w->sent_draws;
 }
 
 void frames_pushed(struct agent *a, const struct xorg_shm_reply *rp)
@@ -64,7 +75,7 @@ void frames_pushed(struct agent *a, const struct xorg_shm_reply *rp)
     struct abuf *b = w && w->nbufs ? w->bufs[w->nbufs - 1] : NULL;
 
     /* gone, another pixmap, nothing new, or no room: nobody reads it */
-    if (!b || !b->zero || b->serial != rp->serial || rp->draws <= w->sent_draws ||
+    if (!b || !b->zero || b->serial != rp->serial || redundant(w, rp->draws) ||
         w->nout == GUI_MAX_SLOTS) {
         zero_release(a, rp->window, rp->serial, rp->slot);
         return;
@@ -95,7 +106,7 @@ void frames_locked(struct agent *a, Window win, uint64_t serial, uint64_t ticket
     }
     /* -ESTALE: another pixmap, whose new buffer shows the window whole;
      * nothing drawn since the last whole-window frame: that one shows it */
-    if (rp->status < 0 || rp->draws <= w->sent_draws) {
+    if (rp->status < 0 || redundant(w, rp->draws)) {
         if (rp->status == 0)
             zero_release(a, win, serial, rp->slot);
         memmove(w->out + i, w->out + i + 1, (w->nout - i - 1) * sizeof(w->out[0]));
@@ -122,6 +133,7 @@ void frames_done(struct agent *a, struct awin *w, const struct gui_frame_done *d
 void frames_forget(struct agent *a, struct awin *w)
 {
     w->sent_draws = 0; /* a new pixmap counts from 0 */
+    w->sent_whole = false;
     /* locks still asked for are released when their answer comes */
     for (unsigned i = 0; i < w->nout; i++)
         if (w->out[i].locked)
